@@ -1,0 +1,173 @@
+"""The building blocks of every aggregate: pydantic events with explicit topics, and a small
+aggregate base whose private ``@event`` methods only mutate.
+
+Events are frozen pydantic models, so ``Decimal``, ``date``, enums and nested value objects
+round-trip exactly through the store's JSON encoding. Every concrete event names its stored topic
+(``counterparty.<area>.<Name>.v<N>``) so that classes can move without breaking the log.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, ClassVar, Self, TypeVar
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from pydantic import BaseModel, ConfigDict
+
+NAMESPACE = uuid5(NAMESPACE_URL, "https://counterparty.local/ids")
+
+
+def natural_id(kind: str, *key: object) -> UUID:
+    """The deterministic id of a natural key, so that the store refuses a duplicate."""
+    return uuid5(NAMESPACE, "/".join([kind, *(str(k) for k in key)]))
+
+
+class EventMeta(BaseModel):
+    """Who and what caused an event, stamped by the command context when it is saved."""
+
+    model_config = ConfigDict(frozen=True)
+
+    business_date: date | None = None
+    actor: str | None = None
+    causation: str | None = None
+    correlation: str | None = None
+
+
+_topics: dict[str, type[DomainEvent]] = {}
+
+
+class DomainEvent(BaseModel):
+    """Something that happened to one aggregate. Subclasses declare ``TOPIC``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    TOPIC: ClassVar[str] = ""
+    class_version: ClassVar[int] = 1
+
+    originator_id: UUID
+    originator_version: int
+    # Stamped when the event is saved: the wall-clock recording time and the metadata.
+    timestamp: datetime | None = None
+    meta: EventMeta | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        topic = cls.__dict__.get("TOPIC")
+        if topic:
+            if topic in _topics and _topics[topic].__qualname__ != cls.__qualname__:
+                raise TypeError(f"topic {topic} already used by {_topics[topic]}")
+            _topics[topic] = cls
+
+    # The store's repository projects aggregates by calling ``mutate`` on each event.
+    def mutate(self, aggregate: Any) -> Any:
+        aggregate._apply(self)
+        return aggregate
+
+
+class CreatedEvent(DomainEvent):
+    """The first event of a stream; it names the aggregate class."""
+
+    originator_topic: str = ""
+
+    def mutate(self, aggregate: Any) -> Any:
+        cls = aggregate_classes[self.originator_topic]
+        instance = cls.__new__(cls)
+        instance._init_identity(self.originator_id)
+        instance._apply(self)
+        return instance
+
+
+def event_classes() -> dict[str, type[DomainEvent]]:
+    return dict(_topics)
+
+
+def event_class(topic: str) -> type[DomainEvent]:
+    return _topics[topic]
+
+
+aggregate_classes: dict[str, type[Aggregate]] = {}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def event(event_cls: type[DomainEvent]) -> Callable[[F], F]:
+    """Decorates a private method whose body applies ``event_cls``.
+
+    Calling the method records the event (with the call's keyword arguments as its fields) and
+    runs the body; replaying the log runs the same body with the stored event's fields.
+    """
+
+    def decorator(func: F) -> F:
+        params = [p for p in inspect.signature(func).parameters if p != "self"]
+
+        @functools.wraps(func)
+        def trigger(self: Aggregate, **fields: Any) -> None:
+            self._trigger(event_cls, fields)
+
+        def apply(self: Aggregate, e: DomainEvent) -> None:
+            func(self, **{name: getattr(e, name) for name in params})
+
+        trigger.__applies__ = (event_cls, apply)  # type: ignore[attr-defined]
+        return trigger  # type: ignore[return-value]
+
+    return decorator
+
+
+class Aggregate:
+    """An event-sourced aggregate: state is the fold of its events."""
+
+    TOPIC: ClassVar[str] = ""
+    _appliers: ClassVar[dict[type[DomainEvent], Callable[[Any, DomainEvent], None]]] = {}
+
+    id: UUID
+    version: int
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        appliers = dict(cls._appliers)
+        for value in cls.__dict__.values():
+            applies = getattr(value, "__applies__", None)
+            if applies:
+                appliers[applies[0]] = applies[1]
+        cls._appliers = appliers
+        if cls.__dict__.get("TOPIC"):
+            aggregate_classes[cls.TOPIC] = cls
+
+    def _init_identity(self, id: UUID) -> None:  # noqa: A002
+        self.id = id
+        self.version = 0
+        self._pending: list[DomainEvent] = []
+
+    @classmethod
+    def _create(cls, event_cls: type[CreatedEvent], id: UUID, **fields: Any) -> Self:  # noqa: A002
+        e = event_cls(originator_id=id, originator_version=1, originator_topic=cls.TOPIC, **fields)
+        instance = e.mutate(None)
+        instance._pending.append(e)
+        return instance  # type: ignore[no-any-return]
+
+    def _trigger(self, event_cls: type[DomainEvent], fields: dict[str, Any]) -> None:
+        e = event_cls(originator_id=self.id, originator_version=self.version + 1, **fields)
+        self._apply(e)
+        self._pending.append(e)
+
+    def _apply(self, e: DomainEvent) -> None:
+        applier = self._appliers.get(type(e))
+        if applier is None:
+            raise TypeError(f"{type(self).__name__} cannot apply {type(e).__name__}")
+        applier(self, e)
+        self.version = e.originator_version
+
+    def collect_events(self) -> list[DomainEvent]:
+        events, self._pending = self._pending, []
+        return events
+
+    @property
+    def pending_events(self) -> list[DomainEvent]:
+        return list(self._pending)
+
+    def state(self) -> dict[str, Any]:
+        """The aggregate's attributes, for audit replay and snapshots."""
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}

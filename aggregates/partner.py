@@ -1,0 +1,485 @@
+"""The business partner: customer, prospect, vendor or employee, with contacts and addresses."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from aggregates.base import Aggregate, CreatedEvent, DomainEvent, event, natural_id
+from aggregates.errors import DomainError, conflict, not_found
+
+
+class PartnerKind(Enum):
+    ORGANIZATION = "organization"
+    PERSON = "person"
+
+
+class Role(Enum):
+    PROSPECT = "prospect"
+    CUSTOMER = "customer"
+    VENDOR = "vendor"
+    EMPLOYEE = "employee"
+
+
+class PartnerStatus(Enum):
+    ACTIVE = "active"
+    MERGED = "merged"
+
+
+class Value(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class PartnerDetails(Value):
+    """The master data a clerk types; every field can be patched."""
+
+    name: str
+    kind: PartnerKind = PartnerKind.ORGANIZATION
+    roles: tuple[Role, ...] = (Role.CUSTOMER,)
+    group: str | None = None
+    tags: tuple[str, ...] = ()
+    tax_id: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    language: str = "en"
+    currency: str = "EUR"
+    credit_limit: Decimal = Decimal("0.00")
+    credit_check: bool = True
+    payment_terms_days: int = 30
+    sales_reps: tuple[str, ...] = ()
+    collection_scheme: str | None = None
+    dunning_grace_until: date | None = None
+    notes_public: str = ""
+    notes_private: str = ""
+    parent: UUID | None = None
+    custom_fields: dict[str, Any] = {}
+
+
+DETAIL_FIELDS = tuple(PartnerDetails.model_fields)
+
+
+class Availability(Value):
+    weekday: int
+    start: str
+    end: str
+
+
+class Address(Value):
+    id: UUID
+    usage: tuple[str, ...] = ()
+    label: str = ""
+    street: str = ""
+    city: str = ""
+    postal_code: str = ""
+    region: str = ""
+    country: str = ""
+    is_default: bool = False
+
+
+class Contact(Value):
+    id: UUID
+    name: str
+    title: str = ""
+    email: str | None = None
+    mobile: str | None = None
+    phone: str | None = None
+    responsibilities: tuple[str, ...] = ()
+    availability: tuple[Availability, ...] = ()
+    active: bool = True
+    portal_access: bool = False
+    custom_fields: dict[str, Any] = {}
+
+
+class Attachment(Value):
+    id: UUID
+    filename: str
+    size: int
+    sha256: str
+    content_type: str
+
+
+class PartnerRegistered(CreatedEvent):
+    TOPIC = "counterparty.partner.PartnerRegistered.v1"
+    code: str
+    created_on: date
+    details: PartnerDetails
+
+
+class PartnerDetailsChanged(DomainEvent):
+    TOPIC = "counterparty.partner.PartnerDetailsChanged.v1"
+    fields: tuple[str, ...]
+    details: PartnerDetails
+
+
+class ChildAttached(DomainEvent):
+    TOPIC = "counterparty.partner.ChildAttached.v1"
+    child: UUID
+
+
+class ChildDetached(DomainEvent):
+    TOPIC = "counterparty.partner.ChildDetached.v1"
+    child: UUID
+
+
+class AddressAdded(DomainEvent):
+    TOPIC = "counterparty.partner.AddressAdded.v1"
+    address: Address
+
+
+class AddressChanged(DomainEvent):
+    TOPIC = "counterparty.partner.AddressChanged.v1"
+    address: Address
+
+
+class AddressRemoved(DomainEvent):
+    TOPIC = "counterparty.partner.AddressRemoved.v1"
+    address_id: UUID
+
+
+class ContactAdded(DomainEvent):
+    TOPIC = "counterparty.partner.ContactAdded.v1"
+    contact: Contact
+
+
+class ContactChanged(DomainEvent):
+    TOPIC = "counterparty.partner.ContactChanged.v1"
+    contact: Contact
+
+
+class ContactRemoved(DomainEvent):
+    TOPIC = "counterparty.partner.ContactRemoved.v1"
+    contact_id: UUID
+
+
+class NoteAdded(DomainEvent):
+    TOPIC = "counterparty.partner.NoteAdded.v1"
+    text: str
+    visibility: str
+    on: date
+
+
+class AttachmentAdded(DomainEvent):
+    TOPIC = "counterparty.partner.AttachmentAdded.v1"
+    attachment: Attachment
+
+
+class CreditHoldPlaced(DomainEvent):
+    TOPIC = "counterparty.partner.CreditHoldPlaced.v1"
+    reason: str
+    on: date
+
+
+class CreditHoldLifted(DomainEvent):
+    TOPIC = "counterparty.partner.CreditHoldLifted.v1"
+    on: date
+
+
+class PartnerAbsorbed(DomainEvent):
+    """The survivor's side of a merge: its master data after filling blanks, and what moved."""
+
+    TOPIC = "counterparty.partner.PartnerAbsorbed.v1"
+    absorbed: UUID
+    absorbed_code: str
+    details: PartnerDetails
+    contacts: tuple[Contact, ...]
+    addresses: tuple[Address, ...]
+    children: tuple[UUID, ...]
+    on: date
+
+
+class PartnerMergedInto(DomainEvent):
+    TOPIC = "counterparty.partner.PartnerMergedInto.v1"
+    survivor: UUID
+    on: date
+
+
+class PartnerMerged(DomainError):
+    code = "partner_merged"
+    title = "The partner was merged into another partner"
+
+
+def partner_code_id(code: str) -> UUID:
+    return natural_id("partner-code", code)
+
+
+def normalise_code(code: str) -> str:
+    return code.strip().upper()
+
+
+class Partner(Aggregate):
+    TOPIC = "counterparty.partner.Partner"
+
+    code: str
+    created_on: date
+    details: PartnerDetails
+    status: PartnerStatus
+    merged_into: UUID | None
+    children: set[UUID]
+    addresses: dict[UUID, Address]
+    contacts: dict[UUID, Contact]
+    attachments: dict[UUID, Attachment]
+    manual_hold: str | None
+    absorbed: list[UUID]
+
+    @classmethod
+    def register(cls, id: UUID, code: str, details: PartnerDetails, on: date) -> Partner:  # noqa: A002
+        if not details.name.strip():
+            raise conflict("name_required", "a partner needs a name")
+        return cls._create(PartnerRegistered, id=id, code=code, created_on=on, details=details)
+
+    @event(PartnerRegistered)
+    def _registered(self, code: str, created_on: date, details: PartnerDetails) -> None:
+        self.code = code
+        self.created_on = created_on
+        self.details = details
+        self.status = PartnerStatus.ACTIVE
+        self.merged_into = None
+        self.children = set()
+        self.addresses = {}
+        self.contacts = {}
+        self.attachments = {}
+        self.manual_hold = None
+        self.absorbed = []
+
+    # -- master data ---------------------------------------------------------------------------
+
+    def _require_active(self) -> None:
+        if self.status is PartnerStatus.MERGED:
+            raise PartnerMerged(f"partner {self.code} was merged into {self.merged_into}")
+
+    def change_details(self, changes: dict[str, Any]) -> None:
+        self._require_active()
+        if "name" in changes and not str(changes["name"] or "").strip():
+            raise conflict("name_required", "a partner needs a name")
+        if changes.get("parent") == self.id:
+            raise conflict("parent_self", "a partner cannot be its own parent")
+        current = self.details.model_dump()
+        fields = tuple(k for k, v in changes.items() if k in DETAIL_FIELDS and current[k] != v)
+        if not fields:
+            return
+        details = PartnerDetails.model_validate({**current, **{k: changes[k] for k in fields}})
+        self._details_changed(fields=fields, details=details)
+
+    @event(PartnerDetailsChanged)
+    def _details_changed(self, fields: tuple[str, ...], details: PartnerDetails) -> None:
+        self.details = details
+
+    def add_role(self, role: Role) -> None:
+        if role not in self.details.roles:
+            self.change_details({"roles": (*self.details.roles, role)})
+
+    def attach_child(self, child: UUID) -> None:
+        if child not in self.children:
+            self._child_attached(child=child)
+
+    @event(ChildAttached)
+    def _child_attached(self, child: UUID) -> None:
+        self.children.add(child)
+
+    def detach_child(self, child: UUID) -> None:
+        if child in self.children:
+            self._child_detached(child=child)
+
+    @event(ChildDetached)
+    def _child_detached(self, child: UUID) -> None:
+        self.children.discard(child)
+
+    # -- addresses and contacts ----------------------------------------------------------------
+
+    def add_address(self, address: Address) -> None:
+        self._require_active()
+        self._address_added(address=address)
+
+    @event(AddressAdded)
+    def _address_added(self, address: Address) -> None:
+        self._store_address(address)
+
+    def change_address(self, address: Address) -> None:
+        self._require_active()
+        if address.id not in self.addresses:
+            raise not_found("address", address.id)
+        if address != self.addresses[address.id]:
+            self._address_changed(address=address)
+
+    @event(AddressChanged)
+    def _address_changed(self, address: Address) -> None:
+        self._store_address(address)
+
+    def _store_address(self, address: Address) -> None:
+        if address.is_default:
+            # One default per usage: the new default takes it from the others.
+            for other in list(self.addresses.values()):
+                if other.is_default and set(other.usage) & set(address.usage) or (
+                    other.is_default and not address.usage and not other.usage
+                ):
+                    self.addresses[other.id] = other.model_copy(update={"is_default": False})
+        self.addresses[address.id] = address
+
+    def remove_address(self, address_id: UUID) -> None:
+        self._require_active()
+        if address_id not in self.addresses:
+            raise not_found("address", address_id)
+        self._address_removed(address_id=address_id)
+
+    @event(AddressRemoved)
+    def _address_removed(self, address_id: UUID) -> None:
+        del self.addresses[address_id]
+
+    def add_contact(self, contact: Contact) -> None:
+        self._require_active()
+        self._contact_added(contact=contact)
+
+    @event(ContactAdded)
+    def _contact_added(self, contact: Contact) -> None:
+        self.contacts[contact.id] = contact
+
+    def change_contact(self, contact: Contact) -> None:
+        self._require_active()
+        if contact.id not in self.contacts:
+            raise not_found("contact", contact.id)
+        if contact != self.contacts[contact.id]:
+            self._contact_changed(contact=contact)
+
+    @event(ContactChanged)
+    def _contact_changed(self, contact: Contact) -> None:
+        self.contacts[contact.id] = contact
+
+    def remove_contact(self, contact_id: UUID) -> None:
+        self._require_active()
+        if contact_id not in self.contacts:
+            raise not_found("contact", contact_id)
+        self._contact_removed(contact_id=contact_id)
+
+    @event(ContactRemoved)
+    def _contact_removed(self, contact_id: UUID) -> None:
+        del self.contacts[contact_id]
+
+    def billing_contact(self) -> Contact | None:
+        """The first active contact responsible for billing, else the first active contact."""
+        active = [c for c in self.contacts.values() if c.active]
+        return next((c for c in active if "billing" in c.responsibilities), None) or (
+            active[0] if active else None
+        )
+
+    # -- notes and attachments -----------------------------------------------------------------
+
+    def add_note(self, text: str, visibility: str, on: date) -> None:
+        self._require_active()
+        if not text.strip():
+            raise conflict("note_empty", "a note needs text")
+        self._note_added(text=text, visibility=visibility, on=on)
+
+    @event(NoteAdded)
+    def _note_added(self, text: str, visibility: str, on: date) -> None:
+        field = "notes_public" if visibility == "public" else "notes_private"
+        current = getattr(self.details, field)
+        joined = f"{current}\n{text}" if current else text
+        self.details = self.details.model_copy(update={field: joined})
+
+    def add_attachment(self, attachment: Attachment) -> None:
+        self._require_active()
+        self._attachment_added(attachment=attachment)
+
+    @event(AttachmentAdded)
+    def _attachment_added(self, attachment: Attachment) -> None:
+        self.attachments[attachment.id] = attachment
+
+    # -- credit hold ---------------------------------------------------------------------------
+
+    def place_credit_hold(self, reason: str, on: date) -> None:
+        self._require_active()
+        if self.manual_hold is not None:
+            return
+        self._credit_hold_placed(reason=reason, on=on)
+
+    @event(CreditHoldPlaced)
+    def _credit_hold_placed(self, reason: str, on: date) -> None:
+        self.manual_hold = reason
+
+    def lift_credit_hold(self, on: date) -> None:
+        self._require_active()
+        if self.manual_hold is None:
+            return
+        self._credit_hold_lifted(on=on)
+
+    @event(CreditHoldLifted)
+    def _credit_hold_lifted(self, on: date) -> None:
+        self.manual_hold = None
+
+    # -- merge ---------------------------------------------------------------------------------
+
+    def absorb(self, other: Partner, on: date) -> None:
+        """Take over ``other``: fill blanks, unite roles, tags and reps, move contacts and
+        addresses and children. The caller marks ``other`` merged in the same save."""
+        self._require_active()
+        other._require_active()
+        if other.id == self.id:
+            raise conflict("merge_self", "a partner cannot be merged into itself")
+        if other.id in (self.details.parent,) or self.id == other.details.parent:
+            raise conflict("merge_related", "a partner cannot absorb its own parent or child")
+        self._partner_absorbed(
+            absorbed=other.id,
+            absorbed_code=other.code,
+            details=merged_details(self.details, other.details),
+            contacts=tuple(other.contacts.values()),
+            addresses=tuple(a.model_copy(update={"is_default": False}) for a in other.addresses.values()),
+            children=tuple(sorted(other.children, key=str)),
+            on=on,
+        )
+
+    @event(PartnerAbsorbed)
+    def _partner_absorbed(
+        self,
+        absorbed: UUID,
+        details: PartnerDetails,
+        contacts: tuple[Contact, ...],
+        addresses: tuple[Address, ...],
+        children: tuple[UUID, ...],
+    ) -> None:
+        self.details = details
+        self.contacts.update({c.id: c for c in contacts})
+        self.addresses.update({a.id: a for a in addresses})
+        self.children.update(children)
+        self.absorbed.append(absorbed)
+
+    def mark_merged_into(self, survivor: UUID, on: date) -> None:
+        self._require_active()
+        self._merged_into(survivor=survivor, on=on)
+
+    @event(PartnerMergedInto)
+    def _merged_into(self, survivor: UUID) -> None:
+        self.status = PartnerStatus.MERGED
+        self.merged_into = survivor
+
+
+def merged_details(survivor: PartnerDetails, absorbed: PartnerDetails) -> PartnerDetails:
+    """API.md's merge rules for master data."""
+    merged: dict[str, Any] = survivor.model_dump()
+    other = absorbed.model_dump()
+    for field in DETAIL_FIELDS:
+        if field in ("roles", "tags", "sales_reps", "notes_public", "notes_private", "custom_fields"):
+            continue
+        if field == "parent":
+            continue
+        if merged[field] in (None, "") and other[field] not in (None, ""):
+            merged[field] = other[field]
+    merged["roles"] = tuple(r for r in Role if r in survivor.roles or r in absorbed.roles)
+    merged["tags"] = _union(survivor.tags, absorbed.tags)
+    merged["sales_reps"] = _union(survivor.sales_reps, absorbed.sales_reps)
+    for field in ("notes_public", "notes_private"):
+        merged[field] = "\n".join(n for n in (merged[field], other[field]) if n)
+    merged["custom_fields"] = {**absorbed.custom_fields, **{
+        k: v for k, v in survivor.custom_fields.items() if v not in (None, "", [])
+    }}
+    return PartnerDetails.model_validate(merged)
+
+
+def _union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*first, *second)))
+

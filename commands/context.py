@@ -1,0 +1,90 @@
+"""What a command handler is given: the store, the business date, who acts, and the request's
+concurrency and idempotency guards. Handlers load aggregates, call their methods, and save all
+they touched in one transaction through ``ctx.save``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol, TypeVar
+from uuid import UUID, uuid4
+
+from aggregates.base import Aggregate, DomainEvent, EventMeta
+from aggregates.errors import NotFound, VersionConflict
+from aggregates.idempotency import IdempotencyRecord
+
+
+class ConcurrencyConflict(Exception):
+    """The store refused a save: another writer got there first (or the natural key is taken)."""
+
+
+class Store(Protocol):
+    def get(self, aggregate_id: UUID, version: int | None = None) -> Aggregate: ...
+
+    def save(self, events: list[DomainEvent]) -> int: ...
+
+
+A = TypeVar("A", bound=Aggregate)
+
+
+@dataclass
+class Idempotency:
+    key: str
+    request_hash: str
+
+
+@dataclass
+class CommandContext:
+    store: Store
+    today: date
+    now: datetime
+    actor: str = "system"
+    correlation: str = field(default_factory=lambda: str(uuid4()))
+    causation: str | None = None
+    expected_version: int | None = None
+    idempotency: Idempotency | None = None
+    currency: str = "EUR"
+    recorded_at: Callable[[], datetime] | None = None
+
+    def load(self, cls: type[A], aggregate_id: UUID) -> A:
+        aggregate = self.store.get(aggregate_id)
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"{cls.__name__} {aggregate_id} not found")
+        return aggregate
+
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        try:
+            return self.load(cls, aggregate_id)
+        except NotFound:
+            return None
+
+    def load_for_update(self, cls: type[A], aggregate_id: UUID) -> A:
+        """Loads the aggregate a request names, checking the client's ``If-Match`` version."""
+        aggregate = self.load(cls, aggregate_id)
+        if self.expected_version is not None and aggregate.version != self.expected_version:
+            raise VersionConflict(
+                f"version is {aggregate.version}, the request expected {self.expected_version}"
+            )
+        return aggregate
+
+    def save(self, *aggregates: Aggregate) -> int:
+        """Saves every pending event of ``aggregates`` in one transaction; returns the position."""
+        meta = EventMeta(
+            business_date=self.today, actor=self.actor, causation=self.causation, correlation=self.correlation
+        )
+        stamp = {"meta": meta, "timestamp": self.recorded_at() if self.recorded_at else self.now}
+        events = [e.model_copy(update=stamp) for a in aggregates for e in a.collect_events()]
+        if self.idempotency is not None:
+            record = IdempotencyRecord.use(self.actor, self.idempotency.key, self.idempotency.request_hash)
+            events += [e.model_copy(update=stamp) for e in record.collect_events()]
+            self.idempotency = None
+        return self.store.save(events)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a handler answers: the log position of its last event, and the id it made or changed."""
+
+    position: int
+    id: UUID | None = None

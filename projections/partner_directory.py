@@ -1,0 +1,272 @@
+"""The partner directory: one row per partner with its master data, plus the side tables that the
+list filters use (roles, tags, sales reps, custom field values)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
+
+from aggregates.partner import (
+    AddressAdded,
+    AddressChanged,
+    AddressRemoved,
+    AttachmentAdded,
+    ContactAdded,
+    ContactChanged,
+    ContactRemoved,
+    CreditHoldLifted,
+    CreditHoldPlaced,
+    NoteAdded,
+    PartnerAbsorbed,
+    PartnerDetails,
+    PartnerDetailsChanged,
+    PartnerMergedInto,
+    PartnerRegistered,
+)
+from projections.catalog import Projection, Rows
+
+
+def define(meta: MetaData, prefix: str) -> dict[str, Table]:
+    partners = Table(
+        f"{prefix}partners",
+        meta,
+        Column("id", String(36), primary_key=True),
+        Column("code", String(80), nullable=False),
+        Column("name", Text, nullable=False),
+        Column("name_key", Text, nullable=False),
+        Column("kind", String(20), nullable=False),
+        Column("status", String(10), nullable=False),
+        Column("merged_into", String(36)),
+        Column("group_code", String(80)),
+        Column("email", Text),
+        Column("tax_id", Text),
+        Column("parent", String(36)),
+        Column("credit_limit", Numeric(18, 2), nullable=False),
+        Column("credit_check", Boolean, nullable=False),
+        Column("manual_hold", Text),
+        Column("created_on", Date, nullable=False),
+        Column("created_position", BigInteger, nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("search", Text, nullable=False),
+        Column("details", Text, nullable=False),
+        Column("addresses", Text, nullable=False),
+        Column("contacts", Text, nullable=False),
+        Column("attachments", Text, nullable=False),
+    )
+    Index(f"{prefix}ix_code", partners.c.code)
+    Index(f"{prefix}ix_name", partners.c.name_key, partners.c.id)
+    Index(f"{prefix}ix_created", partners.c.created_on, partners.c.created_position)
+    Index(f"{prefix}ix_group", partners.c.group_code)
+    Index(f"{prefix}ix_merged", partners.c.merged_into)
+    side = {}
+    for name, column in (("roles", "role"), ("tags", "tag"), ("reps", "username")):
+        side[name] = Table(
+            f"{prefix}{name}",
+            meta,
+            Column("partner_id", String(36), primary_key=True),
+            Column(column, String(120), primary_key=True),
+        )
+        Index(f"{prefix}ix_{name}", side[name].c[column])
+    fields = Table(
+        f"{prefix}fields",
+        meta,
+        Column("partner_id", String(36), primary_key=True),
+        Column("code", String(80), primary_key=True),
+        Column("value", Text, nullable=False),
+    )
+    Index(f"{prefix}ix_fields", fields.c.code, fields.c.value)
+    return {"partners": partners, "fields": fields, **side}
+
+
+directory = Projection("partner_directory", define)
+
+
+def dump(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def search_text(details: PartnerDetails, code: str, contacts: dict[str, Any]) -> str:
+    names = " ".join(c["name"] for c in contacts.values())
+    return " ".join(x for x in (details.name, code, details.email, details.tax_id, names) if x).lower()
+
+
+def _details_columns(details: PartnerDetails, code: str, contacts: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": details.name,
+        "name_key": details.name.lower(),
+        "kind": details.kind.value,
+        "group_code": details.group,
+        "email": details.email,
+        "tax_id": details.tax_id,
+        "parent": str(details.parent) if details.parent else None,
+        "credit_limit": details.credit_limit,
+        "credit_check": details.credit_check,
+        "search": search_text(details, code, contacts),
+        "details": dump(details.model_dump(mode="json")),
+    }
+
+
+def _write_side_tables(rows: Rows, partner_id: str, details: PartnerDetails) -> None:
+    for table in ("roles", "tags", "reps", "fields"):
+        rows.delete(table, partner_id=partner_id)
+    for role in details.roles:
+        rows.insert("roles", partner_id=partner_id, role=role.value)
+    for tag in details.tags:
+        rows.insert("tags", partner_id=partner_id, tag=tag)
+    for rep in details.sales_reps:
+        rows.insert("reps", partner_id=partner_id, username=rep)
+    for code, value in details.custom_fields.items():
+        values = value if isinstance(value, list) else [value]
+        rows.insert("fields", partner_id=partner_id, code=code, value="\x1f".join(str(v) for v in values))
+
+
+@directory.on(PartnerRegistered)
+def registered(e: PartnerRegistered, rows: Rows) -> None:
+    pid = str(e.originator_id)
+    rows.insert(
+        "partners",
+        id=pid,
+        code=e.code,
+        status="active",
+        merged_into=None,
+        manual_hold=None,
+        created_on=e.created_on,
+        created_position=rows.position,
+        version=e.originator_version,
+        addresses="{}",
+        contacts="{}",
+        attachments="{}",
+        **_details_columns(e.details, e.code, {}),
+    )
+    _write_side_tables(rows, pid, e.details)
+
+
+def _row(rows: Rows, e: Any) -> dict[str, Any]:
+    row = rows.get("partners", id=str(e.originator_id))
+    assert row is not None, f"partner {e.originator_id} missing from the directory"
+    return row
+
+
+@directory.on(PartnerDetailsChanged)
+def details_changed(e: PartnerDetailsChanged, rows: Rows) -> None:
+    row = _row(rows, e)
+    pid = row["id"]
+    rows.update(
+        "partners",
+        {"id": pid},
+        version=e.originator_version,
+        **_details_columns(e.details, row["code"], json.loads(row["contacts"])),
+    )
+    _write_side_tables(rows, pid, e.details)
+
+
+def _change_collection(rows: Rows, e: Any, column: str, key: str, value: dict[str, Any] | None) -> None:
+    row = _row(rows, e)
+    items = json.loads(row[column])
+    if value is None:
+        items.pop(key, None)
+    else:
+        items[key] = value
+    values: dict[str, Any] = {column: dump(items), "version": e.originator_version}
+    if column == "addresses" and value and value.get("is_default"):
+        usage = set(value["usage"])
+        for other_key, other in items.items():
+            if other_key != key and other["is_default"] and (set(other["usage"]) & usage or not (usage or other["usage"])):
+                other["is_default"] = False
+        values[column] = dump(items)
+    if column == "contacts":
+        details = PartnerDetails.model_validate_json(row["details"])
+        values["search"] = search_text(details, row["code"], items)
+    rows.update("partners", {"id": row["id"]}, **values)
+
+
+@directory.on(AddressAdded, AddressChanged)
+def address_stored(e: AddressAdded | AddressChanged, rows: Rows) -> None:
+    _change_collection(rows, e, "addresses", str(e.address.id), e.address.model_dump(mode="json"))
+
+
+@directory.on(AddressRemoved)
+def address_removed(e: AddressRemoved, rows: Rows) -> None:
+    _change_collection(rows, e, "addresses", str(e.address_id), None)
+
+
+@directory.on(ContactAdded, ContactChanged)
+def contact_stored(e: ContactAdded | ContactChanged, rows: Rows) -> None:
+    _change_collection(rows, e, "contacts", str(e.contact.id), e.contact.model_dump(mode="json"))
+
+
+@directory.on(ContactRemoved)
+def contact_removed(e: ContactRemoved, rows: Rows) -> None:
+    _change_collection(rows, e, "contacts", str(e.contact_id), None)
+
+
+@directory.on(AttachmentAdded)
+def attachment_added(e: AttachmentAdded, rows: Rows) -> None:
+    _change_collection(rows, e, "attachments", str(e.attachment.id), e.attachment.model_dump(mode="json"))
+
+
+@directory.on(NoteAdded)
+def note_added(e: NoteAdded, rows: Rows) -> None:
+    row = _row(rows, e)
+    details = PartnerDetails.model_validate_json(row["details"])
+    field = "notes_public" if e.visibility == "public" else "notes_private"
+    current = getattr(details, field)
+    details = details.model_copy(update={field: f"{current}\n{e.text}" if current else e.text})
+    rows.update("partners", {"id": row["id"]}, version=e.originator_version, details=dump(details.model_dump(mode="json")))
+
+
+@directory.on(CreditHoldPlaced)
+def hold_placed(e: CreditHoldPlaced, rows: Rows) -> None:
+    rows.update("partners", {"id": str(e.originator_id)}, manual_hold=e.reason, version=e.originator_version)
+
+
+@directory.on(CreditHoldLifted)
+def hold_lifted(e: CreditHoldLifted, rows: Rows) -> None:
+    rows.update("partners", {"id": str(e.originator_id)}, manual_hold=None, version=e.originator_version)
+
+
+@directory.on(PartnerAbsorbed)
+def absorbed(e: PartnerAbsorbed, rows: Rows) -> None:
+    row = _row(rows, e)
+    contacts = json.loads(row["contacts"])
+    contacts.update({str(c.id): c.model_dump(mode="json") for c in e.contacts})
+    addresses = json.loads(row["addresses"])
+    addresses.update({str(a.id): a.model_dump(mode="json") for a in e.addresses})
+    rows.update(
+        "partners",
+        {"id": row["id"]},
+        version=e.originator_version,
+        contacts=dump(contacts),
+        addresses=dump(addresses),
+        **_details_columns(e.details, row["code"], contacts),
+    )
+    _write_side_tables(rows, row["id"], e.details)
+    # Earlier absorptions of the absorbed partner now point at the survivor too.
+    rows.update("partners", {"merged_into": str(e.absorbed)}, merged_into=row["id"])
+
+
+@directory.on(PartnerMergedInto)
+def merged_into(e: PartnerMergedInto, rows: Rows) -> None:
+    rows.update(
+        "partners",
+        {"id": str(e.originator_id)},
+        status="merged",
+        merged_into=str(e.survivor),
+        version=e.originator_version,
+        contacts="{}",
+        addresses="{}",
+    )

@@ -1,0 +1,258 @@
+"""The batching runner: reads the log in pages and applies each page to a projection in one
+transaction together with the projection's new position (exactly once), then lets the process
+managers react. One instance per process; several processes may run it against one database,
+because a page only commits if the position it started from is still the stored one."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select, text, update
+
+from projections.catalog import Catalog, Projection, Rows, tracking, tracking_key
+from projections.log import LoggedEvent, LogReader
+
+log = logging.getLogger("counterparty.runner")
+
+PAGE = 1000
+
+
+class Reactor:
+    """A process manager as the runner sees it: a name and a function for one event."""
+
+    name: str
+
+    def react(self, logged: LoggedEvent) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+@dataclass
+class Progress:
+    name: str
+    position: int
+    head: int
+    status: str
+
+
+class Runner:
+    def __init__(
+        self,
+        log_reader: LogReader,
+        catalog: Catalog,
+        reactors: Iterable[Reactor] = (),
+        poll_interval: float = 0.5,
+        page: int = PAGE,
+    ) -> None:
+        self.log = log_reader
+        self.catalog = catalog
+        self.reactors = list(reactors)
+        self.poll_interval = poll_interval
+        self.page = page
+        self._drain_lock = threading.RLock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.errors: dict[str, str] = {}
+        self._is_postgres = catalog.engine.dialect.name == "postgresql"
+
+    # -- applying pages ------------------------------------------------------------------------
+
+    def apply_page(self, projection: Projection, version: int, limit: int | None = None) -> int:
+        """Applies the next page to one version of a projection; returns how many events."""
+        key = tracking_key(projection.name, version)
+        tables = self.catalog.table_set(projection.name, version)
+        with self.catalog.engine.begin() as conn:
+            stmt = select(tracking.c.position).where(tracking.c.key == key)
+            if self._is_postgres:
+                stmt = stmt.with_for_update()
+            start = int(conn.execute(stmt).scalar_one())
+            batch = self.log.read(start, limit or self.page)
+            if not batch:
+                return 0
+            rows = Rows(conn, tables)
+            for logged in batch:
+                rows.position = logged.position
+                projection.apply(logged.event, rows)
+            moved = conn.execute(
+                update(tracking)
+                .where(tracking.c.key == key, tracking.c.position == start)
+                .values(position=batch[-1].position)
+            ).rowcount
+            if moved != 1:
+                # Another process applied this page first: roll ours back.
+                raise _PageTaken()
+            return len(batch)
+
+    def catch_up(self, projection: Projection, version: int, progress: Callable[[int], None] | None = None) -> int:
+        total = 0
+        while True:
+            try:
+                n = self.apply_page(projection, version)
+            except _PageTaken:
+                continue
+            if not n:
+                return total
+            total += n
+            if progress:
+                progress(n)
+
+    def react(self, reactor: Reactor) -> int:
+        key = f"process:{reactor.name}"
+        done = 0
+        while True:
+            start = self.catalog.position(key)
+            batch = self.log.read(start, self.page)
+            if not batch:
+                return done
+            for logged in batch:
+                reactor.react(logged)
+                with self.catalog.engine.begin() as conn:
+                    conn.execute(
+                        update(tracking).where(tracking.c.key == key).values(position=logged.position)
+                    )
+                done += 1
+
+    def ensure_reactors(self) -> None:
+        with self.catalog.engine.begin() as conn:
+            for reactor in self.reactors:
+                key = f"process:{reactor.name}"
+                if conn.execute(select(tracking.c.key).where(tracking.c.key == key)).first() is None:
+                    conn.execute(tracking.insert().values(key=key, position=0))
+
+    def drain(self) -> None:
+        """Brings every projection and process manager to the head, including what the process
+        managers' own commands add, before returning."""
+        with self._drain_lock:
+            while True:
+                moved = 0
+                for name, projection in self.catalog.projections.items():
+                    moved += self._guarded(name, lambda p=projection: self.catch_up(p, self.catalog.version(p.name)))
+                for reactor in self.reactors:
+                    moved += self._guarded(reactor.name, lambda r=reactor: self.react(r))
+                if not moved:
+                    return
+
+    def _guarded(self, name: str, work: Callable[[], int]) -> int:
+        try:
+            n = work()
+            self.errors.pop(name, None)
+            return n
+        except Exception as error:  # a poison event must not stop the other read models
+            if self.errors.get(name) != repr(error):
+                log.exception("processor failed", extra={"processor": name})
+            self.errors[name] = repr(error)
+            return 0
+
+    # -- waiting -------------------------------------------------------------------------------
+
+    def keys(self) -> list[str]:
+        return [tracking_key(n, self.catalog.version(n)) for n in self.catalog.projections] + [
+            f"process:{r.name}" for r in self.reactors
+        ]
+
+    def lowest_position(self) -> int:
+        positions = self.catalog.positions()
+        return min((positions.get(k, 0) for k in self.keys()), default=0)
+
+    def reached(self, position: int) -> bool:
+        return self.lowest_position() >= position
+
+    def wait(self, position: int, timeout: float, drive: bool = True) -> bool:
+        """Waits until every processor has passed ``position``. In the serving process the
+        caller drives the runner itself, so the answer is immediate and deterministic."""
+        deadline = time.monotonic() + timeout
+        delay = 0.01
+        while True:
+            if drive and self._drain_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                try:
+                    self.drain()
+                finally:
+                    self._drain_lock.release()
+            if self.reached(position):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+    # -- the background thread -----------------------------------------------------------------
+
+    def wake(self, _position: int | None = None) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self.ensure_reactors()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="projection-runner", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.catalog.refresh()
+                self.drain()
+            except Exception:  # a lost connection: log, back off, go on
+                log.exception("runner loop failed; retrying")
+                self._stop.wait(1.0)
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def status(self) -> list[Progress]:
+        head = self.log.head()
+        positions = self.catalog.positions()
+        result = []
+        for name in self.catalog.projections:
+            position = positions.get(tracking_key(name, self.catalog.version(name)), 0)
+            result.append(Progress(name, position, head, self._state(name, position, head)))
+        for reactor in self.reactors:
+            position = positions.get(f"process:{reactor.name}", 0)
+            result.append(Progress(reactor.name, position, head, self._state(reactor.name, position, head)))
+        return result
+
+    def _state(self, name: str, position: int, head: int) -> str:
+        if name in self.errors:
+            return "failed"
+        return "live" if position >= head else "catching_up"
+
+    # -- rebuild and verify --------------------------------------------------------------------
+
+    def rebuild(self, name: str, progress: Callable[[int], None] | None = None) -> int:
+        """Fills a new version of the projection from the log while the live one serves, then
+        switches the queries to it and drops the old tables."""
+        projection = self.catalog.projections[name]
+        old = self.catalog.version(name)
+        new = old + 1
+        self.catalog.drop(name, new)  # leftovers of an interrupted rebuild
+        self.catalog.ensure(name, new)
+        events = self.catch_up(projection, new, progress)
+        with self._drain_lock:
+            events += self.catch_up(projection, new, progress)
+            with self.catalog.engine.begin() as conn:
+                self.catalog.switch(conn, name, new)
+        self.catalog.drop(name, old)
+        return events
+
+    def build_copy(self, name: str, version: int, progress: Callable[[int], None] | None = None) -> int:
+        """Builds a scratch version of a projection from the log (for ``replay --verify``)."""
+        self.catalog.drop(name, version)
+        self.catalog.ensure(name, version)
+        return self.catch_up(self.catalog.projections[name], version, progress)
+
+    def ping(self) -> None:
+        with self.catalog.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+
+class _PageTaken(Exception):
+    pass

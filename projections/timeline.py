@@ -1,0 +1,122 @@
+"""Every recorded fact about a partner, in log order, with a one-line summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Date, DateTime, Index, MetaData, String, Table, Text
+
+from aggregates.base import DomainEvent
+from aggregates.partner import (
+    AddressAdded,
+    AddressChanged,
+    AddressRemoved,
+    AttachmentAdded,
+    ContactAdded,
+    ContactChanged,
+    ContactRemoved,
+    CreditHoldLifted,
+    CreditHoldPlaced,
+    NoteAdded,
+    PartnerAbsorbed,
+    PartnerDetailsChanged,
+    PartnerMergedInto,
+    PartnerRegistered,
+)
+from projections.catalog import Projection, Rows
+
+
+def define(meta: MetaData, prefix: str) -> dict[str, Table]:
+    entries = Table(
+        f"{prefix}entries",
+        meta,
+        Column("position", BigInteger, primary_key=True, autoincrement=False),
+        Column("seq", BigInteger, primary_key=True, autoincrement=False),
+        Column("partner_id", String(36), nullable=False),
+        Column("at", DateTime(timezone=True)),
+        Column("business_date", Date),
+        Column("kind", String(40), nullable=False),
+        Column("summary", Text, nullable=False),
+        Column("ref", String(80)),
+    )
+    Index(f"{prefix}ix_partner", entries.c.partner_id, entries.c.position)
+    return {"entries": entries}
+
+
+timeline = Projection("timeline", define)
+
+
+def record(rows: Rows, e: DomainEvent, partner_id: object, kind: str, summary: str, ref: object = None, seq: int = 0) -> None:
+    """Adds one timeline entry; other projections' modules call this for their own events."""
+    meta: Any = e.meta
+    rows.insert(
+        "entries",
+        position=rows.position,
+        seq=seq,
+        partner_id=str(partner_id),
+        at=e.timestamp,
+        business_date=meta.business_date if meta else None,
+        kind=kind,
+        summary=summary[:500],
+        ref=str(ref) if ref is not None else None,
+    )
+
+
+@timeline.on(PartnerRegistered)
+def registered(e: PartnerRegistered, rows: Rows) -> None:
+    record(rows, e, e.originator_id, "master_data", f"Partner {e.code} registered: {e.details.name}", e.code)
+
+
+@timeline.on(PartnerDetailsChanged)
+def changed(e: PartnerDetailsChanged, rows: Rows) -> None:
+    record(rows, e, e.originator_id, "master_data", f"Changed {', '.join(e.fields)}")
+
+
+@timeline.on(AddressAdded, AddressChanged, AddressRemoved)
+def address(e: AddressAdded | AddressChanged | AddressRemoved, rows: Rows) -> None:
+    if isinstance(e, AddressRemoved):
+        record(rows, e, e.originator_id, "master_data", "Address removed", e.address_id)
+        return
+    verb = "added" if isinstance(e, AddressAdded) else "changed"
+    a = e.address
+    record(rows, e, e.originator_id, "master_data", f"Address {verb}: {a.label or a.street}, {a.city}".strip(), a.id)
+
+
+@timeline.on(ContactAdded, ContactChanged, ContactRemoved)
+def contact(e: ContactAdded | ContactChanged | ContactRemoved, rows: Rows) -> None:
+    if isinstance(e, ContactRemoved):
+        record(rows, e, e.originator_id, "master_data", "Contact removed", e.contact_id)
+        return
+    verb = "added" if isinstance(e, ContactAdded) else "changed"
+    record(rows, e, e.originator_id, "master_data", f"Contact {verb}: {e.contact.name}", e.contact.id)
+
+
+@timeline.on(NoteAdded)
+def note(e: NoteAdded, rows: Rows) -> None:
+    record(rows, e, e.originator_id, "note", f"{e.visibility.capitalize()} note: {e.text}")
+
+
+@timeline.on(AttachmentAdded)
+def attachment(e: AttachmentAdded, rows: Rows) -> None:
+    a = e.attachment
+    record(rows, e, e.originator_id, "attachment", f"Attachment {a.filename} ({a.size} bytes)", a.id)
+
+
+@timeline.on(CreditHoldPlaced)
+def hold(e: CreditHoldPlaced, rows: Rows) -> None:
+    record(rows, e, e.originator_id, "credit", f"Credit hold placed: {e.reason}")
+
+
+@timeline.on(CreditHoldLifted)
+def unhold(e: CreditHoldLifted, rows: Rows) -> None:
+    record(rows, e, e.originator_id, "credit", "Credit hold lifted")
+
+
+@timeline.on(PartnerAbsorbed)
+def absorbed(e: PartnerAbsorbed, rows: Rows) -> None:
+    record(rows, e, e.originator_id, "merge", f"Absorbed partner {e.absorbed_code}", e.absorbed)
+
+
+@timeline.on(PartnerMergedInto)
+def merged(e: PartnerMergedInto, rows: Rows) -> None:
+    record(rows, e, e.originator_id, "merge", "Merged into another partner", e.survivor)

@@ -1,0 +1,125 @@
+"""The composition root: builds the store, the read-model database, the runner, the clock and the
+command executor from the settings. Everything else receives what it needs from here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any, TypeVar
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+
+from aggregates.errors import VersionConflict, conflict
+from commands.context import CommandContext, ConcurrencyConflict, Idempotency, Result
+from projections.api_keys import api_keys
+from projections.audit_index import audit_index
+from projections.catalog import Catalog, Projection
+from projections.custom_fields import custom_fields
+from projections.partner_directory import directory
+from projections.partner_groups import partner_groups
+from projections.runner import Reactor, Runner
+from projections.timeline import timeline
+from projections.users import users
+from services.clock import ClockService
+from services.settings import Settings
+from services.store import EventStore
+
+log = logging.getLogger("counterparty")
+
+PROJECTIONS: list[Projection] = [directory, partner_groups, users, custom_fields, api_keys, timeline, audit_index]
+
+C = TypeVar("C")
+
+
+def read_model_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(
+        url.replace("postgresql://", "postgresql+psycopg://", 1).replace("postgres://", "postgresql+psycopg://", 1),
+        pool_size=8,
+        max_overflow=8,
+        pool_pre_ping=True,
+    )
+
+
+@dataclass
+class Request:
+    """Who asks, and the guards the HTTP request carried."""
+
+    actor: str = "system"
+    expected_version: int | None = None
+    idempotency: Idempotency | None = None
+    correlation: str | None = None
+    causation: str | None = None
+    # The business time the command acts at, when it is not the clock's (a day start being run).
+    now: datetime | None = None
+
+
+class Container:
+    def __init__(self, settings: Settings, reactors: list[Reactor] | None = None) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = EventStore(settings.event_store_url)
+        self.engine = read_model_engine(settings.read_model_url)
+        self.catalog = Catalog(self.engine, PROJECTIONS)
+        self.runner = Runner(self.store, self.catalog, reactors or [])
+        self.store.on_saved(self.runner.wake)
+        self.clock = ClockService(settings, self)
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def context(self, request: Request) -> CommandContext:
+        now = request.now or self.clock.now()
+        kwargs: dict[str, Any] = {}
+        if request.correlation:
+            kwargs["correlation"] = request.correlation
+        return CommandContext(
+            store=self.store,
+            today=self.clock.today(now),
+            now=now,
+            actor=request.actor,
+            causation=request.causation,
+            expected_version=request.expected_version,
+            idempotency=request.idempotency,
+            currency=self.settings.currency,
+            recorded_at=lambda: datetime.now(timezone.utc),
+            **kwargs,
+        )
+
+    def execute(self, handler: Callable[[C, CommandContext], Result], command: C, request: Request | None = None) -> Result:
+        """Runs a handler; a lost optimistic-concurrency race re-runs it on fresh state, unless
+        the client pinned a version with ``If-Match`` (then it is a 412)."""
+        request = request or Request()
+        for _attempt in range(8):
+            try:
+                return handler(command, self.context(request))
+            except ConcurrencyConflict:
+                if request.expected_version is not None:
+                    raise VersionConflict("the resource changed while the request was handled") from None
+                continue
+        raise conflict("concurrent_update", "the resource is being changed by others; try again")
+
+    def today(self) -> date:
+        return self.clock.today()
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.runner.start()
+
+    def close(self) -> None:
+        self.runner.stop()
+        self.store.close()
+        self.engine.dispose()

@@ -1,0 +1,53 @@
+"""Configuration from the environment (``CPTY_*``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CPTY_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./counterparty-data")
+    database_url: str | None = None
+    clock: Literal["system", "manual"] = "system"
+    clock_start: datetime | None = None
+    admin_key: str | None = None
+    currency: str = "EUR"
+    timezone: str = "UTC"
+    day_start: time = time(6, 0)
+    consistency_timeout: float = 10.0
+    kafka_bootstrap: str | None = None
+    smtp_url: str | None = None
+    sms_url: str | None = None
+    max_attachment_bytes: int = Field(default=25 * 1024 * 1024)
+    log_level: str = "INFO"
+
+    @property
+    def event_store_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'counterparty.db'}"
+
+    @property
+    def read_model_url(self) -> str:
+        """Read models live beside the log: in the same PostgreSQL database, or in their own
+        SQLite file (so the projection writer never waits for the event writer's lock)."""
+        url = self.event_store_url
+        if url.startswith("sqlite"):
+            path = Path(url.split(":///", 1)[1])
+            return f"sqlite:///{path.with_name(path.stem + '-read.db')}"
+        return url
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"

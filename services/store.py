@@ -1,0 +1,196 @@
+"""The event store: one ``eventsourcing`` application over SQLite (default) or PostgreSQL.
+
+Events are pydantic models, stored as JSON by orjson under their explicit versioned topic. A
+``class_version`` above 1 is written into the stored state, and reading chains the event class's
+``upcast_vN_vN+1`` functions, so a stored event is never edited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import unquote, urlparse
+from uuid import UUID
+
+import orjson
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import (
+    IntegrityError,
+    Mapper,
+    Notification,
+    StoredEvent,
+    Transcoder,
+)
+
+from aggregates.base import Aggregate, DomainEvent, event_class
+from aggregates.errors import NotFound
+from commands.context import ConcurrencyConflict
+from projections.log import LoggedEvent
+
+
+class OrjsonTranscoder(Transcoder):
+    def encode(self, obj: Any) -> bytes:
+        return orjson.dumps(obj)
+
+    def decode(self, data: bytes) -> Any:
+        return orjson.loads(data)
+
+
+def decode_state(topic: str, state: dict[str, Any]) -> type[DomainEvent]:
+    """Upcasts ``state`` in place to the current version of its event class."""
+    cls = event_class(topic)
+    version = state.pop("class_version", 1)
+    while version < cls.class_version:
+        getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
+        version += 1
+    return cls
+
+
+class PydanticMapper(Mapper[UUID]):
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        e = cast(DomainEvent, domain_event)
+        state = e.model_dump(mode="json", exclude={"originator_id", "originator_version"})
+        if type(e).class_version > 1:
+            state["class_version"] = type(e).class_version
+        data = self.transcoder.encode(state)
+        if self.compressor:
+            data = self.compressor.compress(data)
+        if self.cipher:
+            data = self.cipher.encrypt(data)
+        return StoredEvent(
+            originator_id=e.originator_id,
+            originator_version=e.originator_version,
+            topic=type(e).TOPIC,
+            state=data,
+        )
+
+    def decode_raw(self, topic: str, data: bytes) -> dict[str, Any]:
+        if self.cipher:
+            data = self.cipher.decrypt(data)
+        if self.compressor:
+            data = self.compressor.decompress(data)
+        return cast(dict[str, Any], self.transcoder.decode(data))
+
+    def to_domain_event(self, stored: StoredEvent) -> Any:
+        state = self.decode_raw(stored.topic, stored.state)
+        cls = decode_state(stored.topic, state)
+        return cls.model_validate(
+            {**state, "originator_id": stored.originator_id, "originator_version": stored.originator_version}
+        )
+
+
+class CounterpartyLog(Application[UUID]):
+    name = "counterparty"
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(transcoder=OrjsonTranscoder(), mapper_class=PydanticMapper)
+
+
+def store_env(database_url: str) -> dict[str, str]:
+    """The ``eventsourcing`` environment for a ``sqlite:///…`` or ``postgresql://…`` URL."""
+    url = urlparse(database_url)
+    if url.scheme == "sqlite":
+        # SQLAlchemy's convention: sqlite:///relative.db and sqlite:////absolute.db
+        path = database_url.split(":///", 1)[1] if ":///" in database_url else ":memory:"
+        if path != ":memory:" and not path.startswith("file:"):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "30",
+        }
+    if url.scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "postgres",
+            "POSTGRES_HOST": url.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+            "POSTGRES_POOL_SIZE": "4",
+            "POSTGRES_MAX_OVERFLOW": "8",
+            "POSTGRES_LOCK_TIMEOUT": "10",
+            "POSTGRES_PRE_PING": "y",
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        }
+        query = dict(p.split("=", 1) for p in url.query.split("&") if "=" in p)
+        if "host" in query:  # a unix socket directory: postgresql://user@/db?host=/tmp
+            env["POSTGRES_HOST"] = unquote(query["host"])
+        return env
+    raise ValueError(f"unsupported database URL {database_url!r}")
+
+
+def sqlite_path(database_url: str) -> str:
+    return store_env(database_url)["SQLITE_DBNAME"]
+
+
+class EventStore:
+    """What the rest of the program sees of the log: load, save, read in order."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.is_postgres = not database_url.startswith("sqlite")
+        self.app = CounterpartyLog(env=store_env(database_url))
+        self._listeners: list[Callable[[int], None]] = []
+
+    # -- the write side (the commands' Store port) ---------------------------------------------
+
+    def get(self, aggregate_id: UUID, version: int | None = None) -> Aggregate:
+        try:
+            return cast(Aggregate, self.app.repository.get(aggregate_id, version=version))
+        except AggregateNotFoundError:
+            raise NotFound(f"{aggregate_id} not found") from None
+
+    def stream_version(self, aggregate_id: UUID) -> int:
+        last = self.app.recorder.select_events(aggregate_id, desc=True, limit=1)
+        return last[0].originator_version if last else 0
+
+    def save(self, events: Sequence[DomainEvent]) -> int:
+        if not events:
+            return self.head()
+        try:
+            recordings = self.app.save(*events)
+        except IntegrityError as error:
+            raise ConcurrencyConflict(str(error)) from error
+        position = max(r.notification.id for r in recordings)
+        for listener in list(self._listeners):
+            listener(position)
+        return position
+
+    def on_saved(self, listener: Callable[[int], None]) -> None:
+        """In-process wake-up for the projection runner (other processes poll or LISTEN)."""
+        self._listeners.append(listener)
+
+    # -- the read side (the projections' LogReader port) ----------------------------------------
+
+    def head(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    def read(self, after: int, limit: int = 1000, upto: int | None = None) -> list[LoggedEvent]:
+        notifications = self.app.recorder.select_notifications(
+            start=after, limit=limit, stop=upto, inclusive_of_start=False
+        )
+        return [self.to_logged(n) for n in notifications]
+
+    def to_logged(self, n: Notification) -> LoggedEvent:
+        return LoggedEvent(position=n.id, event=self.app.mapper.to_domain_event(n))
+
+    def read_raw(self, after: int, limit: int = 1000) -> list[Notification]:
+        return list(
+            self.app.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
+        )
+
+    def stream(self, aggregate_id: UUID) -> list[DomainEvent]:
+        return cast(list[DomainEvent], list(self.app.events.get(aggregate_id)))
+
+    def iterate(self, after: int = 0, page: int = 1000) -> Iterator[LoggedEvent]:
+        while True:
+            batch = self.read(after, page)
+            if not batch:
+                return
+            yield from batch
+            after = batch[-1].position
+
+    def close(self) -> None:
+        self.app.close()
