@@ -12,7 +12,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Self
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict
@@ -90,17 +90,17 @@ def event_class(topic: str) -> type[DomainEvent]:
 
 aggregate_classes: dict[str, type[Aggregate]] = {}
 
-F = TypeVar("F", bound=Callable[..., Any])
+Method = Callable[..., None]
 
 
-def event(event_cls: type[DomainEvent]) -> Callable[[F], F]:
+def event(event_cls: type[DomainEvent]) -> Callable[[Method], Method]:
     """Decorates a private method whose body applies ``event_cls``.
 
     Calling the method records the event (with the call's keyword arguments as its fields) and
     runs the body; replaying the log runs the same body with the stored event's fields.
     """
 
-    def decorator(func: F) -> F:
+    def decorator(func: Method) -> Method:
         params = [p for p in inspect.signature(func).parameters if p != "self"]
 
         @functools.wraps(func)
@@ -111,7 +111,7 @@ def event(event_cls: type[DomainEvent]) -> Callable[[F], F]:
             func(self, **{name: getattr(e, name) for name in params})
 
         trigger.__applies__ = (event_cls, apply)  # type: ignore[attr-defined]
-        return trigger  # type: ignore[return-value]
+        return trigger
 
     return decorator
 

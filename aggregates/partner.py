@@ -315,7 +315,7 @@ class Partner(Aggregate):
         if address.is_default:
             # One default per usage: the new default takes it from the others.
             for other in list(self.addresses.values()):
-                if other.is_default and set(other.usage) & set(address.usage) or (
+                if (other.is_default and set(other.usage) & set(address.usage)) or (
                     other.is_default and not address.usage and not other.usage
                 ):
                     self.addresses[other.id] = other.model_copy(update={"is_default": False})
@@ -363,9 +363,7 @@ class Partner(Aggregate):
     def billing_contact(self) -> Contact | None:
         """The first active contact responsible for billing, else the first active contact."""
         active = [c for c in self.contacts.values() if c.active]
-        return next((c for c in active if "billing" in c.responsibilities), None) or (
-            active[0] if active else None
-        )
+        return next((c for c in active if "billing" in c.responsibilities), None) or (active[0] if active else None)
 
     # -- notes and attachments -----------------------------------------------------------------
 
@@ -474,12 +472,12 @@ def merged_details(survivor: PartnerDetails, absorbed: PartnerDetails) -> Partne
     merged["sales_reps"] = _union(survivor.sales_reps, absorbed.sales_reps)
     for field in ("notes_public", "notes_private"):
         merged[field] = "\n".join(n for n in (merged[field], other[field]) if n)
-    merged["custom_fields"] = {**absorbed.custom_fields, **{
-        k: v for k, v in survivor.custom_fields.items() if v not in (None, "", [])
-    }}
+    merged["custom_fields"] = {
+        **absorbed.custom_fields,
+        **{k: v for k, v in survivor.custom_fields.items() if v not in (None, "", [])},
+    }
     return PartnerDetails.model_validate(merged)
 
 
 def _union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*first, *second)))
-

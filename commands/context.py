@@ -19,6 +19,10 @@ class ConcurrencyConflict(Exception):
     """The store refused a save: another writer got there first (or the natural key is taken)."""
 
 
+class IdempotencyReplay(Exception):
+    """The request's Idempotency-Key was recorded by a concurrent request meanwhile."""
+
+
 class Store(Protocol):
     def get(self, aggregate_id: UUID, version: int | None = None) -> Aggregate: ...
 
@@ -63,9 +67,7 @@ class CommandContext:
         """Loads the aggregate a request names, checking the client's ``If-Match`` version."""
         aggregate = self.load(cls, aggregate_id)
         if self.expected_version is not None and aggregate.version != self.expected_version:
-            raise VersionConflict(
-                f"version is {aggregate.version}, the request expected {self.expected_version}"
-            )
+            raise VersionConflict(f"version is {aggregate.version}, the request expected {self.expected_version}")
         return aggregate
 
     def save(self, *aggregates: Aggregate) -> int:

@@ -26,7 +26,7 @@ from aggregates.partner import (
 )
 from commands.context import CommandContext, Result
 from commands.numbering import load_series
-from commands.types import Code, Currency, Email, Money, Name, ShortText, Text
+from commands.types import Currency, Email, Money, Name, ShortText, Text
 
 PARTNER_CODES = "partner"
 
@@ -113,7 +113,9 @@ def load_partner_for_update(ctx: CommandContext, ref: str) -> Partner:
 # -- registration and changes --------------------------------------------------------------------
 
 
-def _custom_fields(ctx: CommandContext, entity: FieldEntity, values: dict[str, Any], loc: list[str | int], require_all: bool) -> dict[str, Any]:
+def _custom_fields(
+    ctx: CommandContext, entity: FieldEntity, values: dict[str, Any], loc: list[str | int], require_all: bool
+) -> dict[str, Any]:
     catalog = ctx.find(CustomFieldCatalog, CATALOG_ID)
     definitions = catalog.for_entity(entity) if catalog else {}
     return validate_custom_fields(definitions, values, loc, require_all)
@@ -146,7 +148,9 @@ def register_partner(cmd: RegisterPartner, ctx: CommandContext) -> Result:
     partner_id = uuid4()
     values = cmd.model_dump(exclude={"code", "parent", "custom_fields"}, exclude_none=True)
     parent = _parent(ctx, cmd.parent)
-    values["custom_fields"] = _custom_fields(ctx, FieldEntity.PARTNER, cmd.custom_fields or {}, ["body", "custom_fields"], True)
+    values["custom_fields"] = _custom_fields(
+        ctx, FieldEntity.PARTNER, cmd.custom_fields or {}, ["body", "custom_fields"], True
+    )
     values["parent"] = parent.id if parent else None
     values["roles"] = tuple(dict.fromkeys(cmd.roles))
     values["currency"] = cmd.currency or ctx.currency
@@ -171,7 +175,16 @@ def change_partner(cmd: ChangePartner, ctx: CommandContext) -> Result:
         code = changes.pop("code")
         if code is not None and normalise_code(code) != partner.code:
             raise conflict("code_immutable", "a partner's code cannot be changed")
-    for required in ("name", "kind", "roles", "language", "currency", "credit_limit", "credit_check", "payment_terms_days"):
+    for required in (
+        "name",
+        "kind",
+        "roles",
+        "language",
+        "currency",
+        "credit_limit",
+        "credit_check",
+        "payment_terms_days",
+    ):
         if required in changes and changes[required] is None:
             raise Invalid(["body", required], "this field cannot be null")
     if "custom_fields" in changes:
@@ -370,7 +383,9 @@ class AddAttachment(Strict):
 
 def add_attachment(cmd: AddAttachment, ctx: CommandContext) -> Result:
     partner = load_partner_for_update(ctx, cmd.partner)
-    attachment = Attachment(id=uuid4(), filename=cmd.filename, size=cmd.size, sha256=cmd.sha256, content_type=cmd.content_type)
+    attachment = Attachment(
+        id=uuid4(), filename=cmd.filename, size=cmd.size, sha256=cmd.sha256, content_type=cmd.content_type
+    )
     partner.add_attachment(attachment)
     return Result(ctx.save(partner), attachment.id)
 

@@ -185,7 +185,11 @@ def _change_collection(rows: Rows, e: Any, column: str, key: str, value: dict[st
     if column == "addresses" and value and value.get("is_default"):
         usage = set(value["usage"])
         for other_key, other in items.items():
-            if other_key != key and other["is_default"] and (set(other["usage"]) & usage or not (usage or other["usage"])):
+            if (
+                other_key != key
+                and other["is_default"]
+                and (set(other["usage"]) & usage or not (usage or other["usage"]))
+            ):
                 other["is_default"] = False
         values[column] = dump(items)
     if column == "contacts":
@@ -226,7 +230,9 @@ def note_added(e: NoteAdded, rows: Rows) -> None:
     field = "notes_public" if e.visibility == "public" else "notes_private"
     current = getattr(details, field)
     details = details.model_copy(update={field: f"{current}\n{e.text}" if current else e.text})
-    rows.update("partners", {"id": row["id"]}, version=e.originator_version, details=dump(details.model_dump(mode="json")))
+    rows.update(
+        "partners", {"id": row["id"]}, version=e.originator_version, details=dump(details.model_dump(mode="json"))
+    )
 
 
 @directory.on(CreditHoldPlaced)

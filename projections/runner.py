@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import select, text, update
 
@@ -111,9 +112,7 @@ class Runner:
             for logged in batch:
                 reactor.react(logged)
                 with self.catalog.engine.begin() as conn:
-                    conn.execute(
-                        update(tracking).where(tracking.c.key == key).values(position=logged.position)
-                    )
+                    conn.execute(update(tracking).where(tracking.c.key == key).values(position=logged.position))
                 done += 1
 
     def ensure_reactors(self) -> None:
@@ -129,12 +128,15 @@ class Runner:
         with self._drain_lock:
             while True:
                 moved = 0
-                for name, projection in self.catalog.projections.items():
-                    moved += self._guarded(name, lambda p=projection: self.catch_up(p, self.catalog.version(p.name)))
+                for projection in self.catalog.projections.values():
+                    moved += self._guarded(projection.name, partial(self._catch_up_live, projection))
                 for reactor in self.reactors:
-                    moved += self._guarded(reactor.name, lambda r=reactor: self.react(r))
+                    moved += self._guarded(reactor.name, partial(self.react, reactor))
                 if not moved:
                     return
+
+    def _catch_up_live(self, projection: Projection) -> int:
+        return self.catch_up(projection, self.catalog.version(projection.name))
 
     def _guarded(self, name: str, work: Callable[[], int]) -> int:
         try:

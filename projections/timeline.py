@@ -46,7 +46,9 @@ def define(meta: MetaData, prefix: str) -> dict[str, Table]:
 timeline = Projection("timeline", define)
 
 
-def record(rows: Rows, e: DomainEvent, partner_id: object, kind: str, summary: str, ref: object = None, seq: int = 0) -> None:
+def record(
+    rows: Rows, e: DomainEvent, partner_id: object, kind: str, summary: str, ref: object = None, seq: int = 0
+) -> None:
     """Adds one timeline entry; other projections' modules call this for their own events."""
     meta: Any = e.meta
     rows.insert(

@@ -36,7 +36,9 @@ def _columns(profile: object) -> dict[str, object]:
 
 @users.on(UserRegistered)
 def registered(e: UserRegistered, rows: Rows) -> None:
-    rows.insert("users", username=e.username, id=str(e.originator_id), version=e.originator_version, **_columns(e.profile))
+    rows.insert(
+        "users", username=e.username, id=str(e.originator_id), version=e.originator_version, **_columns(e.profile)
+    )
 
 
 @users.on(UserProfileChanged)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aggregates.business_clock import CLOCK_ID, BusinessClock
@@ -45,10 +45,10 @@ class ClockService:
         start = self.settings.clock_start
         if start is None:
             today = datetime.now(self.zone).date()
-            return datetime.combine(today, time(0, 0), self.zone).astimezone(timezone.utc)
+            return datetime.combine(today, time(0, 0), self.zone).astimezone(UTC)
         if start.tzinfo is None:
             start = start.replace(tzinfo=self.zone)
-        return start.astimezone(timezone.utc)
+        return start.astimezone(UTC)
 
     def recorded(self) -> BusinessClock | None:
         """The clock aggregate, reloaded only when its stream has grown."""
@@ -61,7 +61,7 @@ class ClockService:
 
     def now(self) -> datetime:
         if self.mode == "system":
-            return datetime.now(timezone.utc)
+            return datetime.now(UTC)
         clock = self.recorded()
         return clock.now if clock else self.clock_start()
 
@@ -73,11 +73,11 @@ class ClockService:
         return clock.last_day_run if clock else None
 
     def day_start(self, day: date) -> datetime:
-        return datetime.combine(day, self.settings.day_start, self.zone).astimezone(timezone.utc)
+        return datetime.combine(day, self.settings.day_start, self.zone).astimezone(UTC)
 
     def to_instant(self, to: date | datetime) -> datetime:
         if isinstance(to, datetime):
-            return (to if to.tzinfo else to.replace(tzinfo=self.zone)).astimezone(timezone.utc)
+            return (to if to.tzinfo else to.replace(tzinfo=self.zone)).astimezone(UTC)
         return self.day_start(to)
 
     # -- moving --------------------------------------------------------------------------------
@@ -122,6 +122,7 @@ class ClockService:
             result = self.container.execute(
                 move_clock, MoveClock(to=target, clock_start=self.clock_start()), Request(actor=actor)
             )
+            self.container.runner.wait(result.position, timeout=self.settings.consistency_timeout)
             return Tick(now=target, days_run=days, position=max(position, result.position))
 
     # -- system mode ---------------------------------------------------------------------------
@@ -129,7 +130,7 @@ class ClockService:
     def catch_up_system_days(self) -> list[date]:
         """Records every day start that the wall clock has passed and the log has not."""
         with self._tick_lock:
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             last = self.last_day_run()
             first = last + timedelta(days=1) if last else now.astimezone(self.zone).date()
             days = []
@@ -147,8 +148,14 @@ class ClockService:
         from apscheduler.schedulers.background import BackgroundScheduler
 
         scheduler = BackgroundScheduler(timezone=self.zone)
-        scheduler.add_job(self._scheduled, "interval", seconds=30, max_instances=1, coalesce=True,
-                          next_run_time=datetime.now(self.zone))
+        scheduler.add_job(
+            self._scheduled,
+            "interval",
+            seconds=30,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(self.zone),
+        )
         scheduler.start()
         self._scheduler = scheduler
 

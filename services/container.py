@@ -6,14 +6,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
 from aggregates.errors import VersionConflict, conflict
-from commands.context import CommandContext, ConcurrencyConflict, Idempotency, Result
+from aggregates.idempotency import IdempotencyRecord
+from commands.context import CommandContext, ConcurrencyConflict, Idempotency, IdempotencyReplay, Result
 from projections.api_keys import api_keys
 from projections.audit_index import audit_index
 from projections.catalog import Catalog, Projection
@@ -77,6 +78,7 @@ class Container:
         self.runner = Runner(self.store, self.catalog, reactors or [])
         self.store.on_saved(self.runner.wake)
         self.clock = ClockService(settings, self)
+        self._listener: Any = None
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -94,11 +96,13 @@ class Container:
             expected_version=request.expected_version,
             idempotency=request.idempotency,
             currency=self.settings.currency,
-            recorded_at=lambda: datetime.now(timezone.utc),
+            recorded_at=lambda: datetime.now(UTC),
             **kwargs,
         )
 
-    def execute(self, handler: Callable[[C, CommandContext], Result], command: C, request: Request | None = None) -> Result:
+    def execute(
+        self, handler: Callable[[C, CommandContext], Result], command: C, request: Request | None = None
+    ) -> Result:
         """Runs a handler; a lost optimistic-concurrency race re-runs it on fresh state, unless
         the client pinned a version with ``If-Match`` (then it is a 412)."""
         request = request or Request()
@@ -106,6 +110,9 @@ class Container:
             try:
                 return handler(command, self.context(request))
             except ConcurrencyConflict:
+                key = request.idempotency
+                if key and self.store.stream_version(IdempotencyRecord.id_for(request.actor, key.key)):
+                    raise IdempotencyReplay() from None
                 if request.expected_version is not None:
                     raise VersionConflict("the resource changed while the request was handled") from None
                 continue
@@ -116,10 +123,21 @@ class Container:
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self, scheduler: bool = True) -> None:
+        """Starts the background work of a serving process: runner, LISTEN, scheduler."""
         self.runner.start()
+        if self.store.is_postgres:
+            from services.listener import NotifyListener
+
+            self._listener = NotifyListener(self.settings.event_store_url, "counterparty_events", self.runner.wake)
+            self._listener.start()
+        if scheduler:
+            self.clock.start_scheduler()
 
     def close(self) -> None:
+        self.clock.stop_scheduler()
+        if self._listener is not None:
+            self._listener.stop()
         self.runner.stop()
         self.store.close()
         self.engine.dispose()

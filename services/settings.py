@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     sms_url: str | None = None
     max_attachment_bytes: int = Field(default=25 * 1024 * 1024)
     log_level: str = "INFO"
+    rate_limit_per_second: float = 500.0
+    rate_limit_burst: int = 2000
 
     @property
     def event_store_url(self) -> str:

@@ -174,12 +174,14 @@ class EventStore:
         return [self.to_logged(n) for n in notifications]
 
     def to_logged(self, n: Notification) -> LoggedEvent:
-        return LoggedEvent(position=n.id, event=self.app.mapper.to_domain_event(n))
+        return LoggedEvent(position=n.id, event=cast(DomainEvent, self.app.mapper.to_domain_event(n)))
 
     def read_raw(self, after: int, limit: int = 1000) -> list[Notification]:
-        return list(
-            self.app.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
-        )
+        return list(self.app.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False))
+
+    def event_at(self, position: int) -> DomainEvent | None:
+        found = self.app.recorder.select_notifications(start=position, limit=1, stop=position)
+        return cast(DomainEvent, self.app.mapper.to_domain_event(found[0])) if found else None
 
     def stream(self, aggregate_id: UUID) -> list[DomainEvent]:
         return cast(list[DomainEvent], list(self.app.events.get(aggregate_id)))

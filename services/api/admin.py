@@ -1,0 +1,49 @@
+"""/v1/admin: projection status and zero-downtime rebuilds."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from aggregates.errors import not_found
+from services.api.deps import Admin, AnyRole, Cont
+
+router = APIRouter(prefix="/v1/admin", tags=["operations"])
+
+
+class ProjectionStatus(BaseModel):
+    name: str
+    position: int
+    lag: int
+    status: str
+
+
+@router.get("/projections", response_model=list[ProjectionStatus], summary="Each read model and process manager")
+def projections(_who: AnyRole, c: Cont) -> list[dict[str, Any]]:
+    return [
+        {"name": p.name, "position": p.position, "lag": max(0, p.head - p.position), "status": p.status}
+        for p in c.runner.status()
+    ]
+
+
+class RebuildAccepted(BaseModel):
+    name: str
+    status: str
+
+
+@router.post(
+    "/projections/{name}/rebuild",
+    status_code=202,
+    response_model=RebuildAccepted,
+    summary="Rebuild a read model from the log into new tables, then switch",
+)
+def rebuild(name: str, _admin: Admin, c: Cont) -> JSONResponse:
+    if name not in c.catalog.projections:
+        raise not_found("projection", name)
+    thread = threading.Thread(target=c.runner.rebuild, args=(name,), name=f"rebuild-{name}", daemon=True)
+    thread.start()
+    return JSONResponse({"name": name, "status": "rebuilding"}, status_code=202)

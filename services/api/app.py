@@ -1,0 +1,81 @@
+"""The FastAPI application: routers, problem+json errors, metrics, access logs, rate limits."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from services.api import admin, api_keys, audit, clock, health, partners, settings
+from services.api.errors import install, problem
+from services.api.health import LATENCY, REQUESTS
+from services.api.idempotency import ResponseStore
+from services.container import Container
+
+log = logging.getLogger("counterparty.http")
+
+
+class RateLimiter:
+    """A token bucket per API key: bursts pass, a sustained flood gets 429."""
+
+    def __init__(self, per_second: float, burst: int) -> None:
+        self.per_second = per_second
+        self.burst = burst
+        self.buckets: dict[str, tuple[float, float]] = {}
+        self.lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            tokens, last = self.buckets.get(key, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.per_second)
+            if tokens < 1:
+                self.buckets[key] = (tokens, now)
+                return False
+            self.buckets[key] = (tokens - 1, now)
+            return True
+
+
+def create_app(container: Container) -> FastAPI:
+    app = FastAPI(
+        title="Counterparty",
+        version="1",
+        description="Event-sourced back office for business partners, documents, receivables and collection.",
+    )
+    app.state.container = container
+    ResponseStore.create(container.engine)
+    install(app)
+    for module in (health, partners, settings, api_keys, clock, audit, admin):
+        app.include_router(module.router)
+    limiter = RateLimiter(container.settings.rate_limit_per_second, container.settings.rate_limit_burst)
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        key = request.headers.get("authorization", request.client.host if request.client else "-")
+        if request.url.path.startswith("/v1") and not limiter.allow(key):
+            response: Response = problem(429, "rate_limited", "too many requests; slow down", {"Retry-After": "1"})
+        else:
+            response = await call_next(request)
+        route = request.scope.get("route")
+        name = getattr(route, "path", "unmatched")
+        elapsed = time.perf_counter() - started
+        REQUESTS.labels(request.method, name, str(response.status_code)).inc()
+        LATENCY.labels(request.method, name).observe(elapsed)
+        log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.url.path,
+                "status": response.status_code,
+                "ms": round(elapsed * 1000, 1),
+                "actor": getattr(request.state, "actor", None),
+            },
+        )
+        return response
+
+    return app

@@ -1,0 +1,74 @@
+"""/v1/audit: the log as recorded, and any stream replayed to a moment or version."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from aggregates.errors import Invalid
+from queries.partners import utc
+from services.api.deps import AuditorRole, Cont, ReadModels
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+
+class AuditEvent(BaseModel):
+    position: int | None
+    stream: str
+    stream_type: str
+    version: int
+    type: str
+    topic: str
+    recorded_at: datetime | None
+    business_date: date | None
+    actor: str | None
+    causation: str | None
+    correlation: str | None
+    data: dict[str, Any]
+
+
+class AuditEvents(BaseModel):
+    items: list[AuditEvent]
+    next_after: int | None
+
+
+class AuditStream(BaseModel):
+    stream: str
+    stream_type: str | None
+    version: int
+    state: dict[str, Any] | None
+    events: list[AuditEvent]
+
+
+@router.get("/events", response_model=AuditEvents, summary="The log in order, filtered")
+def events(
+    _who: AuditorRole,
+    reads: ReadModels,
+    after: int = 0,
+    limit: int = 100,
+    stream: str | None = None,
+    type: str | None = None,  # noqa: A002 - the contract's name
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: date | None = None,
+) -> dict[str, Any]:
+    if not 1 <= limit <= 1000:
+        raise Invalid(["query", "limit"], "limit is 1 to 1000")
+    if after < 0:
+        raise Invalid(["query", "after"], "after is a log position")
+    return reads.audit.events(after, limit, stream, type, from_, to)
+
+
+@router.get("/streams/{stream}", response_model=AuditStream, summary="A stream replayed to a version or a moment")
+def stream(
+    stream: str,
+    _who: AuditorRole,
+    reads: ReadModels,
+    c: Cont,
+    as_of: datetime | None = None,
+    version: int | None = None,
+) -> dict[str, Any]:
+    moment = utc(as_of if as_of is None or as_of.tzinfo else as_of.replace(tzinfo=c.settings.zone))
+    return reads.audit.stream(stream, moment, version)

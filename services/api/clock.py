@@ -1,0 +1,44 @@
+"""/v1/clock: the business clock, and moving it in manual mode."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from services.api.deps import Admin, AnyRole, Cont
+
+router = APIRouter(prefix="/v1/clock", tags=["clock"])
+
+
+class ClockPublic(BaseModel):
+    mode: str
+    now: datetime
+    today: date
+    last_day_run: date | None
+
+
+class TickCreate(BaseModel):
+    to: date | datetime
+
+
+class TickPublic(BaseModel):
+    now: datetime
+    days_run: list[date]
+    position: int
+
+
+@router.get("", response_model=ClockPublic, summary="The business clock")
+def get_clock(_who: AnyRole, c: Cont) -> dict[str, Any]:
+    now = c.clock.now()
+    return {"mode": c.clock.mode, "now": now, "today": c.clock.today(now), "last_day_run": c.clock.last_day_run()}
+
+
+@router.post("/ticks", response_model=TickPublic, summary="Move the manual clock forward, running every day crossed")
+def tick(body: TickCreate, who: Admin, c: Cont) -> JSONResponse:
+    result = c.clock.tick(body.to, who.name)
+    content = TickPublic(now=result.now, days_run=result.days_run, position=result.position).model_dump(mode="json")
+    return JSONResponse(content, headers={"X-Position": str(result.position)})

@@ -1,0 +1,234 @@
+"""Request-scoped dependencies: the container, who is asking (API keys and roles), how a command
+is run (If-Match, Idempotency-Key, Prefer, read-your-writes) and how a query waits for
+``X-Min-Position``."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
+
+from aggregates.idempotency import IdempotencyRecord
+from commands.context import CommandContext, Idempotency, IdempotencyReplay, Result
+from queries.audit import AuditQueries
+from queries.pages import MAX_LIMIT, PageRequest
+from queries.partners import PartnerQueries
+from queries.settings import SettingsQueries
+from services.api.errors import ApiError
+from services.api.idempotency import ResponseStore
+from services.container import Container
+from services.container import Request as CommandRequest
+
+C = TypeVar("C")
+
+
+def container(request: Request) -> Container:
+    return request.app.state.container  # type: ignore[no-any-return]
+
+
+Cont = Annotated[Container, Depends(container)]
+
+
+def hash_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: str
+
+
+def principal(
+    request: Request,
+    c: Cont,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Principal:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise ApiError(401, "unauthorized", "send Authorization: Bearer <api key>", {"WWW-Authenticate": "Bearer"})
+    secret = authorization[7:].strip()
+    admin_key = c.settings.admin_key
+    if admin_key and hmac.compare_digest(hash_key(secret), hash_key(admin_key)):
+        found: tuple[str, str] | None = ("admin", "admin")
+    else:
+        found = SettingsQueries(c.catalog).api_key_role(hash_key(secret))
+    if found is None:
+        raise ApiError(401, "unauthorized", "unknown or revoked API key", {"WWW-Authenticate": "Bearer"})
+    request.state.actor = found[0]
+    return Principal(*found)
+
+
+def require(*roles: str) -> Callable[..., Principal]:
+    def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+        if who.role not in roles:
+            raise ApiError(403, "forbidden", f"the role {who.role} may not do this")
+        return who
+
+    return check
+
+
+AnyRole = Annotated[Principal, Depends(require("admin", "clerk", "analyst", "auditor"))]
+Writer = Annotated[Principal, Depends(require("admin", "clerk"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+AuditorRole = Annotated[Principal, Depends(require("admin", "auditor"))]
+
+
+def page_request(limit: int = 50, cursor: str | None = None) -> PageRequest:
+    if limit < 1 or limit > MAX_LIMIT:
+        from aggregates.errors import Invalid
+
+        raise Invalid(["query", "limit"], f"limit is 1 to {MAX_LIMIT}")
+    return PageRequest(limit=limit, cursor=cursor)
+
+
+Paging = Annotated[PageRequest, Depends(page_request)]
+
+
+# -- queries -------------------------------------------------------------------------------------
+
+
+class Reads:
+    def __init__(self, c: Container) -> None:
+        self.container = c
+        self.partners = PartnerQueries(c.catalog)
+        self.settings = SettingsQueries(c.catalog)
+        self.audit = AuditQueries(c.catalog, c.store)
+
+
+def reads(c: Cont, x_min_position: Annotated[str | None, Header()] = None) -> Reads:
+    if x_min_position is not None:
+        try:
+            position = int(x_min_position)
+        except ValueError:
+            raise ApiError(400, "malformed_request", "X-Min-Position is a log position (an integer)") from None
+        if not c.runner.wait(position, c.settings.consistency_timeout):
+            raise ApiError(
+                503, "read_model_lagging", f"the read models have not reached {position} yet", {"Retry-After": "1"}
+            )
+    return Reads(c)
+
+
+ReadModels = Annotated[Reads, Depends(reads)]
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+
+def jsonable(body: Any) -> Any:
+    if isinstance(body, BaseModel):
+        return body.model_dump(mode="json")
+    return to_jsonable_python(body)
+
+
+class Commands:
+    """Runs one command for one HTTP request with the request's guards."""
+
+    def __init__(
+        self,
+        c: Container,
+        who: Principal,
+        body_hash: str,
+        if_match: str | None,
+        idempotency_key: str | None,
+        prefer: str | None,
+    ) -> None:
+        self.container = c
+        self.who = who
+        self.body_hash = body_hash
+        self.expected_version = self._version(if_match)
+        self.idempotency_key = idempotency_key
+        self.respond_async = bool(prefer and "respond-async" in prefer.lower())
+        self.responses = ResponseStore(c.engine)
+
+    @staticmethod
+    def _version(if_match: str | None) -> int | None:
+        if if_match is None:
+            return None
+        value = if_match.strip().removeprefix("W/").strip('"')
+        try:
+            return int(value)
+        except ValueError:
+            raise ApiError(400, "malformed_request", "If-Match carries the version number") from None
+
+    def run(
+        self,
+        handler: Callable[[C, CommandContext], Result],
+        command: C,
+        respond: Callable[[Result], Any],
+        status: int = 200,
+    ) -> Response:
+        idempotency = None
+        record_id = None
+        if self.idempotency_key:
+            if len(self.idempotency_key) > 200:
+                raise ApiError(400, "malformed_request", "Idempotency-Key is at most 200 characters")
+            record_id = IdempotencyRecord.id_for(self.who.name, self.idempotency_key)
+            if self.container.store.stream_version(record_id):
+                return self._replay(record_id)
+            idempotency = Idempotency(self.idempotency_key, self.body_hash)
+        try:
+            result = self.container.execute(
+                handler,
+                command,
+                CommandRequest(actor=self.who.name, expected_version=self.expected_version, idempotency=idempotency),
+            )
+        except IdempotencyReplay:
+            assert record_id is not None
+            return self._replay(record_id)
+        headers = {"X-Position": str(result.position)}
+        if self.respond_async:
+            body = {"position": result.position, "id": str(result.id) if result.id else None}
+            return JSONResponse(body, status_code=202, headers=headers)
+        self.container.runner.wait(result.position, self.container.settings.consistency_timeout)
+        if status == 204:
+            return Response(status_code=204, headers=headers)
+        content = jsonable(respond(result))
+        if record_id is not None:
+            self.responses.put(record_id, status, content, headers)
+        return JSONResponse(content, status_code=status, headers=headers)
+
+    def _replay(self, record_id: Any) -> Response:
+        record = self.container.store.get(record_id)
+        if getattr(record, "request_hash", None) != self.body_hash:
+            raise ApiError(409, "idempotency_key_reused", "this Idempotency-Key was used with a different request")
+        deadline = time.monotonic() + self.container.settings.consistency_timeout
+        while True:
+            stored = self.responses.get(record_id)
+            if stored is not None:
+                status, content, headers = stored
+                return JSONResponse(content, status_code=status, headers=headers)
+            if time.monotonic() > deadline:
+                raise ApiError(409, "idempotency_key_in_progress", "the first request with this key is still running")
+            time.sleep(0.05)
+
+
+async def commands(
+    request: Request,
+    c: Cont,
+    who: Writer,
+    if_match: Annotated[str | None, Header()] = None,
+    idempotency_key: Annotated[str | None, Header()] = None,
+    prefer: Annotated[str | None, Header()] = None,
+) -> Commands:
+    body = await request.body()
+    digest = hashlib.sha256()
+    digest.update(f"{request.method} {request.url.path}\n".encode())
+    if request.headers.get("content-type", "").startswith("application/json") and body:
+        # The same JSON document with other white space or key order is the same request.
+        with contextlib.suppress(ValueError):
+            body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    digest.update(body)
+    return Commands(c, who, digest.hexdigest(), if_match, idempotency_key, prefer)
+
+
+Cmd = Annotated[Commands, Depends(commands)]

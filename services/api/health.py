@@ -1,0 +1,41 @@
+"""/healthz, /readyz and /metrics need no key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+
+from services.api.deps import Cont
+
+router = APIRouter(tags=["operations"])
+
+REQUESTS = Counter("cpty_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram("cpty_http_request_seconds", "HTTP request latency", ["method", "route"])
+LAG = Gauge("cpty_projection_lag_events", "Events a read model or process manager is behind", ["name"])
+HEAD = Gauge("cpty_log_head_position", "The last position in the log")
+
+
+@router.get("/healthz", summary="The process is up")
+def healthz() -> dict[str, Any]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="The store and the read models answer")
+def readyz(c: Cont) -> JSONResponse:
+    try:
+        head = c.store.head()
+        c.runner.ping()
+    except Exception as error:  # any failure means not ready
+        return JSONResponse({"status": "unavailable", "detail": type(error).__name__}, status_code=503)
+    return JSONResponse({"status": "ready", "head": head})
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+def metrics(c: Cont) -> Response:
+    for p in c.runner.status():
+        LAG.labels(p.name).set(max(0, p.head - p.position))
+        HEAD.set(p.head)
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,202 @@
+"""The ``counterparty`` command line."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from services.settings import Settings
+
+app = typer.Typer(help="Counterparty: the event-sourced back office for business partners.", no_args_is_help=True)
+projections_app = typer.Typer(help="Read models: status and rebuilds.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(projections_app, name="projections")
+app.add_typer(keys_app, name="keys")
+console = Console(stderr=True)
+
+
+def _container():  # type: ignore[no-untyped-def]
+    from services.container import Container
+    from services.logs import configure
+
+    settings = Settings()
+    configure(settings.log_level)
+    container = Container(settings)
+    container.runner.ensure_reactors()
+    return container
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
+    )
+
+
+def serve_container(container, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    from services.api.app import create_app
+
+    container.start()
+    try:
+        uvicorn.run(create_app(container), host=host, port=port, log_config=None, access_log=False)
+    finally:
+        container.close()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Run the API with the projection runner, process managers, sender and scheduler."""
+    serve_container(_container(), host, port)
+
+
+@app.command()
+def worker() -> None:
+    """Run the projections, process managers, sender and scheduler without the API."""
+    import signal
+    import threading
+
+    container = _container()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    container.start()
+    console.print("worker running; Ctrl-C stops it")
+    stop.wait()
+    container.close()
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="serve after loading")] = True,
+    partners: Annotated[int, typer.Option(help="how many partners to load")] = 300,
+) -> None:
+    """Load a realistic data set through the commands, advance the manual clock, and serve."""
+    import os
+
+    from services.demo import load_demo
+
+    os.environ.setdefault("CPTY_CLOCK", "manual")
+    os.environ.setdefault("CPTY_ADMIN_KEY", "demo-admin-key")
+    container = _container()
+    with progress_bar() as bar:
+        summary = load_demo(container, partners, bar)
+    base = f"http://{host}:{port}"
+    key = container.settings.admin_key
+    console.print(f"\n[bold]Counterparty demo loaded[/bold]: {summary}")
+    console.print(f"Admin key: [bold]{key}[/bold]")
+    console.print(f"API docs:  {base}/docs")
+    console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/v1/partners?limit=5'")
+    console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/v1/partners?q=gmbh&sort=-created_on'")
+    console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/v1/clock'")
+    console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/v1/audit/events?limit=5'")
+    if serve_after:
+        serve_container(container, host, port)
+    else:
+        container.close()
+
+
+@app.command()
+def replay(
+    verify: Annotated[bool, typer.Option("--verify", help="compare fresh tables with the live ones")] = False,
+) -> None:
+    """Rebuild every read model from the log (or, with --verify, compare a fresh build with the live one)."""
+    from services.replay import rebuild_all, verify_all
+
+    container = _container()
+    try:
+        with progress_bar() as bar:
+            if verify:
+                problems = verify_all(container, bar)
+            else:
+                rebuild_all(container, bar)
+                problems = []
+    finally:
+        container.close()
+    for problem in problems:
+        console.print(f"[red]difference[/red] {problem}")
+    if verify:
+        console.print("read models match the log" if not problems else f"{len(problems)} differences")
+    raise typer.Exit(1 if problems else 0)
+
+
+@projections_app.command("status")
+def projections_status() -> None:
+    """Each read model and process manager: position, lag, status."""
+    container = _container()
+    table = Table("name", "version", "position", "lag", "status")
+    for p in container.runner.status():
+        version = str(container.catalog.version(p.name)) if p.name in container.catalog.projections else "-"
+        table.add_row(p.name, version, str(p.position), str(max(0, p.head - p.position)), p.status)
+    Console().print(table)
+    container.close()
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(name: Annotated[str, typer.Argument(help="the read model's name")]) -> None:
+    """Rebuild one read model into new tables while the old ones serve, then switch."""
+    container = _container()
+    if name not in container.catalog.projections:
+        console.print(f"unknown read model {name}; known: {', '.join(container.catalog.projections)}")
+        raise typer.Exit(2)
+    head = container.store.head()
+    with progress_bar() as bar:
+        task = bar.add_task(f"rebuilding {name}", total=head)
+        container.runner.rebuild(name, lambda n: bar.advance(task, n))
+    container.close()
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="the key's name")],
+    role: Annotated[str, typer.Option(help="admin, clerk, analyst or auditor")],
+) -> None:
+    """Issue an API key and print it (it is shown only once)."""
+    from aggregates.api_key import ApiRole
+    from commands.api_keys import IssueApiKey, issue_api_key
+    from services.api.api_keys import new_secret
+    from services.api.deps import hash_key
+    from services.container import Request
+
+    try:
+        api_role = ApiRole(role)
+    except ValueError:
+        console.print("role is one of admin, clerk, analyst, auditor")
+        raise typer.Exit(2) from None
+    container = _container()
+    secret = new_secret()
+    result = container.execute(
+        issue_api_key, IssueApiKey(name=name, role=api_role, key_hash=hash_key(secret)), Request(actor="cli")
+    )
+    container.runner.wait(result.position, 30)
+    container.close()
+    sys.stdout.write(secret + "\n")
+
+
+@app.command()
+def bench(
+    quick: Annotated[bool, typer.Option("--quick", help="small sizes, for a smoke run")] = False,
+    postgres_url: Annotated[str | None, typer.Option(help="PostgreSQL to measure on")] = None,
+) -> None:
+    """Run the benchmarks on SQLite and PostgreSQL and print ratios against raw baselines."""
+    from services.bench import run_benchmarks
+
+    run_benchmarks(quick=quick, postgres_url=postgres_url, console=console)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
