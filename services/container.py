@@ -4,6 +4,8 @@ command executor from the settings. Everything else receives what it needs from 
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -33,6 +35,7 @@ log = logging.getLogger("counterparty")
 PROJECTIONS: list[Projection] = [directory, partner_groups, users, custom_fields, api_keys, timeline, audit_index]
 
 C = TypeVar("C")
+ATTEMPTS = 25
 
 
 def read_model_engine(url: str) -> Engine:
@@ -106,7 +109,10 @@ class Container:
         """Runs a handler; a lost optimistic-concurrency race re-runs it on fresh state, unless
         the client pinned a version with ``If-Match`` (then it is a 412)."""
         request = request or Request()
-        for _attempt in range(8):
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                # Jittered backoff, so racers on one hot stream (a number series) spread out.
+                time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
             try:
                 return handler(command, self.context(request))
             except ConcurrencyConflict:
