@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aggregates.errors import Conflict, DomainError, Invalid, NotFound, VersionConflict
@@ -99,6 +100,18 @@ def install(app: FastAPI) -> None:
         if any(e.get("type") == "model_attributes_type" and tuple(e.get("loc", ())) == ("body",) for e in errors):
             return problem(400, "malformed_request", "the body must be a JSON object")
         items = [{"loc": _loc(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in errors]
+        return problem(
+            422,
+            "validation_error",
+            "; ".join(f"{'.'.join(map(str, i['loc']))}: {i['msg']}" for i in items)[:1000],
+            errors=items,
+        )
+
+    @app.exception_handler(ValidationError)
+    def command_validation_error(_request: Request, error: ValidationError) -> JSONResponse:
+        # A command model built inside a route (from path and body values) refused its input:
+        # that is the client's input, so a 422 like any other validation failure, never a 500.
+        items = [{"loc": ["body", *_loc(e.get("loc", ()))], "msg": str(e.get("msg", ""))} for e in error.errors()]
         return problem(
             422,
             "validation_error",
