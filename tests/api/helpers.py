@@ -1,0 +1,59 @@
+"""Small helpers shared by the API tests: problem+json checks, partners, keys for other roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
+
+
+def assert_problem(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    """The response is an RFC 9457 problem with this status (and code); returns its body."""
+    assert response.status_code == status, (response.status_code, response.text)
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    body = response.json()
+    assert PROBLEM_KEYS <= set(body), body
+    assert body["status"] == status
+    assert isinstance(body["title"], str) and body["title"]
+    assert isinstance(body["detail"], str) and body["detail"]
+    assert body["type"] == f"https://counterparty.local/problems/{body['code']}"
+    if code is not None:
+        assert body["code"] == code, body
+    return body  # type: ignore[no-any-return]
+
+
+def error_locs(body: dict[str, Any]) -> list[list[Any]]:
+    return [e["loc"] for e in body["errors"]]
+
+
+def create_partner(client: Any, **fields: Any) -> dict[str, Any]:
+    body = {"name": "Acme Ltd", **fields}
+    response = client.post("/v1/partners", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def get_partner(client: Any, ref: str) -> dict[str, Any]:
+    response = client.get(f"/v1/partners/{ref}")
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def role_headers(client: Any, role: str, name: str | None = None) -> dict[str, str]:
+    """Issues a key for ``role`` through the API and returns the headers that use it."""
+    response = client.post("/v1/api-keys", json={"name": name or f"{role}-key", "role": role})
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['key']}"}
+
+
+def audit_count(client: Any, **filters: Any) -> int:
+    """How many events the log holds (optionally filtered), read through /v1/audit/events."""
+    total, after = 0, 0
+    while True:
+        response = client.get("/v1/audit/events", params={"after": after, "limit": 1000, **filters})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        total += len(body["items"])
+        if body["next_after"] is None:
+            return total
+        after = body["next_after"]
