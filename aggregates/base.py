@@ -136,13 +136,13 @@ class Aggregate:
         if cls.__dict__.get("TOPIC"):
             aggregate_classes[cls.TOPIC] = cls
 
-    def _init_identity(self, id: UUID) -> None:  # noqa: A002
+    def _init_identity(self, id: UUID) -> None:
         self.id = id
         self.version = 0
         self._pending: list[DomainEvent] = []
 
     @classmethod
-    def _create(cls, event_cls: type[CreatedEvent], id: UUID, **fields: Any) -> Self:  # noqa: A002
+    def _create(cls, event_cls: type[CreatedEvent], id: UUID, **fields: Any) -> Self:
         e = event_cls(originator_id=id, originator_version=1, originator_topic=cls.TOPIC, **fields)
         instance = e.mutate(None)
         instance._pending.append(e)

@@ -117,6 +117,8 @@ def coerce_value(definition: CustomFieldDefinition, value: Any, loc: list[str | 
             if isinstance(value, str) and re.fullmatch(r"-?\d{1,18}", value.strip()):
                 return int(value)
             raise fail("must be an integer")
+        if abs(value) >= 10**18:  # as for strings; the store's JSON holds 64-bit integers only
+            raise fail("must be an integer")
         return value
     if kind in (FieldType.DECIMAL, FieldType.MONEY):
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
@@ -128,9 +130,13 @@ def coerce_value(definition: CustomFieldDefinition, value: Any, loc: list[str | 
         if not number.is_finite():
             raise fail("must be a finite number")
         if kind is FieldType.MONEY:
-            if number != number.quantize(Decimal("0.01")):
+            try:
+                cents = number.quantize(Decimal("0.01"))
+            except InvalidOperation:  # more digits than the decimal context holds, e.g. 1e30
+                raise fail("must be a number") from None
+            if number != cents:
                 raise fail("money has at most two decimals")
-            return str(number.quantize(Decimal("0.01")))
+            return str(cents)
         return str(number)
     if kind is FieldType.DATE:
         try:
@@ -152,7 +158,7 @@ def coerce_value(definition: CustomFieldDefinition, value: Any, loc: list[str | 
             raise fail(f"must be a list of {', '.join(definition.options)}")
         return list(dict.fromkeys(value))
     pattern = {FieldType.EMAIL: _EMAIL, FieldType.URL: _URL, FieldType.PHONE: _PHONE}[kind]
-    if not isinstance(value, str) or not pattern.match(value):
+    if not isinstance(value, str) or not pattern.fullmatch(value):
         raise fail(f"must be a valid {kind.value}")
     return value
 

@@ -228,7 +228,7 @@ class Partner(Aggregate):
     absorbed: list[UUID]
 
     @classmethod
-    def register(cls, id: UUID, code: str, details: PartnerDetails, on: date) -> Partner:  # noqa: A002
+    def register(cls, id: UUID, code: str, details: PartnerDetails, on: date) -> Partner:
         if not details.name.strip():
             raise conflict("name_required", "a partner needs a name")
         return cls._create(PartnerRegistered, id=id, code=code, created_on=on, details=details)
@@ -387,6 +387,11 @@ class Partner(Aggregate):
     @event(AttachmentAdded)
     def _attachment_added(self, attachment: Attachment) -> None:
         self.attachments[attachment.id] = attachment
+
+    @property
+    def is_stopped(self) -> bool:
+        """Sales are stopped by a manual hold."""
+        return self.manual_hold is not None
 
     # -- credit hold ---------------------------------------------------------------------------
 

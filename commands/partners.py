@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from aggregates.account import Account
 from aggregates.code_claim import CodeClaim
 from aggregates.custom_field import CATALOG_ID, CustomFieldCatalog, FieldEntity, validate_custom_fields
 from aggregates.errors import Invalid, conflict, not_found
@@ -113,9 +114,10 @@ def load_partner_for_update(ctx: CommandContext, ref: str) -> Partner:
 # -- registration and changes --------------------------------------------------------------------
 
 
-def _custom_fields(
-    ctx: CommandContext, entity: FieldEntity, values: dict[str, Any], loc: list[str | int], require_all: bool
+def custom_field_values(
+    ctx: CommandContext, entity: FieldEntity, values: dict[str, Any], loc: list[str | int], require_all: bool = True
 ) -> dict[str, Any]:
+    """The values checked against the entity's custom field definitions (the required ones too)."""
     catalog = ctx.find(CustomFieldCatalog, CATALOG_ID)
     definitions = catalog.for_entity(entity) if catalog else {}
     return validate_custom_fields(definitions, values, loc, require_all)
@@ -148,7 +150,7 @@ def register_partner(cmd: RegisterPartner, ctx: CommandContext) -> Result:
     partner_id = uuid4()
     values = cmd.model_dump(exclude={"code", "parent", "custom_fields"}, exclude_none=True)
     parent = _parent(ctx, cmd.parent)
-    values["custom_fields"] = _custom_fields(
+    values["custom_fields"] = custom_field_values(
         ctx, FieldEntity.PARTNER, cmd.custom_fields or {}, ["body", "custom_fields"], True
     )
     values["parent"] = parent.id if parent else None
@@ -190,7 +192,9 @@ def change_partner(cmd: ChangePartner, ctx: CommandContext) -> Result:
     if "custom_fields" in changes:
         merged = {**partner.details.custom_fields, **(changes["custom_fields"] or {})}
         merged = {k: v for k, v in merged.items() if v is not None}
-        changes["custom_fields"] = _custom_fields(ctx, FieldEntity.PARTNER, merged, ["body", "custom_fields"], True)
+        changes["custom_fields"] = custom_field_values(
+            ctx, FieldEntity.PARTNER, merged, ["body", "custom_fields"], True
+        )
     for many in ("roles", "tags", "sales_reps"):
         if many in changes:
             changes[many] = tuple(dict.fromkeys(changes[many] or ()))
@@ -320,7 +324,7 @@ def _contact_values(ctx: CommandContext, values: dict[str, Any], require_all: bo
     if "availability" in values:
         values["availability"] = tuple(Availability(**a) for a in values["availability"] or ())
     if "custom_fields" in values:
-        values["custom_fields"] = _custom_fields(
+        values["custom_fields"] = custom_field_values(
             ctx, FieldEntity.CONTACT, values["custom_fields"] or {}, ["body", "custom_fields"], require_all
         )
     return values
@@ -421,9 +425,9 @@ class MergePartners(Strict):
 
 def merge_partners(cmd: MergePartners, ctx: CommandContext) -> Result:
     survivor = load_partner_for_update(ctx, cmd.partner)
-    touched: dict[UUID, Partner] = {survivor.id: survivor}
+    touched: dict[UUID, Any] = {survivor.id: survivor}
 
-    def current(p: Partner) -> Partner:
+    def current(p: Any) -> Any:
         return touched.setdefault(p.id, p)
 
     for ref in cmd.absorb:
@@ -438,4 +442,14 @@ def merge_partners(cmd: MergePartners, ctx: CommandContext) -> Result:
         if other.details.parent and other.details.parent != survivor.id:
             old_parent = current(ctx.load(Partner, other.details.parent))
             old_parent.detach_child(other.id)
+        _merge_accounts(ctx, survivor.id, other.id, current)
     return Result(ctx.save(*touched.values()), survivor.id)
+
+
+def _merge_accounts(ctx: CommandContext, survivor: UUID, absorbed: UUID, current: Any) -> None:
+    """Open items and unapplied credit move with the partner, so the balances add up."""
+    theirs = ctx.find(Account, Account.id_for(absorbed))
+    if theirs is None:
+        return
+    ours = ctx.find(Account, Account.id_for(survivor)) or Account.open_for(survivor)
+    current(ours).absorb(current(theirs), ctx.today)

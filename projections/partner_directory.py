@@ -25,6 +25,8 @@ from aggregates.partner import (
     AddressChanged,
     AddressRemoved,
     AttachmentAdded,
+    ChildAttached,
+    ChildDetached,
     ContactAdded,
     ContactChanged,
     ContactRemoved,
@@ -233,6 +235,12 @@ def note_added(e: NoteAdded, rows: Rows) -> None:
     rows.update(
         "partners", {"id": row["id"]}, version=e.originator_version, details=dump(details.model_dump(mode="json"))
     )
+
+
+@directory.on(ChildAttached, ChildDetached)
+def child_changed(e: ChildAttached | ChildDetached, rows: Rows) -> None:
+    # Nothing shown changes, but the partner's version does (clients send it back in If-Match).
+    rows.update("partners", {"id": str(e.originator_id)}, version=e.originator_version)
 
 
 @directory.on(CreditHoldPlaced)

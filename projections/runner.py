@@ -74,10 +74,11 @@ class Runner:
             batch = self.log.read(start, limit or self.page)
             if not batch:
                 return 0
-            rows = Rows(conn, tables)
+            rows = Rows(conn, tables, self.catalog.statements(projection.name, version))
             for logged in batch:
                 rows.position = logged.position
                 projection.apply(logged.event, rows)
+            rows.flush()
             moved = conn.execute(
                 update(tracking)
                 .where(tracking.c.key == key, tracking.c.position == start)
@@ -100,6 +101,9 @@ class Runner:
             total += n
             if progress:
                 progress(n)
+            if n < self.page:
+                # A short page reached the head: skip the empty transaction that would confirm it.
+                return total
 
     def react(self, reactor: Reactor) -> int:
         key = f"process:{reactor.name}"
@@ -127,11 +131,18 @@ class Runner:
         managers' own commands add, before returning."""
         with self._drain_lock:
             while True:
+                # One look at the head and the positions skips the processors already there,
+                # instead of a page transaction each that finds nothing.
+                head = self.log.head()
+                positions = self.catalog.positions()
                 moved = 0
                 for projection in self.catalog.projections.values():
-                    moved += self._guarded(projection.name, partial(self._catch_up_live, projection))
+                    key = tracking_key(projection.name, self.catalog.version(projection.name))
+                    if positions.get(key, 0) < head:
+                        moved += self._guarded(projection.name, partial(self._catch_up_live, projection))
                 for reactor in self.reactors:
-                    moved += self._guarded(reactor.name, partial(self.react, reactor))
+                    if positions.get(f"process:{reactor.name}", 0) < head:
+                        moved += self._guarded(reactor.name, partial(self.react, reactor))
                 if not moved:
                     return
 

@@ -14,7 +14,7 @@ from aggregates.base import DomainEvent
 from aggregates.errors import not_found
 from projections.audit_index import event_type, stream_type
 from projections.catalog import Catalog
-from queries.partners import utc
+from queries.formats import utc
 
 ENVELOPE = {"originator_id", "originator_version", "timestamp", "meta", "originator_topic"}
 

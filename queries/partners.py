@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -22,21 +22,12 @@ from aggregates.credit import credit_status
 from aggregates.errors import Invalid, not_found
 from aggregates.partner import Partner, PartnerStatus, normalise_code
 from projections.catalog import Catalog
+from queries.documents import summary
+from queries.formats import money, utc
 from queries.pages import PageRequest, page
+from queries.receivables import ReceivableQueries
 
-CENT = Decimal("0.01")
 DEFAULT_WATCH = Decimal("90.00")
-
-
-def money(value: Decimal | int | str | None) -> str:
-    return str(Decimal(value or 0).quantize(CENT))
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; the log records UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 # -- one partner -----------------------------------------------------------------------------------
@@ -72,6 +63,7 @@ class PartnerState:
     attachments: dict[str, Any]
     manual_hold: str | None
     balance: Decimal = Decimal("0")
+    unapplied: Decimal = Decimal("0")
     watch_percent: Decimal = DEFAULT_WATCH
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -89,6 +81,7 @@ class PartnerState:
             contacts=json.loads(row["contacts"]),
             attachments=json.loads(row["attachments"]),
             manual_hold=row["manual_hold"],
+            balance=Decimal(row.get("balance") or 0),
         )
 
     @classmethod
@@ -144,6 +137,7 @@ class PartnerState:
 class PartnerQueries:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        self.receivables = ReceivableQueries(catalog)
 
     @property
     def partners(self) -> Any:
@@ -175,6 +169,8 @@ class PartnerQueries:
             raise not_found("partner", ref)
         state = PartnerState.from_row(row)
         state.watch_percent = self._watch_percent(conn, state.details.get("group"))
+        open_total, state.unapplied = self.receivables.totals(state.id)
+        state.balance = open_total - state.unapplied
         return state
 
     def get(self, ref: str) -> dict[str, Any]:
@@ -208,28 +204,33 @@ class PartnerQueries:
             "currency": state.details["currency"],
             "credit_limit": money(state.details["credit_limit"]),
             "credit_status": state.credit_status(),
-            "open_items": [],
-            "unapplied_credit": money(0),
+            "open_items": [
+                {k: item[k] for k in ("id", "kind", "document", "number", "due_date", "amount", "open_amount")}
+                for item in self.receivables.open_items(state.id)
+            ],
+            "unapplied_credit": money(state.unapplied),
         }
 
-    def profile(self, ref: str) -> dict[str, Any]:
+    def profile(self, ref: str, today: date) -> dict[str, Any]:
         """The 360° view; later capabilities add their sections to what this returns."""
         partner = self.get(ref)
+        ids = self.merged_ids(partner["id"])
         recent = self.timeline(partner["id"], None, None, None, PageRequest(limit=10), newest_first=True)["items"]
-        zero = money(0)
+        documents = summary(self.catalog, ids, today)
+        payments = self.receivables.counts(partner["id"])
+        balance = self.balance(partner["id"])
         return {
             "partner": partner,
-            "balance": self.balance(partner["id"]),
+            "balance": balance,
+            "open_items": balance["open_items"],
             "counts": {
-                "quotes": 0,
-                "orders": 0,
-                "invoices": 0,
-                "payments": 0,
+                **documents["counts"],
+                "payments": payments["count"],
                 "contacts": len(partner["contacts"]),
                 "addresses": len(partner["addresses"]),
             },
-            "totals": {"quotes": zero, "orders": zero, "invoices": zero, "payments": zero},
-            "turnover": {"this_year": zero, "last_year": zero},
+            "totals": {**documents["totals"], "payments": money(payments["total"])},
+            "turnover": documents["turnover"],
             "last_activities": [],
             "next_activities": [],
             "open_requests": [],
@@ -237,6 +238,11 @@ class PartnerQueries:
             "interest_areas": [],
             "recent": recent,
         }
+
+    def merged_ids(self, partner_id: str) -> list[str]:
+        """The partner and every partner merged into it (their documents are the survivor's)."""
+        with self.catalog.engine.connect() as conn:
+            return [partner_id, *self._absorbed_ids(conn, partner_id)]
 
     # -- the directory -------------------------------------------------------------------------
 
@@ -247,7 +253,7 @@ class PartnerQueries:
             select(groups.c.credit_watch_percent).where(groups.c.code == t.c.group_code).scalar_subquery(),
             literal(DEFAULT_WATCH),
         )
-        balance = literal(Decimal("0"))
+        balance = self.receivables.balance_expr(t.c.id)
         return case(
             (t.c.manual_hold.is_not(None), "stop"),
             (or_(t.c.credit_check.is_(False), t.c.credit_limit <= 0), "no_check"),
@@ -259,7 +265,7 @@ class PartnerQueries:
     def _filtered(self, filters: PartnerFilters) -> Select[Any]:
         t = self.partners
         tables = self.catalog.tables("partner_directory")
-        stmt = select(t).where(t.c.status == "active")
+        stmt = select(t, self.receivables.balance_expr(t.c.id).label("balance")).where(t.c.status == "active")
         if filters.q:
             words = [w for w in filters.q.lower().split() if w][:10]
             for word in words:

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from aggregates.errors import not_found
 from projections.catalog import Catalog
+from queries.formats import money
 from queries.pages import PageRequest, page
-from queries.partners import money
 
 
 class SettingsQueries:

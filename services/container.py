@@ -3,7 +3,9 @@ command executor from the settings. Everything else receives what it needs from 
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 import random
 import time
 from collections.abc import Callable
@@ -17,22 +19,48 @@ from sqlalchemy.engine import Engine
 from aggregates.errors import VersionConflict, conflict
 from aggregates.idempotency import IdempotencyRecord
 from commands.context import CommandContext, ConcurrencyConflict, Idempotency, IdempotencyReplay, Result
+from processes.base import Reactions
+from processes.sales import sales
 from projections.api_keys import api_keys
 from projections.audit_index import audit_index
 from projections.catalog import Catalog, Projection
 from projections.custom_fields import custom_fields
+from projections.documents import documents
 from projections.partner_directory import directory
 from projections.partner_groups import partner_groups
-from projections.runner import Reactor, Runner
+from projections.profitability import profitability
+from projections.receivables import receivables
+from projections.runner import Runner
 from projections.timeline import timeline
 from projections.users import users
+from queries.documents import DocumentQueries
 from services.clock import ClockService
 from services.settings import Settings
 from services.store import EventStore
 
 log = logging.getLogger("counterparty")
 
-PROJECTIONS: list[Projection] = [directory, partner_groups, users, custom_fields, api_keys, timeline, audit_index]
+PROJECTIONS: list[Projection] = [
+    directory,
+    partner_groups,
+    users,
+    custom_fields,
+    api_keys,
+    documents,
+    receivables,
+    profitability,
+    timeline,
+    audit_index,
+]
+PROCESSES: list[Reactions] = [sales]
+
+
+class ProcessReads:
+    """The read models a process manager may consult."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.documents = DocumentQueries(catalog)
+
 
 C = TypeVar("C")
 ATTEMPTS = 25
@@ -71,14 +99,27 @@ class Request:
     now: datetime | None = None
 
 
+def import_aggregates() -> None:
+    """Imports every module of ``aggregates``: an event's class registers its topic when its
+    module is imported, and a process that runs no command (``replay``, ``projections``) must
+    still decode every event in the log."""
+    import aggregates
+
+    for module in pkgutil.iter_modules(aggregates.__path__):
+        importlib.import_module(f"aggregates.{module.name}")
+
+
 class Container:
-    def __init__(self, settings: Settings, reactors: list[Reactor] | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
+        import_aggregates()
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = EventStore(settings.event_store_url)
         self.engine = read_model_engine(settings.read_model_url)
         self.catalog = Catalog(self.engine, PROJECTIONS)
-        self.runner = Runner(self.store, self.catalog, reactors or [])
+        reads = ProcessReads(self.catalog)
+        managers = [p.manager(self._process_execute, reads) for p in PROCESSES]
+        self.runner = Runner(self.store, self.catalog, managers)
         self.store.on_saved(self.runner.wake)
         self.clock = ClockService(settings, self)
         self._listener: Any = None
@@ -123,6 +164,17 @@ class Container:
                     raise VersionConflict("the resource changed while the request was handled") from None
                 continue
         raise conflict("concurrent_update", "the resource is being changed by others; try again")
+
+    def _process_execute(
+        self,
+        handler: Callable[[Any, CommandContext], Result],
+        command: Any,
+        *,
+        actor: str,
+        causation: str,
+        correlation: str | None,
+    ) -> Result:
+        return self.execute(handler, command, Request(actor=actor, causation=causation, correlation=correlation))
 
     def today(self) -> date:
         return self.clock.today()

@@ -7,7 +7,7 @@ Events are pydantic models, stored as JSON by orjson under their explicit versio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import unquote, urlparse
@@ -87,8 +87,28 @@ class CounterpartyLog(Application[UUID]):
         return self.factory.mapper(transcoder=OrjsonTranscoder(), mapper_class=PydanticMapper)
 
 
+def project(aggregate: Any, events: Iterable[Any]) -> Any:
+    """Folds events into an aggregate: the library's ``project_aggregate`` without its
+    ``isinstance`` check against a runtime-checkable Protocol, which on Python 3.11 costs about
+    30 µs per event, most of an aggregate load (every one of our events has ``mutate``)."""
+    for e in events:
+        aggregate = e.mutate(aggregate)
+    return aggregate
+
+
+# An LRU cache of loaded aggregates that is fast-forwarded from the log on every load (the
+# library's AGGREGATE_CACHE_FASTFORWARD, on by default) and deep-copied for each command: a load
+# reads only the events recorded since, not the whole stream. Without it, a long stream such as
+# the partner number series (one event per registration) is replayed in full by every command.
+AGGREGATE_CACHE = {"AGGREGATE_CACHE_MAXSIZE": "2000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
+
+
 def store_env(database_url: str) -> dict[str, str]:
     """The ``eventsourcing`` environment for a ``sqlite:///…`` or ``postgresql://…`` URL."""
+    return {**_persistence_env(database_url), **AGGREGATE_CACHE}
+
+
+def _persistence_env(database_url: str) -> dict[str, str]:
     url = urlparse(database_url)
     if url.scheme == "sqlite":
         # SQLAlchemy's convention: sqlite:///relative.db and sqlite:////absolute.db
@@ -138,7 +158,7 @@ class EventStore:
 
     def get(self, aggregate_id: UUID, version: int | None = None) -> Aggregate:
         try:
-            return cast(Aggregate, self.app.repository.get(aggregate_id, version=version))
+            return cast(Aggregate, self.app.repository.get(aggregate_id, version=version, projector_func=project))
         except AggregateNotFoundError:
             raise NotFound(f"{aggregate_id} not found") from None
 

@@ -51,6 +51,15 @@ def replay(events: Iterable[DomainEvent]) -> Aggregate | None:
     return cast(Aggregate | None, aggregate)
 
 
+def assert_same_state(replayed: Aggregate | None, aggregate: Aggregate) -> None:
+    assert replayed is not None, "the events replay to no aggregate"
+    want, got = replayed.state(), aggregate.state()
+    missing = "<missing>"
+    pairs = {k: (want.get(k, missing), got.get(k, missing)) for k in want.keys() | got.keys()}
+    diff = {k: pair for k, pair in pairs.items() if pair[0] != pair[1]}
+    assert not diff, f"replay differs from the aggregate (replayed, live): {diff}"
+
+
 @dataclass
 class Scenario(Generic[A]):
     history: list[DomainEvent]
@@ -83,8 +92,7 @@ class Scenario(Generic[A]):
         assert self.aggregate is not None, "no aggregate: given nothing and the command created nothing"
         versions = [e.originator_version for e in [*self.history, *self.new]]
         assert versions == list(range(1, len(versions) + 1)), f"versions are not contiguous: {versions}"
-        replayed = replay([*self.history, *self.new])
-        assert replayed is not None and replayed.state() == self.aggregate.state()
+        assert_same_state(replay([*self.history, *self.new]), self.aggregate)
         return self.aggregate
 
     def then_raises(self, error: type[E], code: str | None = None) -> E:
@@ -94,8 +102,7 @@ class Scenario(Generic[A]):
             assert self.error.code == code
         if self.aggregate is not None:
             assert self.aggregate.pending_events == []
-            replayed = replay(self.history)
-            assert replayed is not None and replayed.state() == self.aggregate.state()
+            assert_same_state(replay(self.history), self.aggregate)
         return self.error
 
 
@@ -103,4 +110,3 @@ def given(*events: DomainEvent) -> Scenario[Any]:
     """The aggregate folded from ``events`` (none: the command creates it)."""
     aggregate = replay(events)
     return Scenario(history=list(events), aggregate=aggregate)
-

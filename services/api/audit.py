@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from aggregates.errors import Invalid
-from queries.partners import utc
+from queries.formats import utc
 from services.api.deps import AuditorRole, Cont, ReadModels
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -50,7 +50,7 @@ def events(
     after: int = 0,
     limit: int = 100,
     stream: str | None = None,
-    type: str | None = None,  # noqa: A002 - the contract's name
+    type: str | None = None,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,
 ) -> dict[str, Any]:

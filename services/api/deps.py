@@ -21,8 +21,11 @@ from pydantic_core import to_jsonable_python
 from aggregates.idempotency import IdempotencyRecord
 from commands.context import CommandContext, Idempotency, IdempotencyReplay, Result
 from queries.audit import AuditQueries
+from queries.documents import DocumentQueries
 from queries.pages import MAX_LIMIT, PageRequest
 from queries.partners import PartnerQueries
+from queries.receivables import ReceivableQueries
+from queries.reports import ReportQueries
 from queries.settings import SettingsQueries
 from services.api.errors import ApiError
 from services.api.idempotency import ResponseStore
@@ -101,6 +104,9 @@ class Reads:
     def __init__(self, c: Container) -> None:
         self.container = c
         self.partners = PartnerQueries(c.catalog)
+        self.documents = DocumentQueries(c.catalog)
+        self.receivables = ReceivableQueries(c.catalog)
+        self.reports = ReportQueries(c.catalog)
         self.settings = SettingsQueries(c.catalog)
         self.audit = AuditQueries(c.catalog, c.store)
 
@@ -188,9 +194,13 @@ class Commands:
         headers = {"X-Position": str(result.position)}
         if self.respond_async:
             body = {"position": result.position, "id": str(result.id) if result.id else None}
+            if record_id is not None:
+                self.responses.put(record_id, 202, body, headers)
             return JSONResponse(body, status_code=202, headers=headers)
         self.container.runner.wait(result.position, self.container.settings.consistency_timeout)
         if status == 204:
+            if record_id is not None:
+                self.responses.put(record_id, 204, None, headers)
             return Response(status_code=204, headers=headers)
         content = jsonable(respond(result))
         if record_id is not None:
@@ -206,10 +216,26 @@ class Commands:
             stored = self.responses.get(record_id)
             if stored is not None:
                 status, content, headers = stored
+                if status == 204:
+                    return Response(status_code=204, headers=headers)
                 return JSONResponse(content, status_code=status, headers=headers)
             if time.monotonic() > deadline:
                 raise ApiError(409, "idempotency_key_in_progress", "the first request with this key is still running")
             time.sleep(0.05)
+
+
+async def _digest_form(request: Request, digest: Any) -> None:
+    form = await request.form()
+    for name, value in sorted(form.multi_items(), key=lambda item: item[0]):
+        digest.update(f"\n{name}=".encode())
+        if isinstance(value, str):
+            digest.update(value.encode())
+            continue
+        digest.update(f"{value.filename}|{value.content_type}|".encode())
+        await value.seek(0)
+        while chunk := await value.read(1024 * 1024):
+            digest.update(chunk)
+        await value.seek(0)
 
 
 async def commands(
@@ -220,9 +246,13 @@ async def commands(
     idempotency_key: Annotated[str | None, Header()] = None,
     prefer: Annotated[str | None, Header()] = None,
 ) -> Commands:
-    body = await request.body()
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.url.path}\n".encode())
+    if request.headers.get("content-type", "").startswith("multipart/"):
+        # FastAPI has parsed the form already (the stream is consumed): hash its parts instead.
+        await _digest_form(request, digest)
+        return Commands(c, who, digest.hexdigest(), if_match, idempotency_key, prefer)
+    body = await request.body()
     if request.headers.get("content-type", "").startswith("application/json") and body:
         # The same JSON document with other white space or key order is the same request.
         with contextlib.suppress(ValueError):

@@ -43,7 +43,8 @@ from commands.partners import (
     remove_address,
     remove_contact,
 )
-from queries.partners import PartnerFilters, utc
+from queries.formats import utc
+from queries.partners import PartnerFilters
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
 from services.api.errors import ApiError
 from services.blobs import BlobStore, TooLarge
@@ -208,6 +209,7 @@ class Timeline(BaseModel):
 class ProfilePublic(BaseModel):
     partner: PartnerPublic
     balance: BalancePublic
+    open_items: list[OpenItemPublic]
     counts: dict[str, int]
     totals: dict[str, str]
     turnover: dict[str, str]
@@ -466,8 +468,8 @@ def balance(partner: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
 
 
 @router.get("/{partner}/profile", response_model=ProfilePublic, summary="The 360° view of a partner")
-def profile(partner: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
-    return reads.partners.profile(partner)
+def profile(partner: str, _who: AnyRole, reads: ReadModels, c: Cont) -> dict[str, Any]:
+    return reads.partners.profile(partner, c.today())
 
 
 @router.get("/{partner}/timeline", response_model=Timeline, summary="Every recorded fact about the partner, in order")

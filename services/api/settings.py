@@ -12,6 +12,7 @@ from aggregates.custom_field import FieldEntity
 from aggregates.errors import not_found
 from aggregates.number_series import SERIES
 from commands.custom_fields import DefineCustomField, define_custom_field
+from commands.documents import QuoteSettings, set_quote_settings
 from commands.numbering import SetNumberingMask, set_numbering_mask
 from commands.partner_groups import (
     ChangePartnerGroup,
@@ -167,3 +168,13 @@ def list_users(_who: AnyRole, reads: ReadModels, paging: Paging, team: str | Non
 @router.get("/users/{username}", response_model=UserPublic, summary="One user")
 def get_user(username: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
     return reads.settings.user(username)
+
+
+class QuoteSettingsPublic(BaseModel):
+    order_on_accept: bool
+
+
+@router.put("/settings/quotes", response_model=QuoteSettingsPublic, summary="Quote settings")
+def put_quote_settings(body: QuoteSettingsPublic, cmd: Cmd) -> Response:
+    command = QuoteSettings(order_on_accept=body.order_on_accept)
+    return cmd.run(set_quote_settings, command, lambda r: {"order_on_accept": body.order_on_accept})

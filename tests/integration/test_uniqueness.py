@@ -66,7 +66,7 @@ def test_drawn_codes_have_no_gaps_and_no_duplicates_under_concurrent_requests(co
             result = container.execute(register_partner, RegisterPartner(name=f"thread {i}"))
             partner = container.store.get(result.id)
             codes.append(partner.code)  # type: ignore[attr-defined]
-        except (DomainError, Exception) as error:  # noqa: BLE001 - reported below
+        except (DomainError, Exception) as error:
             errors.append(error)
 
     threads = [threading.Thread(target=register, args=(i,)) for i in range(12)]

@@ -1,0 +1,92 @@
+"""Payments and receivables: receive a payment (explicit or oldest-first allocation) and waive a
+fee or interest charge."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from aggregates.account import Account, Allocation
+from aggregates.code_claim import CodeClaim
+from aggregates.errors import Invalid, NotFound, not_found
+from aggregates.payment import Payment
+from commands.context import CommandContext, Result
+from commands.documents import DOCUMENT_NUMBERS, load_account, not_after_today
+from commands.numbering import load_series
+from commands.partners import load_partner, parse_uuid
+from commands.types import Currency, Money
+
+Day = date
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AllocationIn(Strict):
+    document: str
+    amount: Annotated[Money, Field(gt=0)]
+
+
+class ReceivePayment(Strict):
+    partner: str
+    amount: Annotated[Money, Field(gt=0)]
+    date: Day | None = None
+    currency: Currency | None = None
+    reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    allocations: list[AllocationIn] | None = None
+
+
+def _item_id(ctx: CommandContext, account: Account, ref: str) -> UUID:
+    """An allocation names an invoice (id or number) or a fee/interest item (id)."""
+    item_id = parse_uuid(ref)
+    if item_id is None:
+        claim = ctx.find(CodeClaim, CodeClaim.id_for(DOCUMENT_NUMBERS, ref.strip()))
+        item_id = claim.owner if claim else None
+    if item_id is None or item_id not in account.items:
+        raise not_found("open item", ref)
+    return item_id
+
+
+def receive_payment(cmd: ReceivePayment, ctx: CommandContext) -> Result:
+    partner = load_partner(ctx, cmd.partner)
+    on = cmd.date or ctx.today
+    not_after_today(ctx, on, "date")
+    account = load_account(ctx, partner.id)
+    allocations = None
+    if cmd.allocations is not None:
+        allocations = []
+        for i, a in enumerate(cmd.allocations):
+            try:
+                allocations.append(Allocation(item_id=_item_id(ctx, account, a.document), amount=a.amount))
+            except NotFound as error:
+                raise Invalid(["body", "allocations", i, "document"], error.detail) from None
+    series = load_series(ctx, "payment")
+    payment = Payment.receive(
+        uuid4(),
+        series.draw(on),
+        partner.id,
+        cmd.amount,
+        cmd.currency or partner.details.currency,
+        on,
+        cmd.reference,
+    )
+    account.receive_payment(payment.id, cmd.amount, allocations, on)
+    return Result(ctx.save(payment, account, series), payment.id)
+
+
+class WaiveCharge(Strict):
+    item: UUID
+    partner: UUID  # whose account the item is on
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+def waive_charge(cmd: WaiveCharge, ctx: CommandContext) -> Result:
+    account = ctx.find(Account, Account.id_for(cmd.partner))
+    if account is None:
+        raise not_found("open item", cmd.item)
+    account.waive(cmd.item, cmd.reason, ctx.today)
+    return Result(ctx.save(account), cmd.item)

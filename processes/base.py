@@ -1,0 +1,82 @@
+"""Process managers: follow the log and act only by issuing ordinary commands (with deterministic
+ids or idempotent guards), so a crash between deciding and recording never duplicates an effect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from aggregates.base import DomainEvent
+from commands.context import CommandContext, Result
+from projections.log import LoggedEvent
+from projections.runner import Reactor
+
+
+class Execute(Protocol):
+    """Runs a command handler as ``actor``, caused by the event at a log position."""
+
+    def __call__(
+        self,
+        handler: Callable[[Any, CommandContext], Result],
+        command: Any,
+        *,
+        actor: str,
+        causation: str,
+        correlation: str | None,
+    ) -> Result: ...
+
+
+Reaction = Callable[[Any, "Acts"], None]
+
+
+class Acts:
+    """What a reaction may do: read the read models and issue commands on behalf of the process
+    manager (the read models have reached at least the event being handled)."""
+
+    def __init__(self, manager: ProcessManager, logged: LoggedEvent) -> None:
+        self.manager = manager
+        self.logged = logged
+        self.reads = manager.reads
+
+    def run(self, handler: Callable[[Any, CommandContext], Result], command: Any) -> Result:
+        meta = self.logged.event.meta
+        return self.manager.execute(
+            handler,
+            command,
+            actor=f"process:{self.manager.name}",
+            causation=f"position:{self.logged.position}",
+            correlation=meta.correlation if meta else None,
+        )
+
+
+class ProcessManager(Reactor):
+    def __init__(
+        self, name: str, execute: Execute, reactions: dict[type[DomainEvent], list[Reaction]], reads: Any
+    ) -> None:
+        self.name = name
+        self.execute = execute
+        self.reactions = reactions
+        self.reads = reads
+
+    def react(self, logged: LoggedEvent) -> None:
+        for reaction in self.reactions.get(type(logged.event), ()):
+            reaction(logged.event, Acts(self, logged))
+
+
+class Reactions:
+    """Collects a process manager's reactions by event type, like a projection's handlers."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.by_type: dict[type[DomainEvent], list[Reaction]] = {}
+
+    def on(self, *event_classes: type[DomainEvent]) -> Callable[[Reaction], Reaction]:
+        def register(func: Reaction) -> Reaction:
+            for cls in event_classes:
+                self.by_type.setdefault(cls, []).append(func)
+            return func
+
+        return register
+
+    def manager(self, execute: Execute, reads: Any = None) -> ProcessManager:
+        return ProcessManager(self.name, execute, self.by_type, reads)

@@ -1,0 +1,201 @@
+"""Document queries: one document (by id or number), filtered lists, and the quotes due to expire."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, select
+
+from aggregates.errors import not_found
+from projections.catalog import Catalog
+from queries.formats import money
+from queries.pages import PageRequest, page
+
+WITH_REMAINING = ("quote", "order")
+
+
+def quantity(value: Any) -> str:
+    """A quantity without trailing zeros: "10", "2.5"."""
+    text = f"{Decimal(value).normalize():f}"
+    return text
+
+
+def percent(value: Any) -> str:
+    return money(value)
+
+
+def render(row: dict[str, Any]) -> dict[str, Any]:
+    body = json.loads(row["body"])
+    terms = body["terms"]
+    doc_type = row["type"]
+    lines = []
+    for line in body["lines"]:
+        item = {
+            "line_id": line["line_id"],
+            "product": line["product"],
+            "description": line["description"],
+            "quantity": quantity(line["quantity"]),
+            "unit_price": money(line["unit_price"]),
+            "discount_percent": percent(line["discount_percent"]),
+            "tax_rate": percent(line["tax_rate"]),
+            "unit_cost": money(line["unit_cost"]),
+            "net": money(line["net"]),
+            "tax": money(line["tax"]),
+            "cost": money(line["cost"]),
+            "source_line": line.get("source_line"),
+        }
+        if doc_type in WITH_REMAINING:
+            item["remaining_quantity"] = quantity(line["remaining_quantity"])
+        lines.append(item)
+    result: dict[str, Any] = {
+        "id": row["id"],
+        "number": row["number"],
+        "type": doc_type,
+        "status": row["status"],
+        "version": row["version"],
+        "partner": row["partner_id"],
+        "contact": terms["contact"],
+        "billing_address": terms["billing_address"],
+        "shipping_address": terms["shipping_address"],
+        "issue_date": row["issue_date"],
+        "due_date": row["due_date"],
+        "payment_terms_days": terms["payment_terms_days"],
+        "valid_until": row["valid_until"],
+        "currency": row["currency"],
+        "sales_rep": row["sales_rep"],
+        "campaign": row["campaign"],
+        "applies_to": terms["applies_to"],
+        "notes_public": terms["notes_public"],
+        "custom_fields": terms["custom_fields"],
+        "lines": lines,
+        "net": money(row["net"]),
+        "tax": money(row["tax"]),
+        "total": money(row["total"]),
+        "cost": money(row["cost"]),
+        "links": body["links"],
+    }
+    if doc_type in WITH_REMAINING:
+        result["billed"] = Decimal(row["net"]) > 0 and Decimal(row["billed_net"]) >= Decimal(row["net"])
+    if doc_type == "invoice":
+        promise = None
+        if row["promise_date"] is not None:
+            promise = {"amount": money(row["promise_amount"]), "date": row["promise_date"]}
+        result.update(
+            open_amount=money(row["open_amount"]) if row["open_amount"] is not None else None,
+            dunning_level=row["dunning_level"],
+            in_dispute=row["in_dispute"],
+            promise=promise,
+            grace_until=row["grace_until"],
+        )
+    return result
+
+
+class DocumentQueries:
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    @property
+    def table(self) -> Any:
+        return self.catalog.table("documents", "documents")
+
+    def row(self, ref: str) -> dict[str, Any]:
+        t = self.table
+        try:
+            condition = t.c.id == str(UUID(ref))
+        except ValueError:
+            condition = t.c.number == ref.strip()
+        with self.catalog.engine.connect() as conn:
+            row = conn.execute(select(t).where(condition)).mappings().first()
+        if row is None:
+            raise not_found("document", ref)
+        return dict(row)
+
+    def get(self, ref: str) -> dict[str, Any]:
+        return render(self.row(ref))
+
+    def search(
+        self,
+        request: PageRequest,
+        partners: list[str] | None = None,
+        doc_type: str | None = None,
+        status: str | None = None,
+        campaign: str | None = None,
+        start: date | None = None,
+        end: date | None = None,
+        types: tuple[str, ...] | None = None,
+    ) -> dict[str, Any]:
+        t = self.table
+        stmt = select(t)
+        if partners is not None:
+            stmt = stmt.where(t.c.partner_id.in_(partners))
+        if doc_type:
+            stmt = stmt.where(t.c.type == doc_type)
+        if types:
+            stmt = stmt.where(t.c.type.in_(types))
+        if status:
+            stmt = stmt.where(t.c.status.in_(status.split(",")))
+        if campaign:
+            stmt = stmt.where(t.c.campaign == campaign)
+        if start:
+            stmt = stmt.where(t.c.issue_date >= start)
+        if end:
+            stmt = stmt.where(t.c.issue_date <= end)
+        stmt = stmt.order_by(t.c.created_position.desc()).offset(request.offset).limit(request.limit + 1)
+        with self.catalog.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(stmt).mappings()]
+        return page([render(r) for r in rows], request)
+
+    def quotes_to_expire(self, day: date) -> list[UUID]:
+        t = self.table
+        stmt = select(t.c.id).where(t.c.type == "quote", t.c.status == "sent", t.c.valid_until < day)
+        with self.catalog.engine.connect() as conn:
+            return [UUID(r) for (r,) in conn.execute(stmt).all()]
+
+
+def summary(catalog: Catalog, partner_ids: list[str], today: date) -> dict[str, Any]:
+    """Counts and totals of a partner's issued documents, and turnover this year and last."""
+    t = catalog.table("documents", "documents")
+    live = t.c.status.notin_(("draft", "cancelled"))
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(
+            select(t.c.type, func.count(), func.coalesce(func.sum(t.c.total), 0))
+            .where(t.c.partner_id.in_(partner_ids), live)
+            .group_by(t.c.type)
+        ).all()
+        turnover = conn.execute(
+            select(
+                t.c.issue_date,
+                t.c.type,
+                t.c.net,
+            ).where(
+                t.c.partner_id.in_(partner_ids),
+                live,
+                t.c.type.in_(("invoice", "credit_note")),
+                t.c.issue_date >= date(today.year - 1, 1, 1),
+            )
+        ).all()
+    counts = {name: 0 for name in ("quotes", "orders", "proformas", "invoices", "credit_notes")}
+    totals = {name: Decimal(0) for name in counts}
+    plural = {
+        "quote": "quotes",
+        "order": "orders",
+        "proforma": "proformas",
+        "invoice": "invoices",
+        "credit_note": "credit_notes",
+    }
+    for doc_type, n, total in rows:
+        counts[plural[doc_type]] = int(n)
+        totals[plural[doc_type]] = Decimal(total)
+    years = {today.year: Decimal(0), today.year - 1: Decimal(0)}
+    for issued, doc_type, net in turnover:
+        if issued.year in years:
+            years[issued.year] += Decimal(net) * (-1 if doc_type == "credit_note" else 1)
+    return {
+        "counts": counts,
+        "totals": {k: money(v) for k, v in totals.items()},
+        "turnover": {"this_year": money(years[today.year]), "last_year": money(years[today.year - 1])},
+    }

@@ -1,0 +1,246 @@
+"""/v1/documents: quotes, orders, pro-formas, invoices and credit notes."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from commands.documents import (
+    AcceptQuote,
+    CancelDocument,
+    ConvertDocument,
+    DisputeInvoice,
+    DraftDocument,
+    GrantGrace,
+    IssueDocument,
+    LineQuantity,
+    PromisePayment,
+    RefuseQuote,
+    ResolveDispute,
+    accept_quote,
+    cancel_document,
+    convert_document,
+    dispute_invoice,
+    draft_document,
+    grant_grace,
+    issue_document,
+    promise_payment,
+    refuse_quote,
+    resolve_dispute,
+)
+from commands.types import Money
+from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
+from services.pdf import document_pdf
+
+router = APIRouter(prefix="/v1/documents", tags=["documents"])
+Day = date  # a field named ``date`` hides the type inside a model
+
+
+class DocumentCreate(DraftDocument):
+    pass
+
+
+class LinePublic(BaseModel):
+    line_id: UUID
+    product: str
+    description: str
+    quantity: str
+    unit_price: str
+    discount_percent: str
+    tax_rate: str
+    unit_cost: str
+    net: str
+    tax: str
+    cost: str
+    source_line: UUID | None
+    remaining_quantity: str | None = Field(None, description="quotes and orders")
+
+
+class LinkPublic(BaseModel):
+    rel: str
+    document: UUID
+    type: str
+
+
+class PromisePublic(BaseModel):
+    amount: str
+    date: date
+
+
+class DocumentPublic(BaseModel):
+    id: UUID
+    number: str | None
+    type: str
+    status: str
+    version: int
+    partner: UUID
+    contact: UUID | None
+    billing_address: UUID | None
+    shipping_address: UUID | None
+    issue_date: date | None
+    due_date: date | None
+    payment_terms_days: int | None
+    valid_until: date | None
+    currency: str
+    sales_rep: str | None
+    campaign: str | None
+    applies_to: UUID | None
+    notes_public: str
+    custom_fields: dict[str, Any]
+    lines: list[LinePublic]
+    net: str
+    tax: str
+    total: str
+    cost: str
+    links: list[LinkPublic]
+    billed: bool | None = Field(None, description="quotes and orders")
+    open_amount: str | None = Field(None, description="invoices")
+    dunning_level: int | None = Field(None, description="invoices")
+    in_dispute: bool | None = Field(None, description="invoices")
+    promise: PromisePublic | None = Field(None, description="invoices")
+    grace_until: date | None = Field(None, description="invoices")
+
+
+class DocumentList(BaseModel):
+    items: list[DocumentPublic]
+    next_cursor: str | None
+
+
+class IssueRequest(BaseModel):
+    issue_date: date | None = None
+
+
+class AcceptRequest(BaseModel):
+    date: Annotated[Day | None, Field(description="defaults to today")] = None
+    by: str | None = None
+
+
+class ReasonRequest(BaseModel):
+    reason: str = ""
+
+
+class ConvertRequest(BaseModel):
+    to: Literal["order", "proforma", "invoice"]
+    lines: list[LineQuantity] | None = None
+
+
+class PromiseRequest(BaseModel):
+    amount: Money
+    date: date
+
+
+class GraceRequest(BaseModel):
+    until: date
+
+
+def _document(reads: ReadModels, doc_id: Any) -> dict[str, Any]:
+    return reads.documents.get(str(doc_id))
+
+
+@router.post("", status_code=201, response_model=DocumentPublic, summary="Create a draft document")
+def create_document(body: DocumentCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    command = DraftDocument.model_validate(body.model_dump(exclude_unset=True))
+    return cmd.run(draft_document, command, lambda r: _document(reads, r.id), status=201)
+
+
+@router.get("", response_model=DocumentList, summary="List documents")
+def list_documents(
+    _who: AnyRole,
+    reads: ReadModels,
+    paging: Paging,
+    partner: str | None = None,
+    type: str | None = None,
+    status: str | None = None,
+    campaign: str | None = None,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: date | None = None,
+) -> dict[str, Any]:
+    partners = reads.partners.merged_ids(reads.partners.partner_id(partner)) if partner else None
+    return reads.documents.search(paging, partners, type, status, campaign, from_, to)
+
+
+@router.get("/{document}", response_model=DocumentPublic, summary="One document by id or number")
+def get_document(document: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    return reads.documents.get(document)
+
+
+@router.get(
+    "/{document}/pdf",
+    response_class=Response,
+    summary="The document as PDF",
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def get_pdf(document: str, _who: AnyRole, reads: ReadModels, c: Cont) -> Response:
+    doc = reads.documents.get(document)
+    partner = reads.partners.get(doc["partner"])
+    pdf = document_pdf(doc, partner, c.settings)
+    filename = f"{doc['number'] or doc['id']}.pdf"
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
+    )
+
+
+def _act(cmd: Cmd, reads: ReadModels, handler: Any, command: Any) -> Response:
+    return cmd.run(handler, command, lambda r: _document(reads, r.id))
+
+
+@router.post("/{document}/issue", response_model=DocumentPublic, summary="Number the document and make it effective")
+def issue(document: str, cmd: Cmd, reads: ReadModels, body: IssueRequest | None = None) -> Response:
+    command = IssueDocument(document=document, issue_date=body.issue_date if body else None)
+    return _act(cmd, reads, issue_document, command)
+
+
+@router.post("/{document}/accept", response_model=DocumentPublic, summary="Record the customer's acceptance of a quote")
+def accept(document: str, cmd: Cmd, reads: ReadModels, body: AcceptRequest | None = None) -> Response:
+    command = AcceptQuote(document=document, date=body.date if body else None, by=body.by if body else None)
+    return _act(cmd, reads, accept_quote, command)
+
+
+@router.post("/{document}/refuse", response_model=DocumentPublic, summary="Record the refusal of a quote")
+def refuse(document: str, cmd: Cmd, reads: ReadModels, body: ReasonRequest | None = None) -> Response:
+    return _act(cmd, reads, refuse_quote, RefuseQuote(document=document, reason=body.reason if body else ""))
+
+
+@router.post(
+    "/{document}/convert",
+    status_code=201,
+    response_model=DocumentPublic,
+    summary="Create the next document of the chain as a draft",
+)
+def convert(document: str, body: ConvertRequest, cmd: Cmd, reads: ReadModels) -> Response:
+    command = ConvertDocument(document=document, to=body.to, lines=body.lines)
+    return cmd.run(convert_document, command, lambda r: _document(reads, r.id), status=201)
+
+
+@router.post(
+    "/{document}/cancel", response_model=DocumentPublic, summary="Cancel a draft or an undunned unpaid invoice"
+)
+def cancel(document: str, cmd: Cmd, reads: ReadModels, body: ReasonRequest | None = None) -> Response:
+    return _act(cmd, reads, cancel_document, CancelDocument(document=document, reason=body.reason if body else ""))
+
+
+@router.post("/{document}/dispute", response_model=DocumentPublic, summary="Put an invoice in dispute")
+def dispute(document: str, body: ReasonRequest, cmd: Cmd, reads: ReadModels) -> Response:
+    return _act(cmd, reads, dispute_invoice, DisputeInvoice(document=document, reason=body.reason or "disputed"))
+
+
+@router.post("/{document}/dispute/resolve", response_model=DocumentPublic, summary="Resolve an invoice's dispute")
+def resolve(document: str, cmd: Cmd, reads: ReadModels) -> Response:
+    return _act(cmd, reads, resolve_dispute, ResolveDispute(document=document))
+
+
+@router.post("/{document}/promise", response_model=DocumentPublic, summary="Record a promise to pay")
+def promise(document: str, body: PromiseRequest, cmd: Cmd, reads: ReadModels) -> Response:
+    command = PromisePayment(document=document, amount=Decimal(body.amount), date=body.date)
+    return _act(cmd, reads, promise_payment, command)
+
+
+@router.post("/{document}/grace", response_model=DocumentPublic, summary="Pause collection until a date")
+def grace(document: str, body: GraceRequest, cmd: Cmd, reads: ReadModels) -> Response:
+    return _act(cmd, reads, grant_grace, GrantGrace(document=document, until=body.until))
