@@ -50,9 +50,13 @@ class CommandContext:
     idempotency: Idempotency | None = None
     currency: str = "EUR"
     recorded_at: Callable[[], datetime] | None = None
+    # One instance per aggregate within a command (a unit of work), so that two steps of one
+    # command that touch the same stream (a number series, an account) build on each other.
+    loaded: dict[UUID, Aggregate] = field(default_factory=dict)
 
     def load(self, cls: type[A], aggregate_id: UUID) -> A:
-        aggregate = self.store.get(aggregate_id)
+        aggregate = self.loaded.get(aggregate_id) or self.store.get(aggregate_id)
+        self.loaded[aggregate_id] = aggregate
         if not isinstance(aggregate, cls):
             raise NotFound(f"{cls.__name__} {aggregate_id} not found")
         return aggregate
@@ -62,6 +66,11 @@ class CommandContext:
             return self.load(cls, aggregate_id)
         except NotFound:
             return None
+
+    def track(self, aggregate: A) -> A:
+        """Registers an aggregate the command creates, so later steps find it."""
+        self.loaded[aggregate.id] = aggregate
+        return aggregate
 
     def load_for_update(self, cls: type[A], aggregate_id: UUID) -> A:
         """Loads the aggregate a request names, checking the client's ``If-Match`` version."""

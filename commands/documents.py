@@ -84,7 +84,7 @@ def load_document_for_update(ctx: CommandContext, ref: str) -> SalesDocument:
 
 
 def load_account(ctx: CommandContext, partner: UUID) -> Account:
-    return ctx.find(Account, Account.id_for(partner)) or Account.open_for(partner)
+    return ctx.find(Account, Account.id_for(partner)) or ctx.track(Account.open_for(partner))
 
 
 def not_after_today(ctx: CommandContext, value: date | None, field: str) -> None:
@@ -174,12 +174,15 @@ def issue_document(cmd: IssueDocument, ctx: CommandContext) -> Result:
     document = load_document_for_update(ctx, cmd.document)
     issue_date = cmd.issue_date or document.terms.issue_date or ctx.today
     not_after_today(ctx, issue_date, "issue_date")
+    return Result(ctx.save(*issue(ctx, document, issue_date)), document.id)
+
+
+def issue(ctx: CommandContext, document: SalesDocument, issue_date: date) -> list[Any]:
+    """Numbers and issues the document and books its effect; returns everything it touched."""
     partner = load_partner(ctx, str(document.terms.partner))
     touched: list[Any] = [document]
-    account = None
     if document.doc_type is DocType.ORDER:
-        account = load_account(ctx, partner.id)
-        _credit_check(ctx, partner, account, document.total)
+        _credit_check(ctx, partner, load_account(ctx, partner.id), document.total)
     series = load_series(ctx, document.doc_type.value)
     number = series.draw(issue_date)
     while ctx.find(CodeClaim, CodeClaim.id_for(DOCUMENT_NUMBERS, number)):
@@ -207,7 +210,7 @@ def issue_document(cmd: IssueDocument, ctx: CommandContext) -> Result:
         account = load_account(ctx, partner.id)
         account.apply_credit_note(document.id, document.total, document.terms.applies_to, on=issue_date)
         touched.append(account)
-    return Result(ctx.save(*touched), document.id)
+    return touched
 
 
 def _bill_sources(ctx: CommandContext, invoice: SalesDocument) -> list[SalesDocument]:

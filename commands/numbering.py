@@ -15,7 +15,7 @@ def load_series(ctx: CommandContext, series: str) -> NumberSeries:
     """The series, opened with its default mask the first time it is used."""
     if series not in SERIES:
         raise not_found("number series", series)
-    return ctx.find(NumberSeries, NumberSeries.id_for(series)) or NumberSeries.open(series)
+    return ctx.find(NumberSeries, NumberSeries.id_for(series)) or ctx.track(NumberSeries.open(series))
 
 
 class SetNumberingMask(BaseModel):

@@ -451,5 +451,5 @@ def _merge_accounts(ctx: CommandContext, survivor: UUID, absorbed: UUID, current
     theirs = ctx.find(Account, Account.id_for(absorbed))
     if theirs is None:
         return
-    ours = ctx.find(Account, Account.id_for(survivor)) or Account.open_for(survivor)
+    ours = ctx.find(Account, Account.id_for(survivor)) or ctx.track(Account.open_for(survivor))
     current(ours).absorb(current(theirs), ctx.today)

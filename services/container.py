@@ -20,6 +20,7 @@ from aggregates.errors import VersionConflict, conflict
 from aggregates.idempotency import IdempotencyRecord
 from commands.context import CommandContext, ConcurrencyConflict, Idempotency, IdempotencyReplay, Result
 from processes.base import Reactions
+from processes.recurring_invoices import recurring
 from processes.sales import sales
 from projections.api_keys import api_keys
 from projections.audit_index import audit_index
@@ -30,10 +31,12 @@ from projections.partner_directory import directory
 from projections.partner_groups import partner_groups
 from projections.profitability import profitability
 from projections.receivables import receivables
+from projections.recurring_invoices import recurring_invoices
 from projections.runner import Runner
 from projections.timeline import timeline
 from projections.users import users
 from queries.documents import DocumentQueries
+from queries.recurring_invoices import RecurringQueries
 from services.clock import ClockService
 from services.settings import Settings
 from services.store import EventStore
@@ -49,10 +52,11 @@ PROJECTIONS: list[Projection] = [
     documents,
     receivables,
     profitability,
+    recurring_invoices,
     timeline,
     audit_index,
 ]
-PROCESSES: list[Reactions] = [sales]
+PROCESSES: list[Reactions] = [sales, recurring]
 
 
 class ProcessReads:
@@ -60,6 +64,7 @@ class ProcessReads:
 
     def __init__(self, catalog: Catalog) -> None:
         self.documents = DocumentQueries(catalog)
+        self.recurring = RecurringQueries(catalog)
 
 
 C = TypeVar("C")

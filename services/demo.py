@@ -13,7 +13,7 @@ import random
 import time as timer
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
@@ -822,7 +822,6 @@ class Counts:
     merges: int = 0
     absorbed: int = 0
     subsidiaries: int = 0
-    by_batch: list[int] = field(default_factory=list)
 
 
 ANCHORS = (
@@ -950,20 +949,25 @@ class DemoLoader:
         return Plan("child", country, name, stem, parent.industry, source=parent_index)
 
     def duplicate_plan(self, original_index: int, variant: int) -> Plan:
+        """The same organisation typed in again: transliterated, with its legal form spelt
+        differently or left out, or with the words of its name swapped."""
         original = self.plans[original_index]
-        name = original.name
-        form = name[len(original.stem) :].strip()
+        name, stem = original.name, original.stem
+        form = name[len(stem) :].strip()
+        words = stem.split(" ")
         variants = [
             ascii_fold(name, german=True),
-            f"{original.stem} {form.replace('.', '').replace(' ', '')}".strip(),
-            original.stem,
-            name.upper(),
-            f"{original.stem} {form} (old account)".replace("  ", " "),
+            f"{stem} {form.replace('.', '').replace(' ', '')}".strip(),
+            stem,
+            f"{words[1]} {words[0]} {form}".strip() if len(words) == 2 else name,
         ]
-        order = variants[variant % len(variants) :] + variants[: variant % len(variants)]
-        chosen = next((v for v in order if v != name and v.casefold() not in self.used), f"{name} (2)")
+        k = variant % len(variants)
+        chosen = next(
+            (v for v in variants[k:] + variants[:k] if v != name and v.casefold() not in self.used),
+            f"{name} (old account)",
+        )
         self.used.add(chosen.casefold())
-        return Plan("duplicate", original.country, chosen, original.stem, original.industry, source=original_index)
+        return Plan("duplicate", original.country, chosen, stem, original.industry, source=original_index)
 
     def build_plans(self, batches: int) -> None:
         merges, extra, children = self.sizes()
@@ -1398,7 +1402,6 @@ class DemoLoader:
             for index in self.order:
                 if self.plans[index].batch == batch:
                     self.register(index)
-            self.counts.by_batch.append(sum(1 for p in self.plans if p.batch == batch))
         self.tick(days[-1], time(10, 30))
         self.bar.update(self.task, description="Credit holds and merges")
         self.place_holds()

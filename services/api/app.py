@@ -10,7 +10,19 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from services.api import admin, api_keys, audit, clock, documents, health, partners, payments, reports, settings
+from services.api import (
+    admin,
+    api_keys,
+    audit,
+    clock,
+    documents,
+    health,
+    partners,
+    payments,
+    recurring_invoices,
+    reports,
+    settings,
+)
 from services.api.errors import install, problem
 from services.api.health import LATENCY, REQUESTS
 from services.api.idempotency import ResponseStore
@@ -49,7 +61,19 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     ResponseStore.create(container.engine)
     install(app)
-    for module in (health, partners, documents, payments, reports, settings, api_keys, clock, audit, admin):
+    for module in (
+        health,
+        partners,
+        documents,
+        payments,
+        recurring_invoices,
+        reports,
+        settings,
+        api_keys,
+        clock,
+        audit,
+        admin,
+    ):
         app.include_router(module.router)
     limiter = RateLimiter(container.settings.rate_limit_per_second, container.settings.rate_limit_burst)
 

@@ -25,6 +25,7 @@ from queries.documents import DocumentQueries
 from queries.pages import MAX_LIMIT, PageRequest
 from queries.partners import PartnerQueries
 from queries.receivables import ReceivableQueries
+from queries.recurring_invoices import RecurringQueries
 from queries.reports import ReportQueries
 from queries.settings import SettingsQueries
 from services.api.errors import ApiError
@@ -107,6 +108,7 @@ class Reads:
         self.documents = DocumentQueries(c.catalog)
         self.receivables = ReceivableQueries(c.catalog)
         self.reports = ReportQueries(c.catalog)
+        self.recurring = RecurringQueries(c.catalog)
         self.settings = SettingsQueries(c.catalog)
         self.audit = AuditQueries(c.catalog, c.store)
 
