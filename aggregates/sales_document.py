@@ -120,6 +120,8 @@ class DocumentIssued(DomainEvent):
     due_date: date | None
     status: DocStatus
     partner_group: str | None = None
+    total: Decimal = ZERO
+    currency: str = "EUR"
 
 
 class QuoteAccepted(DomainEvent):
@@ -323,6 +325,8 @@ class SalesDocument(Aggregate):
             due_date=due,
             status=status,
             partner_group=partner_group,
+            total=self.total,
+            currency=self.terms.currency,
         )
 
     @event(DocumentIssued)

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Column, Date, DateTime, Index, MetaData, String, Table, Text
 
+from aggregates.account import ChargeWaived
 from aggregates.base import DomainEvent
 from aggregates.partner import (
     AddressAdded,
@@ -22,6 +23,20 @@ from aggregates.partner import (
     PartnerDetailsChanged,
     PartnerMergedInto,
     PartnerRegistered,
+)
+from aggregates.payment import PaymentReceived
+from aggregates.sales_document import (
+    DisputeResolved,
+    DocType,
+    DocumentCancelled,
+    DocumentDrafted,
+    DocumentIssued,
+    GraceGranted,
+    InvoiceDisputed,
+    PaymentPromised,
+    QuoteAccepted,
+    QuoteExpired,
+    QuoteRefused,
 )
 from projections.catalog import Projection, Rows
 
@@ -40,7 +55,15 @@ def define(meta: MetaData, prefix: str) -> dict[str, Table]:
         Column("ref", String(80)),
     )
     Index(f"{prefix}ix_partner", entries.c.partner_id, entries.c.position)
-    return {"entries": entries}
+    # Which partner a document belongs to, for the document events that do not say.
+    documents = Table(
+        f"{prefix}documents",
+        meta,
+        Column("id", String(36), primary_key=True),
+        Column("partner_id", String(36), nullable=False),
+        Column("label", String(120), nullable=False),
+    )
+    return {"entries": entries, "documents": documents}
 
 
 timeline = Projection("timeline", define)
@@ -122,3 +145,96 @@ def absorbed(e: PartnerAbsorbed, rows: Rows) -> None:
 @timeline.on(PartnerMergedInto)
 def merged(e: PartnerMergedInto, rows: Rows) -> None:
     record(rows, e, e.originator_id, "merge", "Merged into another partner", e.survivor)
+
+
+# -- documents and payments ------------------------------------------------------------------------
+
+LABELS = {
+    DocType.QUOTE: "Quote",
+    DocType.ORDER: "Order",
+    DocType.PROFORMA: "Pro-forma",
+    DocType.INVOICE: "Invoice",
+    DocType.CREDIT_NOTE: "Credit note",
+}
+
+
+@timeline.on(DocumentDrafted)
+def drafted(e: DocumentDrafted, rows: Rows) -> None:
+    label = LABELS[e.doc_type]
+    rows.insert("documents", id=str(e.originator_id), partner_id=str(e.terms.partner), label=label)
+    record(rows, e, e.terms.partner, "document", f"{label} drafted", e.originator_id)
+
+
+@timeline.on(DocumentIssued)
+def issued(e: DocumentIssued, rows: Rows) -> None:
+    label = LABELS[e.doc_type]
+    rows.update("documents", {"id": str(e.originator_id)}, label=f"{label} {e.number}")
+    verb = {DocType.QUOTE: "sent", DocType.ORDER: "confirmed"}.get(e.doc_type, "issued")
+    summary = f"{label} {e.number} {verb}: {e.total} {e.currency}"
+    if e.due_date and e.doc_type is DocType.INVOICE:
+        summary += f", due {e.due_date.isoformat()}"
+    record(rows, e, e.partner, "document", summary, e.originator_id)
+
+
+def _document_fact(rows: Rows, e: DomainEvent, kind: str, text: str) -> None:
+    document = rows.get("documents", id=str(e.originator_id))
+    if document is not None:
+        record(rows, e, document["partner_id"], kind, f"{document['label']} {text}", e.originator_id)
+
+
+@timeline.on(QuoteAccepted)
+def accepted(e: QuoteAccepted, rows: Rows) -> None:
+    _document_fact(rows, e, "document", f"accepted{' by ' + e.by if e.by else ''}")
+
+
+@timeline.on(QuoteRefused)
+def refused(e: QuoteRefused, rows: Rows) -> None:
+    _document_fact(rows, e, "document", f"refused{': ' + e.reason if e.reason else ''}")
+
+
+@timeline.on(QuoteExpired)
+def expired(e: QuoteExpired, rows: Rows) -> None:
+    _document_fact(rows, e, "document", "expired")
+
+
+@timeline.on(DocumentCancelled)
+def cancelled(e: DocumentCancelled, rows: Rows) -> None:
+    _document_fact(rows, e, "document", f"cancelled{': ' + e.reason if e.reason else ''}")
+
+
+@timeline.on(InvoiceDisputed)
+def disputed(e: InvoiceDisputed, rows: Rows) -> None:
+    _document_fact(rows, e, "collection", f"disputed: {e.reason}")
+
+
+@timeline.on(DisputeResolved)
+def dispute_resolved(e: DisputeResolved, rows: Rows) -> None:
+    _document_fact(rows, e, "collection", "dispute resolved")
+
+
+@timeline.on(PaymentPromised)
+def promised(e: PaymentPromised, rows: Rows) -> None:
+    _document_fact(rows, e, "collection", f"payment of {e.promise.amount} promised for {e.promise.date.isoformat()}")
+
+
+@timeline.on(GraceGranted)
+def grace(e: GraceGranted, rows: Rows) -> None:
+    _document_fact(rows, e, "collection", f"grace until {e.until.isoformat()}")
+
+
+@timeline.on(PaymentReceived)
+def payment(e: PaymentReceived, rows: Rows) -> None:
+    reference = f" ({e.reference})" if e.reference else ""
+    record(
+        rows,
+        e,
+        e.partner,
+        "payment",
+        f"Payment {e.number} received: {e.amount} {e.currency}{reference}",
+        e.originator_id,
+    )
+
+
+@timeline.on(ChargeWaived)
+def waived(e: ChargeWaived, rows: Rows) -> None:
+    record(rows, e, e.partner, "collection", f"Charge of {e.amount} waived: {e.reason}", e.item_id)

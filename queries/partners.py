@@ -217,7 +217,7 @@ class PartnerQueries:
         ids = self.merged_ids(partner["id"])
         recent = self.timeline(partner["id"], None, None, None, PageRequest(limit=10), newest_first=True)["items"]
         documents = summary(self.catalog, ids, today)
-        payments = self.receivables.counts(partner["id"])
+        payments = self.receivables.counts(ids)
         balance = self.balance(partner["id"])
         return {
             "partner": partner,

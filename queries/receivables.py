@@ -171,11 +171,11 @@ class ReceivableQueries:
             rows = conn.execute(select(t.c.id, t.c.code, t.c.name).where(t.c.id.in_(ids))).all()
         return {r[0]: (r[1], r[2]) for r in rows}
 
-    def payments(self, request: PageRequest, partner_id: str | None) -> dict[str, Any]:
+    def payments(self, request: PageRequest, partner_ids: list[str] | None) -> dict[str, Any]:
         t = self._t("payments")
         stmt = select(t)
-        if partner_id:
-            stmt = stmt.where(t.c.partner_id == partner_id)
+        if partner_ids is not None:
+            stmt = stmt.where(t.c.partner_id.in_(partner_ids))
         stmt = stmt.order_by(t.c.date.desc(), t.c.position.desc()).offset(request.offset).limit(request.limit + 1)
         with self.catalog.engine.connect() as conn:
             rows = [dict(r) for r in conn.execute(stmt).mappings()]
@@ -187,11 +187,11 @@ class ReceivableQueries:
             row = conn.execute(select(t).where(t.c.id == payment_id)).mappings().first()
         return payment_view(dict(row)) if row else None
 
-    def counts(self, partner_id: str) -> dict[str, Any]:
+    def counts(self, partner_ids: list[str]) -> dict[str, Any]:
         t = self._t("payments")
         with self.catalog.engine.connect() as conn:
             n, total = conn.execute(
-                select(func.count(), func.coalesce(func.sum(t.c.amount), 0)).where(t.c.partner_id == partner_id)
+                select(func.count(), func.coalesce(func.sum(t.c.amount), 0)).where(t.c.partner_id.in_(partner_ids))
             ).one()
         return {"count": int(n), "total": Decimal(total)}
 

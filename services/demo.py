@@ -1427,11 +1427,11 @@ def already_loaded(container: Container) -> str | None:
     partners = container.catalog.table("partner_directory", "partners")
     with container.engine.connect() as conn:
         count = int(conn.execute(select(func.count()).select_from(partners)).scalar_one())
-    if count or container.store.stream_version(User.id_for(SUPERVISOR)):
-        return (
-            f"the demo data set was already loaded ({count} partners, {container.store.head()} events in the log); "
-            "nothing was added"
-        )
+    events = container.store.head()
+    if container.store.stream_version(User.id_for(SUPERVISOR)):
+        return f"the demo data set was already loaded ({count} partners, {events} events in the log); nothing was added"
+    if count:
+        return f"the store already holds {count} partners ({events} events); the demo loads only into a fresh store"
     return None
 
 

@@ -102,8 +102,8 @@ def create_payment(body: PaymentCreate, cmd: Cmd, reads: ReadModels) -> Response
 
 @router.get("/payments", response_model=PaymentList, summary="Payments")
 def list_payments(_who: AnyRole, reads: ReadModels, paging: Paging, partner: str | None = None) -> dict[str, Any]:
-    partner_id = reads.partners.partner_id(partner) if partner else None
-    return reads.receivables.payments(paging, partner_id)
+    partner_ids = reads.partners.merged_ids(reads.partners.partner_id(partner)) if partner else None
+    return reads.receivables.payments(paging, partner_ids)
 
 
 @router.get("/payments/{payment}", response_model=PaymentPublic, summary="One payment")

@@ -93,9 +93,13 @@ def test_api_key_errors(sqlite_client: Any) -> None:
     assert client.get("/v1/api-keys").json()["items"] == []
 
 
-def test_issuing_a_name_again_rotates_its_key(sqlite_client: Any) -> None:
+def test_a_live_key_name_is_taken_and_a_revoked_one_can_be_reissued(sqlite_client: Any) -> None:
     client = sqlite_client
     old = role_headers(client, "clerk", name="robot")
+    taken = client.post("/v1/api-keys", json={"name": "robot", "role": "admin"})
+    assert_problem(taken, 409, "api_key_exists")
+    assert client.get("/v1/api-keys").json()["items"] == [{"name": "robot", "role": "clerk", "revoked": False}]
+    assert client.delete("/v1/api-keys/robot").status_code == 204
     new = role_headers(client, "analyst", name="robot")
     assert_problem(client.get("/v1/partners", headers=old), 401, "unauthorized")
     assert client.get("/v1/partners", headers=new).status_code == 200

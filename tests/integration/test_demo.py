@@ -47,7 +47,11 @@ def test_the_demo_loads_exact_counts_through_the_commands(sqlite_container: Cont
     assert set(groups) == {"G-RETAIL", "G-WHOLESALE", "G-PUBLIC", "G-VIP"}
     assert len({g["credit_watch_percent"] for g in groups.values()}) == 4
     fields = {(f["entity"], f["code"]): f["type"] for f in settings.custom_fields(None, ALL)["items"]}
-    assert fields == {("partner", "industry"): "select", ("partner", "customer_since"): "date", ("contact", "linkedin"): "url"}
+    assert fields == {
+        ("partner", "industry"): "select",
+        ("partner", "customer_since"): "date",
+        ("contact", "linkedin"): "url",
+    }
 
     rows = _rows(container)
     assert len(rows) == PARTNERS
