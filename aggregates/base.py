@@ -31,6 +31,8 @@ class EventMeta(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     business_date: date | None = None
+    # The business clock's time when the event was recorded (the manual clock's, in demos and tests).
+    business_time: datetime | None = None
     actor: str | None = None
     causation: str | None = None
     correlation: str | None = None

@@ -223,6 +223,7 @@ class SalesDocument(Aggregate):
     grace_until: date | None
     conversions: dict[UUID, tuple[ConvertedLine, ...]]
     dunned: bool
+    accepted: bool
 
     @classmethod
     def draft(
@@ -269,6 +270,7 @@ class SalesDocument(Aggregate):
         self.grace_until = None
         self.conversions = {}
         self.dunned = False
+        self.accepted = False
 
     # -- totals --------------------------------------------------------------------------------
 
@@ -349,6 +351,7 @@ class SalesDocument(Aggregate):
     @event(QuoteAccepted)
     def _accepted(self, on: date, by: str | None) -> None:
         self.status = DocStatus.ACCEPTED
+        self.accepted = True
 
     def refuse(self, reason: str, on: date) -> None:
         self._require(DocType.QUOTE)
@@ -446,8 +449,9 @@ class SalesDocument(Aggregate):
         return DocStatus.PARTIALLY_INVOICED if left < everything else DocStatus.CONFIRMED
 
     def _open_quote_status(self) -> DocStatus:
-        accepted = self.status in (DocStatus.ACCEPTED, DocStatus.PARTIALLY_ORDERED, DocStatus.ORDERED)
-        return DocStatus.ACCEPTED if accepted else DocStatus.SENT
+        # Whether the quote was accepted, not whether it was converted: a sent quote whose order
+        # is reverted is sent again.
+        return DocStatus.ACCEPTED if self.accepted else DocStatus.SENT
 
     @event(LinesConverted)
     def _lines_converted(

@@ -82,7 +82,11 @@ class CommandContext:
     def save(self, *aggregates: Aggregate) -> int:
         """Saves every pending event of ``aggregates`` in one transaction; returns the position."""
         meta = EventMeta(
-            business_date=self.today, actor=self.actor, causation=self.causation, correlation=self.correlation
+            business_date=self.today,
+            business_time=self.now,
+            actor=self.actor,
+            causation=self.causation,
+            correlation=self.correlation,
         )
         stamp = {"meta": meta, "timestamp": self.recorded_at() if self.recorded_at else self.now}
         events = [e.model_copy(update=stamp) for a in aggregates for e in a.collect_events()]

@@ -79,7 +79,7 @@ def record(
         position=rows.position,
         seq=seq,
         partner_id=str(partner_id),
-        at=e.timestamp,
+        at=meta.business_time if meta and meta.business_time else e.timestamp,
         business_date=meta.business_date if meta else None,
         kind=kind,
         summary=summary[:500],

@@ -54,6 +54,7 @@ GOOD: list[tuple[FieldType, Any, Any]] = [
     (FieldType.INTEGER, "42", 42),
     (FieldType.INTEGER, " -17 ", -17),
     (FieldType.INTEGER, "9" * 18, 999_999_999_999_999_999),
+    (FieldType.INTEGER, -(10**18) + 1, -999_999_999_999_999_999),
     (FieldType.DECIMAL, "1.50", "1.50"),
     (FieldType.DECIMAL, 3, "3"),
     (FieldType.DECIMAL, 0.1, "0.1"),
@@ -86,6 +87,8 @@ BAD: list[tuple[FieldType, Any, str]] = [
     (FieldType.INTEGER, 4.0, "must be an integer"),
     (FieldType.INTEGER, "4.5", "must be an integer"),
     (FieldType.INTEGER, "9" * 19, "must be an integer"),
+    (FieldType.INTEGER, 10**18, "must be an integer"),  # the store's JSON holds 64-bit integers
+    (FieldType.INTEGER, -(10**30), "must be an integer"),
     (FieldType.INTEGER, "forty", "must be an integer"),
     (FieldType.INTEGER, "", "must be an integer"),
     (FieldType.DECIMAL, "abc", "must be a number"),

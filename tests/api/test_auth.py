@@ -29,8 +29,8 @@ def test_the_admin_key_is_case_insensitive_in_its_scheme_only(sqlite_client: Any
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics", "/docs", "/openapi.json"])
-def test_operational_routes_need_no_key(client: Any, path: str) -> None:
-    response = client.get(path, headers=NO_KEY)
+def test_operational_routes_need_no_key(sqlite_client: Any, path: str) -> None:
+    response = sqlite_client.get(path, headers=NO_KEY)
     assert response.status_code == 200, response.text
 
 

@@ -61,8 +61,11 @@ def test_a_yearly_reset_counter_at_a_given_month(sqlite_client: Any) -> None:
     client.post("/v1/clock/ticks", json={"to": "2026-01-31"})
     assert create_partner(client, name="B")["code"] == "F2026-002"
     client.post("/v1/clock/ticks", json={"to": "2026-02-01"})
-    # The counter restarts on February 1st.
-    assert create_partner(client, name="C")["code"] == "F2026-001"
+    # The counter restarts on February 1st; the numbers it would print again are taken, so the
+    # series skips them rather than hand out a code twice.
+    assert create_partner(client, name="C")["code"] == "F2026-003"
+    client.put("/v1/settings/numbering/partner", json={"mask": "G{yyyy}{mm}-{000@2}"})
+    assert create_partner(client, name="D")["code"] == "G202602-004"  # the same period counter goes on
 
 
 @pytest.mark.parametrize(
