@@ -177,10 +177,10 @@ def validate_custom_fields(
         if definition is None:
             raise Invalid(loc, f"unknown custom field {code}")
         coerced = coerce_value(definition, value, loc)
+        if coerced in (None, "", []) and definition.required:
+            raise Invalid(loc, "this field is required")
         if coerced is not None:
             clean[code] = coerced
-        elif definition.required:
-            raise Invalid(loc, "this field is required")
     if require_all:
         for code, definition in definitions.items():
             if definition.required and code not in clean:

@@ -20,7 +20,7 @@ from aggregates.partner_group import PartnerGroup
 from aggregates.sales_document import ConvertedLine, DocStatus, DocType, DocumentTerms, Line, SalesDocument
 from aggregates.sales_settings import SETTINGS_ID, SalesSettings
 from commands.context import CommandContext, Result
-from commands.numbering import load_series
+from commands.numbering import draw_unique
 from commands.partners import custom_field_values, load_partner, parse_uuid
 from commands.types import Currency, Money, ShortText
 
@@ -183,12 +183,9 @@ def issue(ctx: CommandContext, document: SalesDocument, issue_date: date) -> lis
     touched: list[Any] = [document]
     if document.doc_type is DocType.ORDER:
         _credit_check(ctx, partner, load_account(ctx, partner.id), document.total)
-    series = load_series(ctx, document.doc_type.value)
-    number = series.draw(issue_date)
-    while ctx.find(CodeClaim, CodeClaim.id_for(DOCUMENT_NUMBERS, number)):
-        number = series.draw(issue_date)
+    number, claimed = draw_unique(ctx, document.doc_type.value, issue_date, DOCUMENT_NUMBERS, document.id)
     document.issue(number, issue_date, partner.details.group)
-    touched += [series, CodeClaim.claim(DOCUMENT_NUMBERS, number, document.id)]
+    touched += claimed
     if document.doc_type is DocType.INVOICE:
         account = load_account(ctx, partner.id)
         assert document.due_date is not None

@@ -9,10 +9,10 @@ from uuid import UUID, uuid4
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from aggregates.account import Account
+from aggregates.base import Aggregate
 from aggregates.code_claim import CodeClaim
 from aggregates.custom_field import CATALOG_ID, CustomFieldCatalog, FieldEntity, validate_custom_fields
 from aggregates.errors import Invalid, conflict, not_found
-from aggregates.number_series import NumberSeries
 from aggregates.partner import (
     Address,
     Attachment,
@@ -26,7 +26,7 @@ from aggregates.partner import (
     normalise_code,
 )
 from commands.context import CommandContext, Result
-from commands.numbering import load_series
+from commands.numbering import draw_unique
 from commands.types import Currency, Email, Money, Name, ShortText, Text
 
 PARTNER_CODES = "partner"
@@ -133,17 +133,13 @@ def _parent(ctx: CommandContext, ref: str | None) -> Partner | None:
     return parent
 
 
-def _claim_code(ctx: CommandContext, typed: str | None, partner_id: UUID) -> tuple[str, CodeClaim, NumberSeries | None]:
+def _claim_code(ctx: CommandContext, typed: str | None, partner_id: UUID) -> tuple[str, list[Aggregate]]:
     if typed is not None and normalise_code(typed):
         code = normalise_code(typed)
         if ctx.find(CodeClaim, CodeClaim.id_for(PARTNER_CODES, code)):
             raise conflict("code_taken", "customer code already used")
-        return code, CodeClaim.claim(PARTNER_CODES, code, partner_id), None
-    series = load_series(ctx, "partner")
-    while True:
-        code = series.draw(ctx.today)
-        if not ctx.find(CodeClaim, CodeClaim.id_for(PARTNER_CODES, code)):
-            return code, CodeClaim.claim(PARTNER_CODES, code, partner_id), series
+        return code, [CodeClaim.claim(PARTNER_CODES, code, partner_id)]
+    return draw_unique(ctx, "partner", ctx.today, PARTNER_CODES, partner_id)
 
 
 def register_partner(cmd: RegisterPartner, ctx: CommandContext) -> Result:
@@ -160,9 +156,9 @@ def register_partner(cmd: RegisterPartner, ctx: CommandContext) -> Result:
         if many in values:
             values[many] = tuple(dict.fromkeys(values[many]))
     details = PartnerDetails.model_validate(values)
-    code, claim, series = _claim_code(ctx, cmd.code, partner_id)
+    code, claimed = _claim_code(ctx, cmd.code, partner_id)
     partner = Partner.register(partner_id, code, details, ctx.today)
-    touched: list[Any] = [partner, claim, *([series] if series else [])]
+    touched: list[Any] = [partner, *claimed]
     if parent:
         parent.attach_child(partner.id)
         touched.append(parent)

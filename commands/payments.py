@@ -15,7 +15,7 @@ from aggregates.errors import Invalid, NotFound, not_found
 from aggregates.payment import Payment
 from commands.context import CommandContext, Result
 from commands.documents import DOCUMENT_NUMBERS, load_account, not_after_today
-from commands.numbering import load_series
+from commands.numbering import draw_unique
 from commands.partners import load_partner, parse_uuid
 from commands.types import Currency, Money
 
@@ -64,10 +64,11 @@ def receive_payment(cmd: ReceivePayment, ctx: CommandContext) -> Result:
                 allocations.append(Allocation(item_id=_item_id(ctx, account, a.document), amount=a.amount))
             except NotFound as error:
                 raise Invalid(["body", "allocations", i, "document"], error.detail) from None
-    series = load_series(ctx, "payment")
+    payment_id = uuid4()
+    number, claimed = draw_unique(ctx, "payment", on, "payment", payment_id)
     payment = Payment.receive(
-        uuid4(),
-        series.draw(on),
+        payment_id,
+        number,
         partner.id,
         cmd.amount,
         cmd.currency or partner.details.currency,
@@ -75,7 +76,7 @@ def receive_payment(cmd: ReceivePayment, ctx: CommandContext) -> Result:
         cmd.reference,
     )
     account.receive_payment(payment.id, cmd.amount, allocations, on)
-    return Result(ctx.save(payment, account, series), payment.id)
+    return Result(ctx.save(payment, account, *claimed), payment.id)
 
 
 class WaiveCharge(Strict):

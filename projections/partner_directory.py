@@ -98,7 +98,14 @@ directory = Projection("partner_directory", define)
 
 
 def dump(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
+    # Key order is kept: contacts and addresses are listed in the order they were added (the
+    # "first active contact" of API.md is the first one shown).
+    return json.dumps(value, default=str)
+
+
+def field_text(value: Any) -> str:
+    """A custom field value as the ``cf.<code>=`` filter spells it (booleans as true/false)."""
+    return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
 def search_text(details: PartnerDetails, code: str, contacts: dict[str, Any]) -> str:
@@ -133,7 +140,7 @@ def _write_side_tables(rows: Rows, partner_id: str, details: PartnerDetails) -> 
         rows.insert("reps", partner_id=partner_id, username=rep)
     for code, value in details.custom_fields.items():
         values = value if isinstance(value, list) else [value]
-        rows.insert("fields", partner_id=partner_id, code=code, value="\x1f".join(str(v) for v in values))
+        rows.insert("fields", partner_id=partner_id, code=code, value="\x1f".join(field_text(v) for v in values))
 
 
 @directory.on(PartnerRegistered)

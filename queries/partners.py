@@ -335,6 +335,12 @@ class PartnerQueries:
         return page(items, request)
 
     def export_csv(self, filters: PartnerFilters) -> Iterator[str]:
+        # The filters are checked now, before the response starts: a bad one is a 422, not a
+        # 200 with a broken body.
+        stmt = self._filtered(filters).execution_options(yield_per=500)
+        return self._csv_rows(stmt)
+
+    def _csv_rows(self, stmt: Select[Any]) -> Iterator[str]:
         columns = [
             "id",
             "code",
@@ -355,7 +361,6 @@ class PartnerQueries:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(columns)
-        stmt = self._filtered(filters).execution_options(yield_per=500)
         with self.catalog.engine.connect() as conn:
             result = conn.execute(stmt).mappings()
             while True:

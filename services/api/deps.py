@@ -250,11 +250,13 @@ async def commands(
 ) -> Commands:
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.url.path}\n".encode())
-    if request.headers.get("content-type", "").startswith("multipart/"):
-        # FastAPI has parsed the form already (the stream is consumed): hash its parts instead.
+    try:
+        body = await request.body()
+    except RuntimeError:
+        # A route with form fields (an upload) has parsed the form already and consumed the
+        # stream: hash the form's parts instead.
         await _digest_form(request, digest)
         return Commands(c, who, digest.hexdigest(), if_match, idempotency_key, prefer)
-    body = await request.body()
     if request.headers.get("content-type", "").startswith("application/json") and body:
         # The same JSON document with other white space or key order is the same request.
         with contextlib.suppress(ValueError):

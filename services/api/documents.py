@@ -140,7 +140,8 @@ class GraceRequest(BaseModel):
 
 
 def _document(reads: ReadModels, doc_id: Any) -> dict[str, Any]:
-    return reads.documents.get(str(doc_id))
+    # Through the model, so a command's answer has the same fields (nulls included) as GET's.
+    return DocumentPublic.model_validate(reads.documents.get(str(doc_id))).model_dump(mode="json")
 
 
 @router.post("", status_code=201, response_model=DocumentPublic, summary="Create a draft document")

@@ -639,6 +639,10 @@ def test_ledger_properties(ops: list[tuple[Any, ...]]) -> None:
                 # Only a booking uses credit, and never more than was waiting.
                 assert op[0] == "book"
                 assert allocated <= unapplied_before
+        # Credit waits only while nothing is open to take it: a booking uses what is waiting, and
+        # a payment without allocations leaves a rest only once everything open is settled.
+        if op[0] == "book" or (op[0] == "pay" and a.unapplied > unapplied_before):
+            assert a.unapplied == 0 or not a.open
         # Open amounts are never negative, and settled items leave the open list.
         assert all(amount > 0 for amount in a.open.values())
         assert a.unapplied >= 0

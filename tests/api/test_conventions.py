@@ -175,7 +175,8 @@ def test_respond_async_with_an_idempotency_key_replays_the_202(sqlite_client: An
     again = sqlite_client.post("/v1/partners", json={"name": "Later"}, headers=headers)
     assert again.status_code == 202
     assert again.json() == first.json()
-    assert len(sqlite_client.get("/v1/partners").json()["items"]) == 1
+    listed = sqlite_client.get("/v1/partners", headers={"X-Min-Position": first.headers["X-Position"]})
+    assert [p["id"] for p in listed.json()["items"]] == [first.json()["id"]]
 
 
 def test_every_command_answers_x_position(client: Any) -> None:

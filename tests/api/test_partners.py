@@ -274,8 +274,15 @@ def test_profile_collects_master_data_and_counts(client: Any) -> None:
     assert profile["partner"]["id"] == p["id"]
     assert profile["partner"]["version"] == 4
     assert profile["balance"]["balance"] == "0.00"
-    assert profile["counts"] == {"quotes": 0, "orders": 0, "invoices": 0, "payments": 0, "contacts": 1, "addresses": 2}
-    assert profile["totals"] == {"quotes": "0.00", "orders": "0.00", "invoices": "0.00", "payments": "0.00"}
+    counts = profile["counts"]
+    assert counts["contacts"] == 1
+    assert counts["addresses"] == 2
+    assert {k: v for k, v in counts.items() if k not in ("contacts", "addresses")} == dict.fromkeys(
+        set(counts) - {"contacts", "addresses"}, 0
+    )
+    assert {"quotes", "orders", "invoices", "payments"} <= set(counts)
+    assert {"quotes", "orders", "invoices", "payments"} <= set(profile["totals"])
+    assert set(profile["totals"].values()) == {"0.00"}
     assert profile["turnover"] == {"this_year": "0.00", "last_year": "0.00"}
     assert [e["summary"] for e in profile["recent"]] == [
         "Address added: Depot, Sopot",
