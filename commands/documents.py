@@ -210,14 +210,14 @@ def issue(ctx: CommandContext, document: SalesDocument, issue_date: date) -> lis
     return touched
 
 
-def _bill_sources(ctx: CommandContext, invoice: SalesDocument) -> list[SalesDocument]:
-    """Adds the invoice's net to every document up its chain (order, quote)."""
+def _bill_sources(ctx: CommandContext, invoice: SalesDocument, sign: int = 1) -> list[SalesDocument]:
+    """Adds (or, cancelling, takes back) the invoice's net on every document up its chain."""
     billed: list[SalesDocument] = []
     source_id = invoice.source
     while source_id is not None and len(billed) < 5:
         source = ctx.load(SalesDocument, source_id)
         if source.doc_type in (DocType.QUOTE, DocType.ORDER):
-            source.add_billed(invoice.id, invoice.net)
+            source.add_billed(invoice.id, sign * invoice.net)
             billed.append(source)
         source_id = source.source
     return billed
@@ -314,21 +314,23 @@ class CancelDocument(Strict):
 
 
 def cancel_document(cmd: CancelDocument, ctx: CommandContext) -> Result:
+    """A cancelled draft or unpaid invoice gives its quantities back to the document it came
+    from, and a cancelled invoice no longer counts as billing it."""
     document = load_document_for_update(ctx, cmd.document)
     touched: list[Any] = [document]
-    account = None
-    if document.doc_type is DocType.INVOICE and document.status is DocStatus.ISSUED:
-        account = load_account(ctx, document.terms.partner)
+    was_draft = document.status is DocStatus.DRAFT
+    issued_invoice = document.doc_type is DocType.INVOICE and document.status is DocStatus.ISSUED
+    if issued_invoice:
+        account = load_account(ctx, load_partner(ctx, str(document.terms.partner)).id)
         document.cancel(cmd.reason, ctx.today, paid=account.has_payments(document.id))
         account.cancel_item(document.id, ctx.today)
-        touched.append(account)
+        touched += [account, *_bill_sources(ctx, document, sign=-1)]
     else:
-        was_draft = document.status is DocStatus.DRAFT
         document.cancel(cmd.reason, ctx.today, paid=False)
-        if was_draft and document.source is not None:
-            source = ctx.load(SalesDocument, document.source)
-            source.revert_conversion(document.id)
-            touched.append(source)
+    if (was_draft or issued_invoice) and document.source is not None:
+        source = ctx.load(SalesDocument, document.source)
+        source.revert_conversion(document.id)
+        touched.append(source)
     return Result(ctx.save(*touched), document.id)
 
 

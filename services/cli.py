@@ -80,17 +80,22 @@ def demo(
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="serve after loading")] = True,
     partners: Annotated[int, typer.Option(help="how many partners to load")] = 300,
+    days: Annotated[int, typer.Option(help="how many days of business the demo covers, ending today")] = 365,
 ) -> None:
     """Load a realistic data set through the commands, advance the manual clock, and serve."""
     import os
+    from datetime import UTC, datetime, timedelta
 
     from services.demo import load_demo
 
     os.environ.setdefault("CPTY_CLOCK", "manual")
     os.environ.setdefault("CPTY_ADMIN_KEY", "demo-admin-key")
+    # The demo's year ends about today: its clock starts at midnight (UTC) ``days`` days ago.
+    first_day = datetime.now(UTC).date() - timedelta(days=days)
+    os.environ.setdefault("CPTY_CLOCK_START", f"{first_day.isoformat()}T00:00:00Z")
     container = _container()
     with progress_bar() as bar:
-        summary = load_demo(container, partners, bar)
+        summary = load_demo(container, partners, bar, days)
     base = f"http://{host}:{port}"
     key = container.settings.admin_key
     console.print(f"\n[bold]Counterparty demo loaded[/bold]: {summary}")

@@ -9,20 +9,51 @@ differ)."""
 
 from __future__ import annotations
 
+import heapq
 import random
 import time as timer
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import Any, TypeVar
+from uuid import UUID
 
 from rich.progress import Progress
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
+from aggregates.account import Account
+from aggregates.errors import Conflict
 from aggregates.user import User
 from commands.context import CommandContext, Result
 from commands.custom_fields import DefineCustomField, define_custom_field
+from commands.documents import (
+    AcceptQuote,
+    CancelDocument,
+    ConvertDocument,
+    DisputeInvoice,
+    DraftDocument,
+    GrantGrace,
+    IssueDocument,
+    LineQuantity,
+    PromisePayment,
+    QuoteSettings,
+    RefuseQuote,
+    ResolveDispute,
+    accept_quote,
+    cancel_document,
+    convert_document,
+    dispute_invoice,
+    draft_document,
+    grant_grace,
+    issue_document,
+    promise_payment,
+    refuse_quote,
+    resolve_dispute,
+    set_quote_settings,
+)
 from commands.partner_groups import CreatePartnerGroup, create_partner_group
 from commands.partners import (
     AddAddress,
@@ -40,12 +71,20 @@ from commands.partners import (
     place_credit_hold,
     register_partner,
 )
+from commands.payments import ReceivePayment, receive_payment
+from commands.recurring_invoices import (
+    CreateRecurringInvoice,
+    SuspendRecurringInvoice,
+    create_recurring_invoice,
+    suspend_recurring_invoice,
+)
 from commands.users import RegisterUser, register_user
 from services.container import Container, Request
 
 ACTOR = "demo"
 SEED = 20260115
 MAX_DAYS = 60
+DAYS = 365  # the whole demo: the partners over the first weeks, then a year of sales
 SUPERVISOR = "mhoffmann"
 
 C = TypeVar("C")
@@ -833,14 +872,16 @@ ANCHORS = (
 
 
 class DemoLoader:
-    def __init__(self, container: Container, partners: int, bar: Progress) -> None:
+    def __init__(self, container: Container, partners: int, bar: Progress, days: int = DAYS) -> None:
         self.container = container
         self.total = max(0, partners)
+        self.days = max(0, days)
         self.bar = bar
         self.rng = random.Random(SEED)
         self.counts = Counts()
         self.used: set[str] = set()
         self.plans: list[Plan] = []
+        self.held: set[int] = set()  # the plans placed on credit hold
         self.task = bar.add_task("Loading demo partners", total=self.total)
 
     # -- running commands ----------------------------------------------------------------------
@@ -1375,6 +1416,7 @@ class DemoLoader:
         wanted = 0 if self.total < 10 else 2 if self.total < 200 else 3
         for n, i in enumerate(self.rng.sample(candidates, min(wanted, len(candidates)))):
             self.run(place_credit_hold, PlaceCreditHold(partner=self.plans[i].ref, reason=HOLD_REASONS[n]))
+            self.held.add(i)
             self.counts.holds += 1
 
     def merge_duplicates(self) -> None:
@@ -1407,7 +1449,8 @@ class DemoLoader:
         self.place_holds()
         self.merge_duplicates()
         self.container.runner.drain()
-        self.bar.update(self.task, description="Demo data loaded", completed=self.total)
+        self.bar.update(self.task, description="Demo partners loaded", completed=self.total)
+        sales = SalesYear(self, self.sales_end(start)).walk()
         end = self.today()
         c = self.counts
         return (
@@ -1415,9 +1458,699 @@ class DemoLoader:
             f"{c.partners} partners ({c.organizations} organizations incl. {c.subsidiaries} subsidiaries, "
             f"{c.persons} persons; {c.partners - c.absorbed} active), {c.contacts} contacts, "
             f"{c.addresses} addresses, {c.notes} notes, {c.conversions} prospects converted, "
-            f"{c.holds} credit holds, {c.merges} merges ({c.absorbed} duplicates absorbed); "
-            f"clock moved {(end - start).days} days ({start} → {end}) in {batches} batches; "
+            f"{c.holds} credit holds, {c.merges} merges ({c.absorbed} duplicates absorbed); {sales}; "
+            f"clock moved {(end - start).days} days ({start} → {end}); "
             f"{timer.monotonic() - began:.1f} s"
+        )
+
+    def sales_end(self, start: date) -> date:
+        """The last day of the demo: ``days`` after the first, but never past the wall clock's today."""
+        clock = self.container.clock
+        wall_today = datetime.now(clock.zone).date()
+        return max(self.today(), min(start + timedelta(days=self.days), wall_today))
+
+
+# -- the sales year ------------------------------------------------------------------------------
+
+SALES_SEED = SEED + 365
+CENTS = Decimal("0.01")
+EUR = "EUR"
+FINANCE = "tkowalski"  # credit control books payments, disputes, promises and grace
+
+
+@dataclass(frozen=True)
+class Product:
+    code: str
+    description: str
+    price: Decimal
+    cost: Decimal
+    quantities: tuple[int, int]
+    reduced: bool = False  # the reduced German VAT rate (printed books)
+
+
+def product(code: str, description: str, price: str, cost: str, low: int, high: int, reduced: bool = False) -> Product:
+    return Product(code, description, Decimal(price), Decimal(cost), (low, high), reduced)
+
+
+CATALOGUE: tuple[Product, ...] = (
+    product("SHELF-HD", "Heavy-duty steel shelving unit, 2000 × 1000 × 500 mm", "289.00", "171.50", 2, 24),
+    product("BENCH-W", "Workbench with drawer unit, beech top", "649.00", "402.00", 1, 8),
+    product("RACK-PAL", "Pallet racking bay, 3 levels", "1180.00", "760.00", 1, 10),
+    product("TROLLEY-7", "Tool trolley with 7 drawers", "415.00", "248.00", 1, 10),
+    product("CAB-SAFE", "Safety cabinet for flammable liquids, type 90", "1890.00", "1240.00", 1, 3),
+    product("LED-HB150", "LED high-bay light 150 W", "139.00", "71.00", 4, 48),
+    product("DRUM-50", "Cable drum 50 m, IP44", "89.50", "48.20", 2, 30),
+    product("BOOK-SAFE", "Handbook: workplace safety (print)", "39.90", "14.50", 1, 25, reduced=True),
+    product("SVC-INST", "Installation and assembly, per hour", "78.00", "41.00", 2, 40),
+    product("SVC-TRAIN", "On-site training, per day", "890.00", "320.00", 1, 3),
+)
+FREIGHT = product("FREIGHT", "Freight and packaging", "65.00", "52.00", 1, 1)
+
+# (product, quantities, frequency unit, interval, max_count) of the recurring invoices, in the
+# order the templates are made; the second is suspended half-way through the year.
+SUBSCRIPTIONS: tuple[tuple[Product, tuple[int, int], str, int, int | None], ...] = (
+    (
+        product("MAINT-M", "Maintenance contract for racking and shelving, monthly", "240.00", "95.00", 1, 1),
+        (1, 1),
+        "month",
+        1,
+        None,
+    ),
+    (product("SUPPORT-M", "Support subscription, monthly", "129.00", "35.00", 1, 1), (1, 1), "month", 1, None),
+    (
+        product("INSPECT-Q", "Safety inspection of storage systems, quarterly", "560.00", "260.00", 1, 1),
+        (1, 2),
+        "month",
+        3,
+        None,
+    ),
+    (product("RENT-LIFT", "Scissor lift rental, monthly instalment", "780.00", "410.00", 1, 1), (1, 1), "month", 1, 6),
+    (
+        product("LIC-USER", "Inventory software licence, per user and month", "19.00", "4.00", 1, 1),
+        (5, 40),
+        "month",
+        1,
+        None,
+    ),
+)
+
+TAX_RATES = {"DE": Decimal("19"), "AT": Decimal("20"), "FR": Decimal("20"), "PL": Decimal("23"), "PT": Decimal("23")}
+TAX_RATES["IE"] = Decimal("23")
+REDUCED_DE = Decimal("7")
+EXPORT_NOTE = {
+    "CH": "Export delivery outside the EU, exempt from VAT.",
+    "": "Intra-Community supply: reverse charge, the recipient accounts for the VAT.",
+}
+REFUSALS = (
+    "Price too high compared with a competitor's offer",
+    "Project postponed to next year",
+    "Budget not approved by the management",
+    "Delivery time too long for the customer's schedule",
+    "Ordered from the existing supplier after all",
+    "Requirements changed; a new quote will be requested",
+)
+DISPUTES = (
+    "Goods damaged on delivery; photos sent to the carrier",
+    "Quantity invoiced does not match the delivery note",
+    "Installation hours are contested by the site manager",
+)
+SEASON = {1: 0.9, 2: 1.0, 3: 1.2, 4: 1.2, 5: 1.1, 6: 1.0, 7: 0.8, 8: 0.6, 9: 1.1, 10: 1.2, 11: 1.1, 12: 0.7}
+QUOTES_PER_YEAR = 1.6  # per customer or prospect
+INVOICES_PER_YEAR = 0.55  # invoiced directly, without a quote, per customer
+# Payment habits: share of the customers and (first, last) days after the due date they pay.
+PAYERS = {"prompt": (35, (-12, -3)), "normal": (40, (-4, 6)), "late": (18, (10, 55)), "slow": (7, (35, 110))}
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENTS, rounding=ROUND_HALF_UP)
+
+
+def season_campaign(day: date) -> str:
+    year = day.year + (1 if day.month == 12 else 0)
+    name = ("WINTER", "SPRING", "SUMMER", "AUTUMN")[day.month % 12 // 3]
+    return f"{name}{year % 100:02d}"
+
+
+@dataclass
+class Customer:
+    """A customer or prospect who buys during the sales year."""
+
+    ref: str
+    plan: Plan
+    weight: float
+    payer: str
+    held: bool
+    buyer: bool  # a customer (a prospect becomes one with its first accepted quote or order)
+
+    @property
+    def person(self) -> bool:
+        return self.plan.kind == "person"
+
+    @property
+    def rep(self) -> str:
+        command = self.plan.command
+        return command.sales_reps[0] if command and command.sales_reps else ACTOR
+
+
+@dataclass
+class Invoice:
+    id: str
+    customer: Customer
+    number: str
+    total: Decimal
+    issued: date
+    due: date
+
+
+@dataclass
+class SalesCounts:
+    quotes: int = 0
+    accepted: int = 0
+    refused: int = 0
+    orders: int = 0
+    invoices: int = 0
+    credit_notes: int = 0
+    payments: int = 0
+    templates: int = 0
+    recurring: int = 0  # invoices the templates made
+    credit_limit: int = 0
+    credit_stop: int = 0
+    cancelled: int = 0
+    disputes: int = 0
+    promises: int = 0
+    graces: int = 0
+    overpayments: int = 0
+    suspended: int = 0
+
+
+@dataclass
+class Template:
+    id: str
+    customer: Customer
+    seen: int = 0  # invoices already planned for payment
+
+
+class SalesYear:
+    """A year of quotes, orders, invoices, credit notes and payments, made through the commands
+    while the manual clock walks forward a few days at a time up to ``end``. Every decision comes
+    from a seeded generator, and whatever happens later (an acceptance, a delivery, a payment) is
+    put on an agenda for the day it is due, so each step first does what fell due and then what is
+    new. The day jobs run on their own as the clock passes each day start: quotes expire and the
+    recurring invoices are made."""
+
+    def __init__(self, loader: DemoLoader, end: date) -> None:
+        self.loader = loader
+        self.container = loader.container
+        self.rng = random.Random(SALES_SEED)
+        self.start = loader.today()
+        self.end = end
+        self.counts = SalesCounts()
+        self.agenda: list[tuple[date, int, Callable[[date], None]]] = []
+        self.seq = 0
+        self.customers = self.choose_customers()
+        self.templates: list[Template] = []
+        self.caps = {"disputes": 3, "promises": 5, "graces": 4, "overpayments": 5, "credit_notes": 25}
+
+    # -- plumbing --------------------------------------------------------------------------------
+
+    def run(self, handler: Callable[[C, CommandContext], Result], command: C, actor: str = ACTOR) -> Result:
+        return self.container.execute(handler, command, Request(actor=actor))
+
+    def today(self) -> date:
+        return self.loader.today()
+
+    def at(self, day: date, action: Callable[[date], None]) -> None:
+        """Puts an action on the agenda for a day (tomorrow at the earliest); it is handed the day
+        it was due, which a payment takes as its value date."""
+        self.seq += 1
+        heapq.heappush(self.agenda, (max(day, self.today() + timedelta(days=1)), self.seq, action))
+
+    def later(self, days: int, action: Callable[[date], None]) -> None:
+        self.at(self.today() + timedelta(days=days), action)
+
+    def allowed(self, cap: str) -> bool:
+        return getattr(self.counts, cap) < self.caps[cap]
+
+    def load(self, ref: str) -> Any:
+        return self.container.store.get(UUID(ref))
+
+    # -- who buys ------------------------------------------------------------------------------
+
+    def choose_customers(self) -> list[Customer]:
+        rng = self.rng
+        payers = list(PAYERS)
+        shares = [PAYERS[p][0] for p in payers]
+        result = []
+        for index, plan in enumerate(self.loader.plans):
+            command = plan.command
+            if command is None or plan.kind == "duplicate" or not plan.ref:
+                continue
+            roles = {r.value for r in command.roles}
+            if not roles & {"customer", "prospect"}:
+                continue
+            weight = {"G-VIP": 3.5, "G-WHOLESALE": 2.2, "G-PUBLIC": 1.3, "G-RETAIL": 1.4}.get(command.group or "", 1.0)
+            if plan.kind == "person":
+                weight = 0.45
+            if "customer" not in roles:
+                weight *= 0.7
+            payer = rng.choices(payers, shares)[0]
+            if plan.kind == "public" and payer == "prompt":
+                payer = "normal"  # public bodies take their time
+            result.append(Customer(plan.ref, plan, weight, payer, index in self.loader.held, "customer" in roles))
+        return result
+
+    def tax_rate(self, customer: Customer, item: Product) -> Decimal:
+        code = customer.plan.country.code
+        if code == "DE" and item.reduced:
+            return REDUCED_DE
+        return TAX_RATES.get(code, Decimal("0"))
+
+    def notes(self, customer: Customer) -> str:
+        code = customer.plan.country.code
+        if code in TAX_RATES:
+            return ""
+        return EXPORT_NOTE.get(code, EXPORT_NOTE[""])
+
+    def line(self, customer: Customer, item: Product, campaign: str | None) -> dict[str, Any]:
+        rng = self.rng
+        group = customer.plan.command.group if customer.plan.command else None
+        quantity = rng.randint(*item.quantities)
+        if customer.person:
+            quantity = max(1, quantity // 4)
+        elif group == "G-VIP":
+            quantity *= rng.choice((1, 2, 2, 3))
+        if group == "G-VIP":
+            discount = rng.choice((5, 8, 10, 12))
+        elif group == "G-WHOLESALE":
+            discount = rng.choice((0, 3, 5, 5, 8))
+        elif group == "G-PUBLIC":
+            discount = rng.choice((0, 0, 3))
+        else:
+            discount = rng.choices((0, 2, 3, 5), (70, 10, 10, 10))[0]
+        if campaign and item is not FREIGHT:
+            discount += 5
+        return {
+            "product": item.code,
+            "description": item.description,
+            "quantity": str(quantity),
+            "unit_price": str(item.price),
+            "discount_percent": str(discount if item is not FREIGHT else 0),
+            "tax_rate": str(self.tax_rate(customer, item)),
+            "unit_cost": str(item.cost),
+        }
+
+    def lines(self, customer: Customer, campaign: str | None, few: int = 2, many: int = 6) -> list[dict[str, Any]]:
+        rng = self.rng
+        top = min(many, 3) if customer.person else many
+        count = rng.randint(few, max(few, top))
+        items = rng.sample(CATALOGUE, count)
+        if rng.random() < 0.4 and count < many:
+            items.append(FREIGHT)
+        lines = [self.line(customer, item, campaign) for item in items]
+        command = customer.plan.command
+        limit = command.credit_limit if command is not None and command.credit_check else None
+        if limit:
+            # The rep sizes the offer to the customer: mostly well within the credit limit.
+            self.fit(lines, limit * Decimal(rng.choice((15, 25, 35, 45, 60))) / 100, few)
+        return lines
+
+    @staticmethod
+    def fit(lines: list[dict[str, Any]], budget: Decimal, few: int) -> None:
+        """Scales the quantities down (and drops the dearest lines) until the net fits the budget."""
+
+        def net(line: dict[str, Any]) -> Decimal:
+            price = Decimal(line["quantity"]) * Decimal(line["unit_price"])
+            return price * (100 - Decimal(line["discount_percent"])) / 100
+
+        total = sum((net(line) for line in lines), Decimal(0))
+        if total <= budget:
+            return
+        factor = budget / total
+        for line in lines:
+            if line["product"] != FREIGHT.code:
+                line["quantity"] = str(max(1, int(Decimal(line["quantity"]) * factor)))
+        while len(lines) > few and sum((net(line) for line in lines), Decimal(0)) > budget:
+            lines.remove(max(lines, key=net))
+
+    def draft(self, doc_type: str, customer: Customer, lines: list[dict[str, Any]], **terms: Any) -> str:
+        command = DraftDocument.model_validate(
+            {
+                "type": doc_type,
+                "partner": customer.ref,
+                "currency": EUR,
+                "notes_public": self.notes(customer),
+                "lines": lines,
+                **terms,
+            }
+        )
+        return str(self.run(draft_document, command, customer.rep).id)
+
+    # -- quotes, orders, invoices ----------------------------------------------------------------
+
+    def new_quote(self, customer: Customer) -> None:
+        rng = self.rng
+        today = self.today()
+        validity = rng.randint(14, 28)
+        campaign = season_campaign(today) if rng.random() < 0.25 else None
+        quote = self.draft(
+            "quote",
+            customer,
+            self.lines(customer, campaign),
+            valid_until=(today + timedelta(days=validity)).isoformat(),
+            campaign=campaign,
+        )
+        self.run(issue_document, IssueDocument(document=quote), customer.rep)
+        self.counts.quotes += 1
+        roll = rng.random()
+        if roll < 0.55:
+            self.later(rng.randint(2, validity - 6), lambda day: self.accept(customer, quote))
+        elif roll < 0.75:
+            self.later(rng.randint(3, validity - 6), lambda day: self.refuse(customer, quote))
+        # else: nobody answers and the quote expires at a day start after its valid_until
+
+    def accept(self, customer: Customer, quote: str) -> None:
+        self.run(accept_quote, AcceptQuote(document=quote), customer.rep)
+        self.counts.accepted += 1
+        customer.buyer = True
+        partial = self.rng.random() < 0.2
+        self.later(self.rng.randint(1, 6), lambda day: self.order(customer, quote, partial))
+
+    def refuse(self, customer: Customer, quote: str) -> None:
+        self.run(refuse_quote, RefuseQuote(document=quote, reason=self.rng.choice(REFUSALS)), customer.rep)
+        self.counts.refused += 1
+
+    def part_of(self, document: str) -> list[LineQuantity] | None:
+        """About half of what remains of a document's lines, or None when it cannot be split."""
+        source = self.load(document)
+        remaining = [(lid, q) for lid, q in source.remaining.items() if q > 0]
+        if len(remaining) > 1:
+            return [LineQuantity(line_id=lid, quantity=q) for lid, q in remaining[: len(remaining) // 2]]
+        if remaining and remaining[0][1] >= 2:
+            lid, q = remaining[0]
+            return [LineQuantity(line_id=lid, quantity=Decimal(int(q) // 2))]
+        return None
+
+    def order(self, customer: Customer, quote: str, partial: bool) -> None:
+        """Converts the accepted quote to an order (some in two deliveries) and confirms it."""
+        lines = self.part_of(quote) if partial else None
+        order = str(self.run(convert_document, ConvertDocument(document=quote, to="order", lines=lines)).id)
+        if lines is not None:
+            self.later(self.rng.randint(14, 35), lambda day: self.order(customer, quote, False))
+        self.confirm(customer, order, 0)
+
+    def confirm(self, customer: Customer, order: str, attempt: int) -> None:
+        try:
+            self.run(issue_document, IssueDocument(document=order), customer.rep)
+        except Conflict as refusal:
+            if refusal.code not in ("credit_limit", "credit_stop"):
+                raise
+            if refusal.code == "credit_limit":
+                self.counts.credit_limit += 1
+            else:
+                self.counts.credit_stop += 1
+            if refusal.code == "credit_limit" and attempt == 0:
+                # Credit control holds the order until the customer's open invoices are paid.
+                self.later(self.rng.randint(10, 21), lambda day: self.confirm(customer, order, 1))
+            else:
+                reason = f"Refused by credit control ({refusal.code.replace('_', ' ')})"
+                self.run(cancel_document, CancelDocument(document=order, reason=reason), FINANCE)
+                self.counts.cancelled += 1
+            return
+        self.counts.orders += 1
+        customer.buyer = True
+        partial = self.rng.random() < 0.15
+        self.later(self.rng.randint(2, 18), lambda day: self.deliver(customer, order, partial))
+
+    def deliver(self, customer: Customer, order: str, partial: bool) -> None:
+        """The order is delivered (some in two parts) and invoiced."""
+        lines = self.part_of(order) if partial else None
+        invoice = str(self.run(convert_document, ConvertDocument(document=order, to="invoice", lines=lines)).id)
+        if lines is not None:
+            self.later(self.rng.randint(7, 21), lambda day: self.deliver(customer, order, False))
+        self.issue_invoice(customer, invoice)
+
+    def direct_invoice(self, customer: Customer) -> None:
+        """Spare parts, service hours and training, invoiced without a quote."""
+        rng = self.rng
+        campaign = season_campaign(self.today()) if rng.random() < 0.1 else None
+        invoice = self.draft("invoice", customer, self.lines(customer, campaign, 1, 4), campaign=campaign)
+        self.issue_invoice(customer, invoice)
+
+    def issue_invoice(self, customer: Customer, invoice: str) -> None:
+        self.run(issue_document, IssueDocument(document=invoice), customer.rep)
+        self.counts.invoices += 1
+        self.plan_invoice(self.invoice(customer, invoice))
+
+    def invoice(self, customer: Customer, invoice: str) -> Invoice:
+        document = self.load(invoice)
+        return Invoice(invoice, customer, document.number, document.total, document.issue_date, document.due_date)
+
+    # -- after the invoice -----------------------------------------------------------------------
+
+    def plan_invoice(self, invoice: Invoice, direct_debit: bool = False) -> None:
+        """What happens to an invoice: a credit note, a dispute, a promise, grace, and payments."""
+        rng = self.rng
+        customer = invoice.customer
+        if rng.random() < 0.035 and self.allowed("credit_notes"):
+            self.later(rng.randint(2, 9), lambda day: self.credit_note(invoice))
+        if rng.random() < 0.02 and self.allowed("disputes") and not direct_debit:
+            self.counts.disputes += 1
+            resolved = rng.random() < 0.5
+            self.later(rng.randint(5, 15), lambda day: self.dispute(invoice, resolved))
+            return
+        if direct_debit:
+            pay_on = invoice.issued + timedelta(days=rng.randint(3, 8))
+        else:
+            low, high = PAYERS[customer.payer][1]
+            if customer.payer == "slow" and rng.random() < 0.4:
+                return  # not paid within the year: it ages
+            pay_on = max(invoice.issued + timedelta(days=2), invoice.due + timedelta(days=rng.randint(low, high)))
+        roll = rng.random()
+        if customer.payer in ("late", "slow") and roll < 0.15 and self.allowed("promises"):
+            self.counts.promises += 1
+            ask = invoice.due + timedelta(days=rng.randint(7, 15))
+            self.at(ask, lambda day: self.promise(invoice))
+            return
+        if roll > 0.96 and self.allowed("graces"):
+            self.counts.graces += 1
+            self.at(invoice.due - timedelta(days=3), lambda day: self.grace(invoice))
+            return
+        partial = rng.random() < 0.08
+        allocate = rng.random() > 0.15
+        extra = Decimal(0)
+        if rng.random() < 0.03 and self.allowed("overpayments"):
+            self.counts.overpayments += 1
+            extra = Decimal(rng.choice((20, 50, 100, 150)))
+        share = Decimal(rng.choice((30, 40, 50, 60))) / 100 if partial else None
+        self.at(pay_on, lambda day: self.pay(invoice, day, share, allocate, extra))
+
+    def open_amount(self, invoice: Invoice) -> Decimal:
+        account = self.container.store.get(Account.id_for(UUID(invoice.customer.ref)))
+        return Decimal(account.open.get(UUID(invoice.id), Decimal(0)))  # type: ignore[attr-defined]
+
+    def pay(self, invoice: Invoice, day: date, share: Decimal | None, allocate: bool, extra: Decimal) -> None:
+        """A bank transfer booked with its value date; a share pays part now and the rest later."""
+        open_amount = self.open_amount(invoice)
+        if open_amount <= 0:
+            return  # settled already (a payment on account went to it, or a credit note)
+        amount = cents(open_amount * share) if share is not None else open_amount
+        reference = f"Invoice {invoice.number}" if allocate else "Payment on account"
+        if extra:
+            reference = f"Invoice {invoice.number}, rounded up"
+        command = ReceivePayment.model_validate(
+            {
+                "partner": invoice.customer.ref,
+                "amount": str(amount + extra),
+                "date": day.isoformat(),
+                "currency": EUR,
+                "reference": reference,
+                "allocations": [{"document": invoice.id, "amount": str(amount)}] if allocate or extra else None,
+            }
+        )
+        self.run(receive_payment, command, FINANCE)
+        self.counts.payments += 1
+        if share is not None:
+            rest = day + timedelta(days=self.rng.randint(20, 50))
+            self.at(rest, lambda later: self.pay(invoice, later, None, True, Decimal(0)))
+
+    def credit_note(self, invoice: Invoice) -> None:
+        """Goods sent back, or a price reduction for damaged goods, credited on the invoice."""
+        rng = self.rng
+        document = self.load(invoice.id)
+        line = rng.choice(list(document.lines.values()))
+        if line.quantity >= 2 and rng.random() < 0.6:
+            quantity = Decimal(max(1, int(line.quantity) // rng.randint(2, 4)))
+            credited = {
+                "product": line.product,
+                "description": f"Returned: {line.description}",
+                "quantity": str(quantity),
+                "unit_price": str(line.unit_price),
+                "discount_percent": str(line.discount_percent),
+                "tax_rate": str(line.tax_rate),
+                "unit_cost": str(line.unit_cost),
+            }
+        else:
+            reduction = max(Decimal("1.00"), cents(line.net * Decimal(rng.choice((5, 10, 15))) / 100))
+            credited = {
+                "product": line.product,
+                "description": f"Price reduction, damaged on delivery: {line.description}",
+                "quantity": "1",
+                "unit_price": str(reduction),
+                "tax_rate": str(line.tax_rate),
+            }
+        note = self.draft("credit_note", invoice.customer, [credited], applies_to=invoice.id)
+        self.run(issue_document, IssueDocument(document=note), invoice.customer.rep)
+        self.counts.credit_notes += 1
+
+    def dispute(self, invoice: Invoice, resolved: bool) -> None:
+        rng = self.rng
+        self.run(dispute_invoice, DisputeInvoice(document=invoice.id, reason=rng.choice(DISPUTES)), FINANCE)
+        if resolved:
+            self.later(rng.randint(20, 40), lambda day: self.settle_dispute(invoice))
+
+    def settle_dispute(self, invoice: Invoice) -> None:
+        """The dispute ends with a credit note for part of the invoice; the rest is paid."""
+        self.credit_note(invoice)
+        self.run(resolve_dispute, ResolveDispute(document=invoice.id), FINANCE)
+        self.later(self.rng.randint(5, 15), lambda day: self.pay(invoice, day, None, True, Decimal(0)))
+
+    def promise(self, invoice: Invoice) -> None:
+        open_amount = self.open_amount(invoice)
+        if open_amount <= 0:
+            return
+        when = self.today() + timedelta(days=self.rng.randint(7, 14))
+        self.run(promise_payment, PromisePayment(document=invoice.id, amount=open_amount, date=when), FINANCE)
+        if self.rng.random() < 0.8:  # most promises are kept
+            self.at(when, lambda day: self.pay(invoice, day, None, True, Decimal(0)))
+
+    def grace(self, invoice: Invoice) -> None:
+        until = invoice.due + timedelta(days=self.rng.randint(14, 28))
+        self.run(grant_grace, GrantGrace(document=invoice.id, until=until), FINANCE)
+        pay_on = until - timedelta(days=self.rng.randint(0, 10))
+        self.at(pay_on, lambda day: self.pay(invoice, day, None, True, Decimal(0)))
+
+    # -- recurring invoices ----------------------------------------------------------------------
+
+    def create_templates(self) -> None:
+        rng = self.rng
+        candidates = [
+            c
+            for c in self.customers
+            if c.buyer
+            and not c.held
+            and c.plan.kind in ("org", "public", "child")
+            and c.plan.command is not None
+            and (c.plan.command.currency or EUR) == EUR
+        ]
+        wanted = max(4, min(10, len(self.customers) // 22))
+        chosen = rng.sample(candidates, min(wanted, len(candidates)))
+        for n, customer in enumerate(chosen):
+            item, (low, high), unit, interval, max_count = SUBSCRIPTIONS[n % len(SUBSCRIPTIONS)]
+            first = self.today() + timedelta(days=rng.randint(3, 30))
+            command = CreateRecurringInvoice.model_validate(
+                {
+                    "partner": customer.ref,
+                    "lines": [
+                        {
+                            "product": item.code,
+                            "description": item.description,
+                            "quantity": str(rng.randint(low, high)),
+                            "unit_price": str(item.price),
+                            "tax_rate": str(self.tax_rate(customer, item)),
+                            "unit_cost": str(item.cost),
+                        }
+                    ],
+                    "frequency": {"unit": unit, "interval": interval},
+                    "next_date": first.isoformat(),
+                    "max_count": max_count,
+                    "payment_terms_days": rng.choice((14, 30)),
+                }
+            )
+            template = str(self.run(create_recurring_invoice, command, customer.rep).id)
+            self.templates.append(Template(template, customer))
+            self.counts.templates += 1
+            if n == 1:
+                halfway = (self.end - self.today()).days // 2
+                self.later(halfway, partial(self.suspend, template))
+
+    def suspend(self, template: str, _day: date) -> None:
+        self.run(suspend_recurring_invoice, SuspendRecurringInvoice(template=UUID(template)), FINANCE)
+        self.counts.suspended += 1
+
+    def collect_recurring(self) -> None:
+        """Plans the payments of the invoices the templates made at the day starts just run."""
+        for template in self.templates:
+            made = self.load(template.id).invoices
+            for invoice_id in made[template.seen :]:
+                self.counts.recurring += 1
+                invoice = self.invoice(template.customer, str(invoice_id))
+                self.plan_invoice(invoice, direct_debit=self.rng.random() < 0.7)
+            template.seen = len(made)
+
+    # -- the walk --------------------------------------------------------------------------------
+
+    def steps(self) -> list[date]:
+        days = []
+        day = self.today()
+        while day < self.end:
+            day = min(self.end, day + timedelta(days=self.rng.randint(2, 5)))
+            days.append(day)
+        return days
+
+    def new_business(self, days: int) -> None:
+        rng = self.rng
+        factor = SEASON[self.today().month] * days / 365
+        weights = [c.weight for c in self.customers]
+        expected = QUOTES_PER_YEAR * len(self.customers) * factor
+        for customer in rng.choices(self.customers, weights, k=self.count(expected)):
+            self.new_quote(customer)
+        buyers = [c for c in self.customers if c.buyer and not c.held]
+        if buyers:
+            expected = INVOICES_PER_YEAR * len(buyers) * factor
+            for customer in rng.choices(buyers, [c.weight for c in buyers], k=self.count(expected)):
+                self.direct_invoice(customer)
+
+    def count(self, expected: float) -> int:
+        whole = int(expected)
+        return whole + (1 if self.rng.random() < expected - whole else 0)
+
+    def walk(self) -> str:
+        steps = self.steps()
+        bar = self.loader.bar
+        task = bar.add_task("Sales year", total=len(steps))
+        if steps:
+            self.run(set_quote_settings, QuoteSettings(order_on_accept=False), SUPERVISOR)
+            self.create_templates()
+        previous = self.today()
+        for day in steps:
+            self.loader.tick(day, time(self.rng.randint(8, 16), self.rng.randint(0, 59)))
+            self.collect_recurring()
+            while self.agenda and self.agenda[0][0] <= day:
+                due, _, action = heapq.heappop(self.agenda)
+                action(due)
+            self.new_business((day - previous).days)
+            previous = day
+            bar.advance(task)
+        self.container.runner.drain()
+        bar.update(task, description="Sales year loaded")
+        return self.summary(len(steps))
+
+    def summary(self, steps: int) -> str:
+        c = self.counts
+        catalog, engine = self.container.catalog, self.container.engine
+        docs = catalog.table("documents", "documents")
+        items, movements = catalog.table("receivables", "items"), catalog.table("receivables", "movements")
+        with engine.connect() as conn:
+            statuses = conn.execute(
+                select(docs.c.type, docs.c.status, func.count()).group_by(docs.c.type, docs.c.status)
+            ).all()
+            open_items, overdue = conn.execute(
+                select(
+                    func.coalesce(func.sum(items.c.open_amount), 0),
+                    func.coalesce(func.sum(case((items.c.due_date < self.today(), items.c.open_amount), else_=0)), 0),
+                ).where(items.c.status == "open")
+            ).one()
+            unapplied = conn.execute(select(func.coalesce(func.sum(movements.c.unapplied), 0))).scalar_one()
+        issued: dict[str, int] = {}
+        quotes: dict[str, int] = {}
+        for doc_type, status, n in statuses:
+            if status not in ("draft", "cancelled"):
+                issued[doc_type] = issued.get(doc_type, 0) + n
+            if doc_type == "quote":
+                quotes[status] = n
+        accepted = sum(quotes.get(s, 0) for s in ("accepted", "partially_ordered", "ordered"))
+        balance = Decimal(open_items) - Decimal(unapplied)
+        return (
+            f"sales year {self.start} → {self.today()} in {steps} steps: "
+            f"{issued.get('quote', 0)} quotes ({accepted} accepted, {quotes.get('refused', 0)} refused, "
+            f"{quotes.get('expired', 0)} expired), {issued.get('order', 0)} orders, "
+            f"{issued.get('invoice', 0)} invoices ({c.recurring} from {c.templates} recurring templates, "
+            f"{c.suspended} suspended), {issued.get('credit_note', 0)} credit notes, {c.payments} payments, "
+            f"{c.disputes} disputes, {c.promises} promises, {c.graces} grace periods; "
+            f"{c.credit_limit + c.credit_stop} order confirmations refused by credit control "
+            f"({c.credit_limit} credit_limit, {c.credit_stop} credit_stop; {c.cancelled} orders cancelled); "
+            f"open balance {cents(balance)} EUR ({cents(Decimal(open_items))} open, "
+            f"{cents(Decimal(overdue))} overdue, {cents(Decimal(unapplied))} unapplied credit)"
         )
 
 
@@ -1435,10 +2168,11 @@ def already_loaded(container: Container) -> str | None:
     return None
 
 
-def load_demo(container: Container, partners: int, bar: Progress) -> str:
-    """Loads the demo data set through the commands and answers a one-line summary. A store that
-    already holds partners (or the demo's users) is left alone."""
+def load_demo(container: Container, partners: int, bar: Progress, days: int = DAYS) -> str:
+    """Loads the demo data set through the commands and answers a one-line summary: the partners
+    over the first weeks, then a year of sales (``days`` from the clock's first day, never past
+    today). A store that already holds partners (or the demo's users) is left alone."""
     reason = already_loaded(container)
     if reason:
         return reason
-    return DemoLoader(container, partners, bar).load()
+    return DemoLoader(container, partners, bar, days).load()

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, TypeAdapter, field_validator
 
 from services.api.deps import Admin, AnyRole, Cont
 
@@ -22,7 +22,19 @@ class ClockPublic(BaseModel):
 
 
 class TickCreate(BaseModel):
-    to: date | datetime
+    to: date | datetime = Field(description="a date (that day's start) or an RFC 3339 moment")
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def date_or_moment(cls, value: Any) -> Any:
+        # A lax union would read "2026-01-16T00:00:00Z" as the date 2026-01-16 (its day start,
+        # 06:00): only a bare YYYY-MM-DD is a date, anything with a time is that moment.
+        if isinstance(value, str) and len(value.strip()) > 10:
+            return _MOMENT.validate_python(value.strip())
+        return value
+
+
+_MOMENT: TypeAdapter[datetime] = TypeAdapter(datetime)
 
 
 class TickPublic(BaseModel):

@@ -188,8 +188,8 @@ def test_paging_limits_and_bad_cursors(sqlite_client: Any) -> None:
 
 def test_partners_list_default_limit_is_50(sqlite_client: Any) -> None:
     for i in range(51):
-        sqlite_client.post("/v1/partners", json={"name": f"P{i:03d}"})
-    body = sqlite_client.get("/v1/partners").json()
+        last = sqlite_client.post("/v1/partners", json={"name": f"P{i:03d}"}, headers={"Prefer": "respond-async"})
+    body = sqlite_client.get("/v1/partners", headers={"X-Min-Position": last.headers["X-Position"]}).json()
     assert len(body["items"]) == 50
     assert body["next_cursor"] is not None
     rest = sqlite_client.get(f"/v1/partners?cursor={body['next_cursor']}").json()

@@ -91,7 +91,8 @@ def test_defaults_of_a_minimal_partner(client: Any) -> None:
     assert p["tags"] == [] and p["sales_reps"] == []
 
 
-def test_codes_are_drawn_from_the_partner_series_at_the_creation_date(client: Any) -> None:
+def test_codes_are_drawn_from_the_partner_series_at_the_creation_date(sqlite_client: Any) -> None:
+    client = sqlite_client
     assert create_partner(client, name="A")["code"] == "CU2601-0001"
     assert create_partner(client, name="B")["code"] == "CU2601-0002"
     assert client.post("/v1/clock/ticks", json={"to": "2026-02-03"}).status_code == 200

@@ -1,17 +1,22 @@
 """The demo data set: loaded through the commands, exact counts in the read models, merged
-duplicates as tombstones, a clock that moved forward, the same data for the same size, and a
-second load that adds nothing."""
+duplicates as tombstones, a clock that moved forward, the same data for the same size, a second
+load that adds nothing, and a sales year whose balances, aging and profitability add up."""
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from rich.progress import Progress
 from sqlalchemy import select
 
+from queries.documents import DocumentQueries
 from queries.pages import PageRequest
 from queries.partners import PartnerFilters, PartnerQueries
+from queries.receivables import ReceivableQueries
+from queries.reports import ReportQueries
 from queries.settings import SettingsQueries
 from services.container import Container
 from services.demo import load_demo
@@ -19,11 +24,25 @@ from tests.conftest import make_settings, open_container
 
 PARTNERS = 30
 MERGES = 3  # each absorbs one duplicate at this size
+SALES_DAYS = 120  # the partners take the first weeks, sales the rest
 ALL = PageRequest(limit=500)
 
 
-def _load(container: Container, partners: int = PARTNERS) -> str:
-    return load_demo(container, partners, Progress(disable=True))
+def _load(container: Container, partners: int = PARTNERS, days: int = 0) -> str:
+    """Loads the demo; ``days=0`` loads the partners only (no sales year)."""
+    return load_demo(container, partners, Progress(disable=True), days)
+
+
+def _all(fetch: Any) -> list[dict[str, Any]]:
+    """Every item of a paged query: ``fetch(PageRequest)``."""
+    items: list[dict[str, Any]] = []
+    request = ALL
+    while True:
+        result = fetch(request)
+        items += result["items"]
+        if not result["next_cursor"]:
+            return items
+        request = PageRequest(limit=ALL.limit, cursor=result["next_cursor"])
 
 
 def _rows(container: Container) -> list[dict[str, object]]:
@@ -105,14 +124,98 @@ def test_the_demo_loads_exact_counts_through_the_commands(sqlite_container: Cont
 
 
 def test_the_same_size_gives_the_same_data_set(sqlite_container: Container, tmp_path: Path) -> None:
-    _load(sqlite_container)
+    first = _load(sqlite_container, days=SALES_DAYS)
     other = open_container(make_settings(tmp_path / "other"))
     try:
-        _load(other)
+        second = _load(other, days=SALES_DAYS)
+        # The same counts, except the wall-clock seconds at the end.
+        assert first.rsplit(";", 1)[0] == second.rsplit(";", 1)[0]
 
         def facts(c: Container) -> list[tuple[object, ...]]:
             return sorted((r["code"], r["name"], r["status"], r["tax_id"], r["created_on"]) for r in _rows(c))
 
+        def documents(c: Container) -> list[tuple[object, ...]]:
+            rows = _all(lambda page: DocumentQueries(c.catalog).search(page))
+            return sorted(
+                (
+                    d["type"],
+                    d["number"] or "",
+                    d["status"],
+                    d["issue_date"] or "",
+                    d["net"],
+                    d["total"],
+                    d["campaign"] or "",
+                )
+                for d in rows
+            )
+
+        def payments(c: Container) -> list[tuple[object, ...]]:
+            rows = _all(lambda page: ReceivableQueries(c.catalog).payments(page, None))
+            return sorted((p["number"], p["amount"], p["date"], p["reference"], p["unapplied"]) for p in rows)
+
         assert facts(sqlite_container) == facts(other)
+        assert documents(sqlite_container) == documents(other)
+        assert payments(sqlite_container) == payments(other)
     finally:
         other.close()
+
+
+def test_the_sales_year_gives_balances_aging_and_profitability(sqlite_container: Container) -> None:
+    container = sqlite_container
+    start = container.today()
+    summary = _load(container, days=SALES_DAYS)
+    container.runner.drain()
+    today = container.today()
+    assert (today - start).days == SALES_DAYS
+    assert container.clock.last_day_run() == today
+    for word in ("quotes", "orders", "invoices", "credit notes", "payments", "recurring templates", "open balance"):
+        assert word in summary
+
+    docs = _all(lambda page: DocumentQueries(container.catalog).search(page))
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for d in docs:
+        by_type.setdefault(d["type"], []).append(d)
+    issued = {t: [d for d in ds if d["status"] not in ("draft", "cancelled")] for t, ds in by_type.items()}
+    assert issued["quote"] and issued["order"] and issued["invoice"]
+    assert {d["status"] for d in issued["quote"]} >= {"ordered", "expired"}
+    assert all(d["issue_date"] <= today for ds in issued.values() for d in ds)
+    # Some invoices came from orders, some were made directly and some by recurring templates.
+    invoices = issued["invoice"]
+    from_orders = [d for d in invoices if any(link["rel"] == "source" for link in d["links"])]
+    assert from_orders and len(from_orders) < len(invoices)
+
+    receivables = ReceivableQueries(container.catalog)
+    payments = _all(lambda page: receivables.payments(page, None))
+    assert payments and all(p["date"] <= today for p in payments)
+    open_items = _all(lambda page: receivables.items(page, None, "open", None, today))
+    settled = _all(lambda page: receivables.items(page, None, "settled", None, today))
+    assert open_items and settled
+    assert any(i["due_date"] < today for i in open_items), "something is overdue"
+
+    # Aging as of today: every open invoice's open amount, in total.
+    aging = receivables.aging(today)
+    open_invoices = sum((Decimal(d["open_amount"]) for d in invoices), Decimal(0))
+    assert open_invoices > 0
+    assert Decimal(aging["total"]["total"]) == open_invoices
+    assert Decimal(aging["total"]["total"]) == sum((Decimal(i["open_amount"]) for i in open_items), Decimal(0))
+    buckets = ("current", "d1_30", "d31_60", "d61_90", "d90_plus")
+    assert sum(Decimal(aging["total"][b]) for b in buckets) == open_invoices
+    assert Decimal(aging["total"]["current"]) > 0 and Decimal(aging["total"]["d1_30"]) >= 0
+
+    # A partner's balance is its open items less its unapplied credit.
+    partners = PartnerQueries(container.catalog)
+    debtor = open_items[0]["partner"]
+    balance = partners.balance(debtor)
+    open_total = sum((Decimal(i["open_amount"]) for i in open_items if i["partner"] == debtor), Decimal(0))
+    assert Decimal(balance["balance"]) == open_total - Decimal(balance["unapplied_credit"])
+
+    # Profitability by product: revenue is the invoices' net less the credit notes'.
+    report = ReportQueries(container.catalog).profitability(None, None, "product")
+    rows = report["rows"]
+    assert len(rows) >= 5 and all(r["key"] for r in rows)
+    revenue = sum((Decimal(r["revenue"]) for r in rows), Decimal(0))
+    credited = sum((Decimal(d["net"]) for d in issued.get("credit_note", [])), Decimal(0))
+    assert revenue == sum((Decimal(d["net"]) for d in invoices), Decimal(0)) - credited
+    assert Decimal(report["total"]["revenue"]) == revenue
+    assert Decimal(report["total"]["margin"]) > 0
+    assert all(Decimal(r["cost"]) >= 0 for r in rows)
