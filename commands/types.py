@@ -20,10 +20,11 @@ def _decimal(value: Any) -> Any:
 def _cents(value: Decimal) -> Decimal:
     if not value.is_finite():
         raise ValueError("must be a finite number")
+    if abs(value) >= Decimal("1e15"):
+        # Checked first: quantizing a huge number (1e400) raises InvalidOperation, not a 422.
+        raise ValueError("too large")
     if value != value.quantize(Decimal("0.01")):
         raise ValueError("at most two decimals")
-    if abs(value) >= Decimal("1e15"):
-        raise ValueError("too large")
     return value.quantize(Decimal("0.01"))
 
 

@@ -347,7 +347,7 @@ def bench_raw_driver(target: Target, c: Container, n: int) -> Figure:
         stored = mapper.to_stored_event(registration(i, today)[0])
         rows.append((UUID(str(stored.originator_id)), stored.originator_version, stored.topic, stored.state))
     seconds = target.raw_inserts(rows)
-    return rate(target.name, "raw driver INSERT, 1 row/transaction", n, seconds, "rows/s")
+    return rate(target.name, "raw driver INSERT, 1 row/txn", n, seconds, "rows/s")
 
 
 def bench_bare_save(backend: str, c: Container, n: int, advance: Advance) -> Figure:
@@ -359,7 +359,7 @@ def bench_bare_save(backend: str, c: Container, n: int, advance: Advance) -> Fig
         c.store.save(events)
         advance(1)
     seconds = time.perf_counter() - started
-    return rate(backend, "bare store.save, 1 aggregate/transaction", n, seconds, "saves/s")
+    return rate(backend, "bare store.save, 1 aggregate/txn", n, seconds, "saves/s")
 
 
 def bench_register(backend: str, c: Container, n: int, advance: Advance) -> tuple[Figure, list[UUID]]:
@@ -378,7 +378,7 @@ def bench_register(backend: str, c: Container, n: int, advance: Advance) -> tupl
         advance(1)
     seconds = time.perf_counter() - started
     events = c.store.head() - head
-    figure = rate(backend, "register_partner via Container.execute", n, seconds, "commands/s")
+    figure = rate(backend, "register_partner (execute)", n, seconds, "commands/s")
     figure.extra["events_per_command"] = round(events / n, 2)
     return figure, ids
 
@@ -394,7 +394,7 @@ def bench_change(backend: str, c: Container, ids: list[UUID], advance: Advance) 
         c.execute(change_partner, command, request)
         advance(1)
     seconds = time.perf_counter() - started
-    return rate(backend, "change_partner via Container.execute", len(ids), seconds, "commands/s")
+    return rate(backend, "change_partner (execute)", len(ids), seconds, "commands/s")
 
 
 def bench_http(backend: str, c: Container, n: int, advance: Advance) -> Figure:
@@ -426,7 +426,7 @@ def bench_http(backend: str, c: Container, n: int, advance: Advance) -> Figure:
     latencies.sort()
     return rate(
         backend,
-        "POST /v1/partners via HTTP (read-your-writes)",
+        "POST /v1/partners (HTTP, RYW wait)",
         n,
         seconds,
         "requests/s",
@@ -486,7 +486,7 @@ def bench_read_decode(backend: str, c: Container, advance: Advance) -> Figure:
         after = page[-1].position
         advance(len(page))
     seconds = time.perf_counter() - started
-    return rate(backend, "raw read + decode (pages of 1,000)", count, seconds, "events/s")
+    return rate(backend, "read + decode, pages of 1,000", count, seconds, "events/s")
 
 
 def bench_catch_up(backend: str, c: Container, name: str, advance: Advance) -> Figure:
@@ -502,9 +502,7 @@ def bench_projections(target: Target, sizes: Sizes, bar: Progress) -> list[Figur
     with open_container(target.settings("projections")) as c:
         started = time.perf_counter()
         head = build_log(c, sizes.log_events, task(bar, f"{name}: building the log", sizes.log_events))
-        built = rate(
-            name, "building the log (store.save of 1,000 events)", head, time.perf_counter() - started, "events/s"
-        )
+        built = rate(name, "log build, store.save of 1,000 ev", head, time.perf_counter() - started, "events/s")
         # The baseline twice, the better one counts: the first pass also warms the caches.
         reads = [bench_read_decode(name, c, task(bar, f"{name}: read + decode #{k}", head)) for k in (1, 2)]
         raw = max(reads, key=lambda f: f.value)
@@ -514,9 +512,9 @@ def bench_projections(target: Target, sizes: Sizes, bar: Progress) -> list[Figur
         ]
     applied = sum(f.count for f in catch_ups)
     seconds = sum(f.seconds for f in catch_ups)
-    every = rate(name, f"catch-up, all {len(catch_ups)} read models (events applied)", applied, seconds, "events/s")
-    rebuild = rate(name, "full rebuild of all read models (log events)", head, seconds, "events/s")
-    estimate = Figure(name, "full rebuild of a 1M-event log (estimate)", 1_000_000 / rebuild.value / 60, "minutes")
+    every = rate(name, f"catch-up, all {len(catch_ups)} read models", applied, seconds, "events/s")
+    rebuild = rate(name, "rebuild all read models (log ev/s)", head, seconds, "events/s")
+    estimate = Figure(name, "rebuild all, 1M-event log (est.)", 1_000_000 / rebuild.value / 60, "minutes")
     return [
         built,
         raw,
@@ -548,12 +546,12 @@ def figures_table(figures: list[Figure], title: str) -> Table:
     table.add_column("ratio", justify="right")
     for f in figures:
         value = f"{f.value:,.1f}" if f.value < 100 else f"{f.value:,.0f}"
-        baseline = f"{f.baseline} ({f.baseline_value:,.0f})" if f.baseline and f.baseline_value else ""
+        baseline = f.baseline or ""
         ratio = ""
         if f.ratio is not None:
             ratio = f"{f.ratio:.2f}"
             if f.aim is not None:
-                ratio = f"[green]{ratio} ≥ {f.aim:.2f}[/green]" if f.meets_aim else f"[red]{ratio} < {f.aim:.2f}[/red]"
+                ratio = f"[green]{ratio} ≥{f.aim:.2f}[/green]" if f.meets_aim else f"[red]{ratio} <{f.aim:.2f}[/red]"
         table.add_row(f.backend, f.measurement, value, f.unit, baseline, ratio)
     return table
 
@@ -561,6 +559,7 @@ def figures_table(figures: list[Figure], title: str) -> Table:
 def machine(targets: list[Target]) -> dict[str, Any]:
     info: dict[str, Any] = {
         "cpus": os.cpu_count(),
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "platform": platform.platform(),
         "python": platform.python_version(),
         "eventsourcing": package_version("eventsourcing"),
@@ -581,8 +580,10 @@ def run_benchmarks(quick: bool, postgres_url: str | None, console: Console) -> l
     sizes = Sizes.for_mode(quick)
     console.print(
         f"[bold]counterparty bench[/bold] ({'quick' if quick else 'full'}): {sizes.commands} commands, "
-        f"{sizes.http} HTTP requests, {sizes.log_events:,}-event log; {os.cpu_count()} CPUs"
+        f"{sizes.http} HTTP requests, {sizes.log_events:,}-event log; {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f}"
     )
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
     figures: list[Figure] = []
     info: dict[str, Any] = {}
     skipped: str | None = None
@@ -619,7 +620,7 @@ def run_benchmarks(quick: bool, postgres_url: str | None, console: Console) -> l
         "seconds": round(elapsed, 1),
         "sizes": asdict(sizes),
         "aims": {"command_layer_to_bare_save": COMMAND_AIM, "catch_up_to_read_decode": CATCH_UP_AIM},
-        "machine": info,
+        "machine": {**info, "load_average_at_start": load_at_start},
         "postgres": skipped or "measured",
         "figures": [f.as_json() for f in figures],
     }

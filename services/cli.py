@@ -105,6 +105,8 @@ def demo(
     console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/v1/partners?q=gmbh&sort=-created_on'")
     console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/v1/clock'")
     console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/v1/audit/events?limit=5'")
+    console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/v1/receivables/aging'")
+    console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/v1/reports/profitability?group_by=product'")
     if serve_after:
         serve_container(container, host, port)
     else:

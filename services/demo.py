@@ -1,11 +1,14 @@
 """The demo data set: users, partner groups, custom fields and a few hundred European business
-partners with contacts, addresses, notes, credit holds, subsidiaries and merged duplicates.
+partners with contacts, addresses, notes, credit holds, subsidiaries and merged duplicates, and
+then a year of sales: quotes, orders, invoices, credit notes, payments, disputes, promises, grace
+periods and recurring invoices.
 
 Everything goes through the public command functions, exactly as the API would record it, while
 the manual business clock is moved forward a few days between batches, so the partners are
-created over several weeks of business time. The random generator is seeded: the same number of
-partners gives the same names, codes and figures every time (only ids and wall-clock timestamps
-differ)."""
+created over several weeks of business time and the sales over the rest of the year, with the
+day jobs (quote expiry, recurring invoices) run at every day start on the way. The random
+generators are seeded: the same number of partners and days gives the same names, codes,
+documents and figures every time (only ids and wall-clock timestamps differ)."""
 
 from __future__ import annotations
 
@@ -1506,36 +1509,46 @@ CATALOGUE: tuple[Product, ...] = (
 )
 FREIGHT = product("FREIGHT", "Freight and packaging", "65.00", "52.00", 1, 1)
 
-# (product, quantities, frequency unit, interval, max_count) of the recurring invoices, in the
-# order the templates are made; the second is suspended half-way through the year.
-SUBSCRIPTIONS: tuple[tuple[Product, tuple[int, int], str, int, int | None], ...] = (
-    (
-        product("MAINT-M", "Maintenance contract for racking and shelving, monthly", "240.00", "95.00", 1, 1),
-        (1, 1),
-        "month",
-        1,
-        None,
-    ),
-    (product("SUPPORT-M", "Support subscription, monthly", "129.00", "35.00", 1, 1), (1, 1), "month", 1, None),
-    (
+
+@dataclass(frozen=True)
+class Subscription:
+    """What a recurring invoice bills: one line, every ``interval`` months, ``max_count`` times."""
+
+    item: Product
+    quantities: tuple[int, int] = (1, 1)
+    interval: int = 1
+    max_count: int | None = None
+
+
+MAINTENANCE = product("MAINT-M", "Maintenance contract for racking and shelving, monthly", "240.00", "95.00", 1, 1)
+SUPPORT = product("SUPPORT-M", "Support subscription, monthly", "129.00", "35.00", 1, 1)
+LICENCE = product("LIC-USER", "Inventory software licence, per user and month", "19.00", "4.00", 1, 1)
+# The recurring invoices in the order they are made (as many as the size allows, 4 to 10): the
+# second is suspended half-way through the year, the third bills quarterly, the fourth ends after
+# six instalments.
+SUBSCRIPTIONS: tuple[Subscription, ...] = (
+    Subscription(MAINTENANCE),
+    Subscription(SUPPORT),
+    Subscription(
         product("INSPECT-Q", "Safety inspection of storage systems, quarterly", "560.00", "260.00", 1, 1),
         (1, 2),
-        "month",
-        3,
-        None,
+        interval=3,
     ),
-    (product("RENT-LIFT", "Scissor lift rental, monthly instalment", "780.00", "410.00", 1, 1), (1, 1), "month", 1, 6),
-    (
-        product("LIC-USER", "Inventory software licence, per user and month", "19.00", "4.00", 1, 1),
-        (5, 40),
-        "month",
-        1,
-        None,
+    Subscription(
+        product("RENT-LIFT", "Scissor lift rental, monthly instalment", "780.00", "410.00", 1, 1), max_count=6
     ),
+    Subscription(LICENCE, (5, 40)),
+    Subscription(MAINTENANCE, (1, 2)),
+    Subscription(SUPPORT),
+    Subscription(LICENCE, (3, 25)),
+    Subscription(product("BACKUP-M", "Cloud backup of the inventory data, monthly", "49.00", "12.00", 1, 1)),
+    Subscription(MAINTENANCE),
 )
 
-TAX_RATES = {"DE": Decimal("19"), "AT": Decimal("20"), "FR": Decimal("20"), "PL": Decimal("23"), "PT": Decimal("23")}
-TAX_RATES["IE"] = Decimal("23")
+# VAT by the customer's country (registered there, or selling to consumers there); elsewhere in the
+# EU an intra-Community supply (reverse charge) and outside it an export, both at 0 %.
+TAX_RATES = {code: Decimal(rate) for code, rate in (("DE", 19), ("AT", 20), ("FR", 20), ("PL", 23), ("PT", 23))}
+TAX_RATES["IE"] = Decimal(23)
 REDUCED_DE = Decimal("7")
 EXPORT_NOTE = {
     "CH": "Export delivery outside the EU, exempt from VAT.",
@@ -1649,7 +1662,9 @@ class SalesYear:
         self.seq = 0
         self.customers = self.choose_customers()
         self.templates: list[Template] = []
+        # The rarer events: at most so many are planned (counts say how many happened).
         self.caps = {"disputes": 3, "promises": 5, "graces": 4, "overpayments": 5, "credit_notes": 25}
+        self.planned = dict.fromkeys(self.caps, 0)
 
     # -- plumbing --------------------------------------------------------------------------------
 
@@ -1668,8 +1683,13 @@ class SalesYear:
     def later(self, days: int, action: Callable[[date], None]) -> None:
         self.at(self.today() + timedelta(days=days), action)
 
-    def allowed(self, cap: str) -> bool:
-        return getattr(self.counts, cap) < self.caps[cap]
+    def allowed(self, event: str, chance: float) -> bool:
+        """Whether one of the rarer events happens (with this chance, below its cap); if so it
+        is planned."""
+        if self.rng.random() >= chance or self.planned[event] >= self.caps[event]:
+            return False
+        self.planned[event] += 1
+        return True
 
     def load(self, ref: str) -> Any:
         return self.container.store.get(UUID(ref))
@@ -1891,10 +1911,9 @@ class SalesYear:
         """What happens to an invoice: a credit note, a dispute, a promise, grace, and payments."""
         rng = self.rng
         customer = invoice.customer
-        if rng.random() < 0.035 and self.allowed("credit_notes"):
+        if self.allowed("credit_notes", 0.035):
             self.later(rng.randint(2, 9), lambda day: self.credit_note(invoice))
-        if rng.random() < 0.02 and self.allowed("disputes") and not direct_debit:
-            self.counts.disputes += 1
+        if not direct_debit and self.allowed("disputes", 0.02):
             resolved = rng.random() < 0.5
             self.later(rng.randint(5, 15), lambda day: self.dispute(invoice, resolved))
             return
@@ -1905,21 +1924,17 @@ class SalesYear:
             if customer.payer == "slow" and rng.random() < 0.4:
                 return  # not paid within the year: it ages
             pay_on = max(invoice.issued + timedelta(days=2), invoice.due + timedelta(days=rng.randint(low, high)))
-        roll = rng.random()
-        if customer.payer in ("late", "slow") and roll < 0.15 and self.allowed("promises"):
-            self.counts.promises += 1
+        if customer.payer in ("late", "slow") and self.allowed("promises", 0.15):
             ask = invoice.due + timedelta(days=rng.randint(7, 15))
             self.at(ask, lambda day: self.promise(invoice))
             return
-        if roll > 0.96 and self.allowed("graces"):
-            self.counts.graces += 1
+        if self.allowed("graces", 0.04):
             self.at(invoice.due - timedelta(days=3), lambda day: self.grace(invoice))
             return
         partial = rng.random() < 0.08
         allocate = rng.random() > 0.15
         extra = Decimal(0)
-        if rng.random() < 0.03 and self.allowed("overpayments"):
-            self.counts.overpayments += 1
+        if self.allowed("overpayments", 0.03):
             extra = Decimal(rng.choice((20, 50, 100, 150)))
         share = Decimal(rng.choice((30, 40, 50, 60))) / 100 if partial else None
         self.at(pay_on, lambda day: self.pay(invoice, day, share, allocate, extra))
@@ -1949,6 +1964,7 @@ class SalesYear:
         )
         self.run(receive_payment, command, FINANCE)
         self.counts.payments += 1
+        self.counts.overpayments += 1 if extra else 0
         if share is not None:
             rest = day + timedelta(days=self.rng.randint(20, 50))
             self.at(rest, lambda later: self.pay(invoice, later, None, True, Decimal(0)))
@@ -1985,6 +2001,7 @@ class SalesYear:
     def dispute(self, invoice: Invoice, resolved: bool) -> None:
         rng = self.rng
         self.run(dispute_invoice, DisputeInvoice(document=invoice.id, reason=rng.choice(DISPUTES)), FINANCE)
+        self.counts.disputes += 1
         if resolved:
             self.later(rng.randint(20, 40), lambda day: self.settle_dispute(invoice))
 
@@ -2000,12 +2017,14 @@ class SalesYear:
             return
         when = self.today() + timedelta(days=self.rng.randint(7, 14))
         self.run(promise_payment, PromisePayment(document=invoice.id, amount=open_amount, date=when), FINANCE)
+        self.counts.promises += 1
         if self.rng.random() < 0.8:  # most promises are kept
             self.at(when, lambda day: self.pay(invoice, day, None, True, Decimal(0)))
 
     def grace(self, invoice: Invoice) -> None:
         until = invoice.due + timedelta(days=self.rng.randint(14, 28))
         self.run(grant_grace, GrantGrace(document=invoice.id, until=until), FINANCE)
+        self.counts.graces += 1
         pay_on = until - timedelta(days=self.rng.randint(0, 10))
         self.at(pay_on, lambda day: self.pay(invoice, day, None, True, Decimal(0)))
 
@@ -2025,7 +2044,8 @@ class SalesYear:
         wanted = max(4, min(10, len(self.customers) // 22))
         chosen = rng.sample(candidates, min(wanted, len(candidates)))
         for n, customer in enumerate(chosen):
-            item, (low, high), unit, interval, max_count = SUBSCRIPTIONS[n % len(SUBSCRIPTIONS)]
+            subscription = SUBSCRIPTIONS[n % len(SUBSCRIPTIONS)]
+            item = subscription.item
             first = self.today() + timedelta(days=rng.randint(3, 30))
             command = CreateRecurringInvoice.model_validate(
                 {
@@ -2034,15 +2054,15 @@ class SalesYear:
                         {
                             "product": item.code,
                             "description": item.description,
-                            "quantity": str(rng.randint(low, high)),
+                            "quantity": str(rng.randint(*subscription.quantities)),
                             "unit_price": str(item.price),
                             "tax_rate": str(self.tax_rate(customer, item)),
                             "unit_cost": str(item.cost),
                         }
                     ],
-                    "frequency": {"unit": unit, "interval": interval},
+                    "frequency": {"unit": "month", "interval": subscription.interval},
                     "next_date": first.isoformat(),
-                    "max_count": max_count,
+                    "max_count": subscription.max_count,
                     "payment_terms_days": rng.choice((14, 30)),
                 }
             )
@@ -2145,8 +2165,8 @@ class SalesYear:
             f"{issued.get('quote', 0)} quotes ({accepted} accepted, {quotes.get('refused', 0)} refused, "
             f"{quotes.get('expired', 0)} expired), {issued.get('order', 0)} orders, "
             f"{issued.get('invoice', 0)} invoices ({c.recurring} from {c.templates} recurring templates, "
-            f"{c.suspended} suspended), {issued.get('credit_note', 0)} credit notes, {c.payments} payments, "
-            f"{c.disputes} disputes, {c.promises} promises, {c.graces} grace periods; "
+            f"{c.suspended} suspended), {issued.get('credit_note', 0)} credit notes, {c.payments} payments "
+            f"({c.overpayments} overpaid), {c.disputes} disputes, {c.promises} promises, {c.graces} grace periods; "
             f"{c.credit_limit + c.credit_stop} order confirmations refused by credit control "
             f"({c.credit_limit} credit_limit, {c.credit_stop} credit_stop; {c.cancelled} orders cancelled); "
             f"open balance {cents(balance)} EUR ({cents(Decimal(open_items))} open, "

@@ -113,7 +113,37 @@ class Reads:
         self.audit = AuditQueries(c.catalog, c.store)
 
 
-def reads(c: Cont, x_min_position: Annotated[str | None, Header()] = None) -> Reads:
+def _nul_at(value: Any, loc: list[Any]) -> list[Any] | None:
+    """Where in a JSON value a string holds a NUL character, if anywhere."""
+    if isinstance(value, str):
+        return loc if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return [*loc, key]
+        found = _nul_at(item, [*loc, key])
+        if found is not None:
+            return found
+    return None
+
+
+def refuse_nul(request: Request, body: Any = None) -> None:
+    """PostgreSQL text cannot hold a NUL character: one that reached the log would stop every
+    read model at that event, and one in a query fails the query. Refuse them up front."""
+    found = ["path"] if "\x00" in request.url.path else None
+    for key, value in request.query_params.multi_items():
+        if found is None and ("\x00" in key or "\x00" in value):
+            found = ["query", key]
+    if found is None and body is not None:
+        found = _nul_at(body, ["body"])
+    if found is not None:
+        from aggregates.errors import Invalid
+
+        raise Invalid(found, "text may not contain NUL characters")
+
+
+def reads(request: Request, c: Cont, x_min_position: Annotated[str | None, Header()] = None) -> Reads:
+    refuse_nul(request)
     if x_min_position is not None:
         try:
             position = int(x_min_position)
@@ -255,12 +285,16 @@ async def commands(
     except RuntimeError:
         # A route with form fields (an upload) has parsed the form already and consumed the
         # stream: hash the form's parts instead.
+        refuse_nul(request)
         await _digest_form(request, digest)
         return Commands(c, who, digest.hexdigest(), if_match, idempotency_key, prefer)
+    parsed = None
     if request.headers.get("content-type", "").startswith("application/json") and body:
         # The same JSON document with other white space or key order is the same request.
         with contextlib.suppress(ValueError):
-            body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+            parsed = json.loads(body)
+            body = json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()
+    refuse_nul(request, parsed)
     digest.update(body)
     return Commands(c, who, digest.hexdigest(), if_match, idempotency_key, prefer)
 

@@ -424,7 +424,7 @@ def create_attachment(
         raise ApiError(
             413, "payload_too_large", f"attachments are at most {c.settings.max_attachment_bytes} bytes"
         ) from None
-    filename = (file.filename or "file").replace("/", "_").replace("\\", "_")[:255] or "file"
+    filename = (file.filename or "file").replace("/", "_").replace("\\", "_").replace("\x00", "")[:255] or "file"
     command = AddAttachment(partner=partner, filename=filename, size=size, sha256=sha, content_type=content_type)
     pid = reads.partners.partner_id(partner)
     return cmd.run(add_attachment, command, lambda r: _item(reads, pid, "attachments", r.id), status=201)

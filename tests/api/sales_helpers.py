@@ -9,7 +9,9 @@ def line(product: str = "A", quantity: str = "1", unit_price: str = "100.00", **
     return {"product": product, "quantity": quantity, "unit_price": unit_price, **fields}
 
 
-def draft(client: Any, partner: str, doc_type: str = "invoice", lines: list[dict[str, Any]] | None = None, **fields: Any) -> dict[str, Any]:
+def draft(
+    client: Any, partner: str, doc_type: str = "invoice", lines: list[dict[str, Any]] | None = None, **fields: Any
+) -> dict[str, Any]:
     body = {"type": doc_type, "partner": partner, "lines": lines or [line()], **fields}
     response = client.post("/v1/documents", json=body)
     assert response.status_code == 201, response.text
@@ -22,7 +24,9 @@ def issue(client: Any, document: str, **body: Any) -> dict[str, Any]:
     return response.json()  # type: ignore[no-any-return]
 
 
-def issued(client: Any, partner: str, doc_type: str = "invoice", lines: list[dict[str, Any]] | None = None, **fields: Any) -> dict[str, Any]:
+def issued(
+    client: Any, partner: str, doc_type: str = "invoice", lines: list[dict[str, Any]] | None = None, **fields: Any
+) -> dict[str, Any]:
     """A document drafted and issued at once (an invoice by default)."""
     return issue(client, draft(client, partner, doc_type, lines, **fields)["id"])
 

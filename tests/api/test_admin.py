@@ -24,7 +24,15 @@ def test_every_projection_is_listed_with_position_lag_and_status(client: Any) ->
     listed = response.json()
     expected = [*container.catalog.projections, *(r.name for r in container.runner.reactors)]
     assert [p["name"] for p in listed] == expected
-    for name in ("partner_directory", "partner_groups", "users", "custom_fields", "api_keys", "timeline", "audit_index"):
+    for name in (
+        "partner_directory",
+        "partner_groups",
+        "users",
+        "custom_fields",
+        "api_keys",
+        "timeline",
+        "audit_index",
+    ):
         assert name in expected
     for p in listed:
         assert p == {"name": p["name"], "position": head, "lag": 0, "status": "live"}
@@ -76,7 +84,11 @@ def test_rebuild_answers_202_and_the_directory_answers_the_same_afterwards(clien
     assert client.get("/v1/partners?credit_status=stop").json() == before_filtered
     # The rebuilt read model is the live one: new events reach it.
     create_partner(client, name="After", code="AFTER")
-    assert [p["code"] for p in client.get("/v1/partners").json()["items"]] == ["AFTER", "A", "B"]  # by name: After, Alpha, Bravo
+    assert [p["code"] for p in client.get("/v1/partners").json()["items"]] == [
+        "AFTER",
+        "A",
+        "B",
+    ]  # by name: After, Alpha, Bravo
     status = next(p for p in client.get("/v1/admin/projections").json() if p["name"] == "partner_directory")
     assert status["lag"] == 0
     assert status["status"] == "live"

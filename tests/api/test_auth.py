@@ -87,7 +87,9 @@ def test_api_keys_issue_list_revoke(client: Any) -> None:
 def test_api_key_errors(sqlite_client: Any) -> None:
     client = sqlite_client
     assert_problem(client.post("/v1/api-keys", json={"name": "x", "role": "emperor"}), 422, "validation_error")
-    assert_problem(client.post("/v1/api-keys", json={"name": "x", "role": "clerk", "extra": 1}), 422, "validation_error")
+    assert_problem(
+        client.post("/v1/api-keys", json={"name": "x", "role": "clerk", "extra": 1}), 422, "validation_error"
+    )
     assert_problem(client.post("/v1/api-keys", json={"name": "bad name", "role": "clerk"}), 422, "validation_error")
     assert_problem(client.delete("/v1/api-keys/nobody"), 404, "not_found")
     assert client.get("/v1/api-keys").json()["items"] == []
@@ -141,9 +143,7 @@ def test_clerk_runs_commands_but_not_audit_keys_or_clock(client: Any) -> None:
     assert_problem(client.get("/v1/api-keys", headers=clerk), 403, "forbidden")
     assert_problem(client.delete("/v1/api-keys/clerk-key", headers=clerk), 403, "forbidden")
     assert_problem(client.post("/v1/clock/ticks", json={"to": "2026-01-16"}, headers=clerk), 403, "forbidden")
-    assert_problem(
-        client.post("/v1/admin/projections/partner_directory/rebuild", headers=clerk), 403, "forbidden"
-    )
+    assert_problem(client.post("/v1/admin/projections/partner_directory/rebuild", headers=clerk), 403, "forbidden")
     # The clerk's key still works: a 403 does not revoke anything.
     assert client.get("/v1/partners", headers=clerk).status_code == 200
     events = client.get("/v1/audit/events", params={"type": "PartnerRegistered"}).json()["items"]

@@ -46,6 +46,34 @@ def test_validation_is_422_with_errors_loc_and_msg(sqlite_client: Any) -> None:
     assert "body.name" in body["detail"]
 
 
+def test_nul_characters_are_refused_and_the_read_models_keep_going(client: Any) -> None:
+    """PostgreSQL text cannot hold NUL: one in the log would stop every read model at that event."""
+    for body, loc in (
+        ({"name": "A\x00B"}, ["body", "name"]),
+        ({"name": "A", "tags": ["ok", "x\x00"]}, ["body", "tags", 1]),
+        ({"name": "A", "custom_fields": {"k\x00": 1}}, ["body", "custom_fields", "k\x00"]),
+    ):
+        refused = client.post("/v1/partners", json=body)
+        assert error_locs(assert_problem(refused, 422, "validation_error")) == [loc]
+    assert error_locs(assert_problem(client.get("/v1/partners", params={"q": "a\x00"}), 422)) == [["query", "q"]]
+    assert error_locs(assert_problem(client.get("/v1/partners/A%00"), 422)) == [["path"]]
+    create_partner(client, name="After", code="AFTER")
+    assert [p["code"] for p in client.get("/v1/partners").json()["items"]] == ["AFTER"]
+    raw = (
+        b"--XyZ\r\n"
+        b'Content-Disposition: form-data; name="file"; filename="a\x00b.txt"\r\n'
+        b"Content-Type: text/plain\r\n\r\n"
+        b"x\r\n"
+        b"--XyZ--\r\n"
+    )
+    upload = client.post(
+        "/v1/partners/AFTER/attachments", content=raw, headers={"Content-Type": "multipart/form-data; boundary=XyZ"}
+    )
+    assert upload.status_code == 201, upload.text
+    assert upload.json()["filename"] == "ab.txt"
+    assert all(p["status"] != "failed" for p in client.get("/v1/admin/projections").json())
+
+
 def test_unknown_route_and_method_are_problems(sqlite_client: Any) -> None:
     assert_problem(sqlite_client.get("/v1/no-such-thing"), 404, "not_found")
     assert_problem(sqlite_client.put("/v1/partners", json={}), 405, "method_not_allowed")

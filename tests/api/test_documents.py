@@ -108,12 +108,20 @@ def test_due_date_from_terms_or_given_and_a_past_issue_date(client: Any) -> None
     by_partner = invoice_of(client, p["id"], "10.00")
     assert (by_partner["number"], by_partner["due_date"]) == ("IN2601-0001", "2026-01-29")
     by_terms = invoice_of(client, p["id"], "10.00", payment_terms_days=45)
-    assert (by_terms["number"], by_terms["due_date"], by_terms["payment_terms_days"]) == ("IN2601-0002", "2026-03-01", 45)
+    assert (by_terms["number"], by_terms["due_date"], by_terms["payment_terms_days"]) == (
+        "IN2601-0002",
+        "2026-03-01",
+        45,
+    )
     given = invoice_of(client, p["id"], "10.00", due_date="2026-02-02", payment_terms_days=45)
     assert given["due_date"] == "2026-02-02"
     d = draft(client, p["id"], "invoice", [line("SVC", "1", "10.00")])
     backdated = issue(client, d["id"], issue_date="2025-12-20")
-    assert (backdated["number"], backdated["issue_date"], backdated["due_date"]) == ("IN2512-0004", "2025-12-20", "2026-01-03")
+    assert (backdated["number"], backdated["issue_date"], backdated["due_date"]) == (
+        "IN2512-0004",
+        "2025-12-20",
+        "2026-01-03",
+    )
     dated = draft(client, p["id"], "invoice", [line("SVC", "1", "10.00")], issue_date="2026-01-10")
     assert issue(client, dated["id"])["issue_date"] == "2026-01-10"
     early = draft(client, p["id"], "invoice", [line("SVC", "1", "10.00")], due_date="2026-01-01")

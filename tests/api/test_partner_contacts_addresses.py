@@ -149,11 +149,26 @@ def test_contact_validation(sqlite_client: Any) -> None:
     create_partner(sqlite_client, name="Cont", code="CONT")
     cases = [
         ({"title": "no name"}, ["body", "name"]),
-        ({"name": "A", "availability": [{"weekday": 8, "from": "09:00", "to": "10:00"}]}, ["body", "availability", 0, "weekday"]),
-        ({"name": "A", "availability": [{"weekday": 0, "from": "09:00", "to": "10:00"}]}, ["body", "availability", 0, "weekday"]),
-        ({"name": "A", "availability": [{"weekday": 1, "from": "9am", "to": "10:00"}]}, ["body", "availability", 0, "from"]),
-        ({"name": "A", "availability": [{"weekday": 1, "from": "12:00", "to": "09:00"}]}, ["body", "availability", 0, "to"]),
-        ({"name": "A", "availability": [{"weekday": 1, "from": "24:00", "to": "25:00"}]}, ["body", "availability", 0, "from"]),
+        (
+            {"name": "A", "availability": [{"weekday": 8, "from": "09:00", "to": "10:00"}]},
+            ["body", "availability", 0, "weekday"],
+        ),
+        (
+            {"name": "A", "availability": [{"weekday": 0, "from": "09:00", "to": "10:00"}]},
+            ["body", "availability", 0, "weekday"],
+        ),
+        (
+            {"name": "A", "availability": [{"weekday": 1, "from": "9am", "to": "10:00"}]},
+            ["body", "availability", 0, "from"],
+        ),
+        (
+            {"name": "A", "availability": [{"weekday": 1, "from": "12:00", "to": "09:00"}]},
+            ["body", "availability", 0, "to"],
+        ),
+        (
+            {"name": "A", "availability": [{"weekday": 1, "from": "24:00", "to": "25:00"}]},
+            ["body", "availability", 0, "from"],
+        ),
         ({"name": "A", "responsibilities": ["cooking"]}, ["body", "responsibilities", 0]),
         ({"name": "A", "email": "nope"}, ["body", "email"]),
         ({"name": "A", "custom_fields": {"shoe_size": 42}}, ["body", "custom_fields", "shoe_size"]),
@@ -181,7 +196,9 @@ def test_contact_custom_fields_are_validated_by_their_definition(client: Any) ->
     bad = client.post("/v1/partners/CONT/contacts", json={"name": "B", "custom_fields": {"birthday": "17.05.1990"}})
     assert error_locs(assert_problem(bad, 422, "validation_error")) == [["body", "custom_fields", "birthday"]]
     # A partner field is not a contact field.
-    client.post("/v1/custom-fields", json={"entity": "partner", "code": "segment", "label": "Segment", "type": "string"})
+    client.post(
+        "/v1/custom-fields", json={"entity": "partner", "code": "segment", "label": "Segment", "type": "string"}
+    )
     wrong_entity = client.post("/v1/partners/CONT/contacts", json={"name": "C", "custom_fields": {"segment": "x"}})
     assert error_locs(assert_problem(wrong_entity, 422, "validation_error")) == [["body", "custom_fields", "segment"]]
 

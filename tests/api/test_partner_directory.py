@@ -17,10 +17,18 @@ def names(client: Any, query: str = "") -> list[str]:
 
 def seed(client: Any) -> dict[str, dict[str, Any]]:
     """Five partners with distinct roles, groups, tags, reps and a custom field."""
-    client.post("/v1/custom-fields", json={"entity": "partner", "code": "segment", "label": "Segment", "type": "string"})
+    client.post(
+        "/v1/custom-fields", json={"entity": "partner", "code": "segment", "label": "Segment", "type": "string"}
+    )
     client.post(
         "/v1/custom-fields",
-        json={"entity": "partner", "code": "regions", "label": "Regions", "type": "multiselect", "options": ["n", "s", "e"]},
+        json={
+            "entity": "partner",
+            "code": "regions",
+            "label": "Regions",
+            "type": "multiselect",
+            "options": ["n", "s", "e"],
+        },
     )
     made = {
         "bravo": create_partner(

@@ -53,9 +53,7 @@ def test_note_validation(sqlite_client: Any) -> None:
 def test_attachment_upload_and_download(client: Any) -> None:
     create_partner(client, name="Files", code="FILES")
     data = b"%PDF-1.4\n" + bytes(range(256)) * 40
-    response = client.post(
-        "/v1/partners/files/attachments", files={"file": ("contract.pdf", data, "application/pdf")}
-    )
+    response = client.post("/v1/partners/files/attachments", files={"file": ("contract.pdf", data, "application/pdf")})
     assert response.status_code == 201
     assert "X-Position" in response.headers
     attachment = response.json()
@@ -114,9 +112,7 @@ def test_a_disallowed_type_is_415_and_nothing_is_recorded(client: Any) -> None:
 
 def test_attachment_errors(sqlite_client: Any) -> None:
     create_partner(sqlite_client, name="Files", code="FILES")
-    unknown_partner = sqlite_client.post(
-        "/v1/partners/NOPE/attachments", files={"file": ("a.txt", b"x", "text/plain")}
-    )
+    unknown_partner = sqlite_client.post("/v1/partners/NOPE/attachments", files={"file": ("a.txt", b"x", "text/plain")})
     assert_problem(unknown_partner, 404, "not_found")
     missing = sqlite_client.get("/v1/partners/FILES/attachments/3f1b7c4e-0000-4000-8000-000000000000")
     assert_problem(missing, 404, "not_found")

@@ -52,7 +52,10 @@ def test_a_payment_settles_the_oldest_due_first_and_keeps_the_rest_as_credit(cli
         "unapplied": "0.00",
     }
     assert client.get(f"/v1/payments/{first['id']}").json() == first
-    assert (document(client, inv2["id"])["open_amount"], document(client, inv3["id"])["open_amount"]) == ("0.00", "30.00")
+    assert (document(client, inv2["id"])["open_amount"], document(client, inv3["id"])["open_amount"]) == (
+        "0.00",
+        "30.00",
+    )
     check_balance(client, p["id"], "130.00", "0.00")
 
     second = pay(client, p["id"], "200.00")
@@ -92,13 +95,20 @@ def test_explicit_allocations_and_their_limits(client: Any) -> None:
     assert (first["allocations"], first["unapplied"]) == ([{"item": inv1["id"], "amount": "60.00"}], "0.00")
     second = pay(client, p["id"], "30.00", allocations=[{"document": inv2["id"], "amount": 20}])
     assert (second["allocations"], second["unapplied"]) == ([{"item": inv2["id"], "amount": "20.00"}], "10.00")
-    assert (document(client, inv1["id"])["open_amount"], document(client, inv2["id"])["open_amount"]) == ("40.00", "30.00")
+    assert (document(client, inv1["id"])["open_amount"], document(client, inv2["id"])["open_amount"]) == (
+        "40.00",
+        "30.00",
+    )
     check_balance(client, p["id"], "60.00", "10.00")
 
     events = audit_count(client)
     for amount, allocations, code in (
         ("50.00", [{"document": inv1["id"], "amount": "40.01"}], "allocation_exceeds_open"),
-        ("69.99", [{"document": inv1["id"], "amount": "40.00"}, {"document": inv2["number"], "amount": "30.00"}], "allocation_exceeds_payment"),
+        (
+            "69.99",
+            [{"document": inv1["id"], "amount": "40.00"}, {"document": inv2["number"], "amount": "30.00"}],
+            "allocation_exceeds_payment",
+        ),
         ("70.00", [{"document": inv1["id"], "amount": "40.00"}, {"document": inv2["number"], "amount": "30.00"}], None),
     ):
         response = client.post("/v1/payments", json={"partner": p["id"], "amount": amount, "allocations": allocations})
@@ -110,7 +120,10 @@ def test_explicit_allocations_and_their_limits(client: Any) -> None:
             assert audit_count(client) == events
     check_balance(client, p["id"], "-10.00", "10.00")
     assert_problem(
-        client.post("/v1/payments", json={"partner": p["id"], "amount": "5", "allocations": [{"document": inv1["id"], "amount": "1"}]}),
+        client.post(
+            "/v1/payments",
+            json={"partner": p["id"], "amount": "5", "allocations": [{"document": inv1["id"], "amount": "1"}]},
+        ),
         409,
         "allocation_exceeds_open",  # settled already
     )
@@ -130,14 +143,21 @@ def test_allocations_to_unknown_documents_and_malformed_payments(sqlite_client: 
     foreign = invoice_of(client, other["id"], "100.00")
     unissued = draft(client, p["id"])
     for ref in ("IN2601-9999", "00000000-0000-0000-0000-000000000000", unissued["id"], foreign["number"]):
-        body = {"partner": p["id"], "amount": "10", "allocations": [{"document": inv["id"], "amount": "1"}, {"document": ref, "amount": "1"}]}
+        body = {
+            "partner": p["id"],
+            "amount": "10",
+            "allocations": [{"document": inv["id"], "amount": "1"}, {"document": ref, "amount": "1"}],
+        }
         problem = assert_problem(client.post("/v1/payments", json=body), 422, "validation_error")
         assert error_locs(problem) == [["body", "allocations", 1, "document"]], ref
     for body, loc in (
         ({"partner": p["id"], "amount": "0"}, ["body", "amount"]),
         ({"partner": p["id"], "amount": "1.001"}, ["body", "amount"]),
         ({"partner": p["id"], "amount": "10", "date": "2026-01-16"}, ["body", "date"]),
-        ({"partner": p["id"], "amount": "10", "allocations": [{"document": inv["id"], "amount": "0"}]}, ["body", "allocations", 0, "amount"]),
+        (
+            {"partner": p["id"], "amount": "10", "allocations": [{"document": inv["id"], "amount": "0"}]},
+            ["body", "allocations", 0, "amount"],
+        ),
         ({"partner": p["id"]}, ["body", "amount"]),
     ):
         problem = assert_problem(client.post("/v1/payments", json=body), 422, "validation_error")
@@ -153,7 +173,12 @@ def test_credit_notes_reduce_their_invoice_and_leave_the_rest_as_credit(client: 
     inv = issued(client, p["id"], "invoice", [line("A", "2", "100.00", tax_rate="23")])
     assert inv["total"] == "246.00"
     note = issued(client, p["id"], "credit_note", [line("A", "1", "50.00", tax_rate="23")], applies_to=inv["number"])
-    assert (note["number"], note["status"], note["applies_to"], note["total"]) == ("CN2601-0001", "issued", inv["id"], "61.50")
+    assert (note["number"], note["status"], note["applies_to"], note["total"]) == (
+        "CN2601-0001",
+        "issued",
+        inv["id"],
+        "61.50",
+    )
     assert document(client, inv["id"])["open_amount"] == "184.50"
     check_balance(client, p["id"], "184.50", "0.00")
     assert_problem(client.post(f"/v1/documents/{inv['id']}/cancel", json={"reason": "x"}), 409, "invoice_paid")
@@ -177,7 +202,11 @@ def test_a_credit_note_applies_to_an_issued_invoice_of_the_same_partner(sqlite_c
     unissued = draft(client, p["id"])
     foreign = invoice_of(client, other["id"], "10.00")
     quote = issued(client, p["id"], "quote")
-    for ref, code in ((unissued["id"], "not_an_issued_invoice"), (quote["number"], "not_an_issued_invoice"), (foreign["id"], "other_partner")):
+    for ref, code in (
+        (unissued["id"], "not_an_issued_invoice"),
+        (quote["number"], "not_an_issued_invoice"),
+        (foreign["id"], "other_partner"),
+    ):
         body = {"type": "credit_note", "partner": p["id"], "applies_to": ref, "lines": [line()]}
         assert_problem(client.post("/v1/documents", json=body), 409, code)
     body = {"type": "credit_note", "partner": p["id"], "applies_to": "IN2601-9999", "lines": [line()]}

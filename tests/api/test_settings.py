@@ -102,7 +102,9 @@ FIELD_CASES: list[tuple[str, dict[str, Any], list[Any], list[Any], list[Any]]] =
 ]
 
 
-@pytest.mark.parametrize(("kind", "extra", "valid", "canonical", "invalid"), FIELD_CASES, ids=[c[0] for c in FIELD_CASES])
+@pytest.mark.parametrize(
+    ("kind", "extra", "valid", "canonical", "invalid"), FIELD_CASES, ids=[c[0] for c in FIELD_CASES]
+)
 def test_custom_field_values_are_validated_by_type(
     sqlite_client: Any, kind: str, extra: dict[str, Any], valid: list[Any], canonical: list[Any], invalid: list[Any]
 ) -> None:
@@ -231,7 +233,9 @@ def test_partner_group_create_get_list_patch(client: Any) -> None:
     assert listed["next_cursor"] is None
     assert client.get("/v1/partner-groups/g-retail").json()["name"] == "Retail"
 
-    patched = client.patch("/v1/partner-groups/G-RETAIL", json={"credit_watch_percent": 75.5, "collection_scheme": "STD"})
+    patched = client.patch(
+        "/v1/partner-groups/G-RETAIL", json={"credit_watch_percent": 75.5, "collection_scheme": "STD"}
+    )
     assert patched.status_code == 200
     assert patched.json() == {
         "code": "G-RETAIL",

