@@ -3,10 +3,12 @@ ids or idempotent guards), so a crash between deciding and recording never dupli
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from aggregates.base import DomainEvent
+from aggregates.errors import DomainError
 from commands.context import CommandContext, Result
 from projections.log import LoggedEvent
 from projections.runner import Reactor
@@ -27,6 +29,7 @@ class Execute(Protocol):
 
 
 Reaction = Callable[[Any, "Acts"], None]
+log = logging.getLogger("counterparty.process")
 
 
 class Acts:
@@ -38,15 +41,30 @@ class Acts:
         self.logged = logged
         self.reads = manager.reads
 
-    def run(self, handler: Callable[[Any, CommandContext], Result], command: Any) -> Result:
+    def run(self, handler: Callable[[Any, CommandContext], Result], command: Any) -> Result | None:
+        """Issues the command; a business rule that refuses it is logged and the process goes on
+        (a refusal is an answer, not a failure to retry forever)."""
         meta = self.logged.event.meta
-        return self.manager.execute(
-            handler,
-            command,
-            actor=f"process:{self.manager.name}",
-            causation=f"position:{self.logged.position}",
-            correlation=meta.correlation if meta else None,
-        )
+        try:
+            return self.manager.execute(
+                handler,
+                command,
+                actor=f"process:{self.manager.name}",
+                causation=f"position:{self.logged.position}",
+                correlation=meta.correlation if meta else None,
+            )
+        except DomainError as refusal:
+            log.warning(
+                "command refused",
+                extra={
+                    "process": self.manager.name,
+                    "command": type(command).__name__,
+                    "code": refusal.code,
+                    "detail": refusal.detail,
+                    "position": self.logged.position,
+                },
+            )
+            return None
 
 
 class ProcessManager(Reactor):
