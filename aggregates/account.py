@@ -134,6 +134,7 @@ class AccountMergedAway(DomainEvent):
 
 class Account(Aggregate):
     TOPIC = "counterparty.account.Account"
+    SNAPSHOT_EVERY = 50
 
     partner: UUID
     items: dict[UUID, OpenItem]

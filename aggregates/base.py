@@ -12,10 +12,10 @@ import functools
 import inspect
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, get_type_hints
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://counterparty.local/ids")
 
@@ -82,6 +82,24 @@ class CreatedEvent(DomainEvent):
         return instance
 
 
+class Snapshot(DomainEvent):
+    """An aggregate's whole state at a version, so a long stream loads from here plus its tail.
+
+    A cache, not a fact: it is derived from the events and can be dropped at any time."""
+
+    TOPIC = "counterparty.snapshot.Snapshot.v1"
+    aggregate_topic: str
+    state: dict[str, Any]
+
+    def mutate(self, aggregate: Any) -> Any:
+        cls = aggregate_classes[self.aggregate_topic]
+        instance = cls.__new__(cls)
+        instance._init_identity(self.originator_id)
+        instance._restore(self.state)
+        instance.version = self.originator_version
+        return instance
+
+
 def event_classes() -> dict[str, type[DomainEvent]]:
     return dict(_topics)
 
@@ -122,7 +140,10 @@ class Aggregate:
     """An event-sourced aggregate: state is the fold of its events."""
 
     TOPIC: ClassVar[str] = ""
+    # Take a snapshot every N versions (0: never; short-lived streams need none).
+    SNAPSHOT_EVERY: ClassVar[int] = 0
     _appliers: ClassVar[dict[type[DomainEvent], Callable[[Any, DomainEvent], None]]] = {}
+    _state_model: ClassVar[type[BaseModel] | None] = None
 
     id: UUID
     version: int
@@ -173,3 +194,35 @@ class Aggregate:
     def state(self) -> dict[str, Any]:
         """The aggregate's attributes, for audit replay and snapshots."""
         return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+    @classmethod
+    def state_model(cls) -> type[BaseModel]:
+        """A pydantic model of the annotated attributes: it turns the JSON of a snapshot back
+        into UUIDs, Decimals, enums, sets and value objects exactly."""
+        if cls.__dict__.get("_state_model") is None:
+            hints = {
+                name: hint
+                for name, hint in get_type_hints(cls).items()
+                if not name.startswith("_")
+                and name not in ("id", "version")
+                and getattr(hint, "__origin__", None) is not ClassVar
+                and hint is not ClassVar
+            }
+            fields: dict[str, Any] = {name: (hint, ...) for name, hint in hints.items()}
+            cls._state_model = create_model(f"{cls.__name__}State", **fields)
+        return cls.__dict__["_state_model"]  # type: ignore[no-any-return]
+
+    def snapshot(self) -> Snapshot:
+        state = {k: v for k, v in self.state().items() if k not in ("id", "version")}
+        model = self.state_model()(**state)
+        return Snapshot(
+            originator_id=self.id,
+            originator_version=self.version,
+            aggregate_topic=self.TOPIC,
+            state=model.model_dump(mode="json"),
+        )
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        model = self.state_model().model_validate(state)
+        for name in type(model).model_fields:
+            setattr(self, name, getattr(model, name))

@@ -30,6 +30,7 @@ CLOCK_ID: UUID = natural_id("business-clock", "main")
 
 class BusinessClock(Aggregate):
     TOPIC = "counterparty.clock.BusinessClock"
+    SNAPSHOT_EVERY = 50
 
     now: datetime
     last_day_run: date | None

@@ -3,6 +3,7 @@ HTTP status in one place."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -33,9 +34,9 @@ class Invalid(DomainError):
     code = "validation_error"
     title = "Validation failed"
 
-    def __init__(self, loc: list[str | int], msg: str) -> None:
+    def __init__(self, loc: Sequence[str | int], msg: str) -> None:
         super().__init__(msg)
-        self.errors = [{"loc": loc, "msg": msg}]
+        self.errors = [{"loc": list(loc), "msg": msg}]
 
 
 class VersionConflict(DomainError):

@@ -99,6 +99,7 @@ class NumberDrawn(DomainEvent):
 
 class NumberSeries(Aggregate):
     TOPIC = "counterparty.numbering.NumberSeries"
+    SNAPSHOT_EVERY = 50
 
     series: str
     mask: str

@@ -214,6 +214,7 @@ def normalise_code(code: str) -> str:
 
 class Partner(Aggregate):
     TOPIC = "counterparty.partner.Partner"
+    SNAPSHOT_EVERY = 50
 
     code: str
     created_on: date

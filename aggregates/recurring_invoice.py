@@ -116,6 +116,7 @@ class RecurringInvoiceFinished(DomainEvent):
 
 class RecurringInvoice(Aggregate):
     TOPIC = "counterparty.recurring.RecurringInvoice"
+    SNAPSHOT_EVERY = 50
 
     schedule: Schedule
     count: int

@@ -28,6 +28,8 @@ class Store(Protocol):
 
     def save(self, events: list[DomainEvent]) -> int: ...
 
+    def snapshot(self, aggregate: Aggregate) -> None: ...
+
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -89,12 +91,20 @@ class CommandContext:
             correlation=self.correlation,
         )
         stamp = {"meta": meta, "timestamp": self.recorded_at() if self.recorded_at else self.now}
-        events = [e.model_copy(update=stamp) for a in aggregates for e in a.collect_events()]
+        collected: dict[UUID, list[DomainEvent]] = {}
+        for aggregate in aggregates:  # the same aggregate may be named twice; its events count once
+            collected.setdefault(aggregate.id, []).extend(aggregate.collect_events())
+        events = [e.model_copy(update=stamp) for batch in collected.values() for e in batch]
         if self.idempotency is not None:
             record = IdempotencyRecord.use(self.actor, self.idempotency.key, self.idempotency.request_hash)
             events += [e.model_copy(update=stamp) for e in record.collect_events()]
             self.idempotency = None
-        return self.store.save(events)
+        position = self.store.save(events)
+        for aggregate in {a.id: a for a in aggregates}.values():
+            every, new = aggregate.SNAPSHOT_EVERY, len(collected[aggregate.id])
+            if every and new and aggregate.version // every > (aggregate.version - new) // every:
+                self.store.snapshot(aggregate)
+        return position
 
 
 @dataclass(frozen=True)

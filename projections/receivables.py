@@ -7,7 +7,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, Index, Integer, MetaData, Numeric, String, Table, Text
+from sqlalchemy import BigInteger, Column, Date, Index, Integer, MetaData, Numeric, String, Table, Text, select
 
 from aggregates.account import (
     AccountAbsorbed,
@@ -138,10 +138,60 @@ def allocated(e: PaymentAllocated | CreditNoteAllocated, rows: Rows) -> None:
         )
 
 
+def _unused_credit(rows: Rows, partner: Any) -> list[list[Any]]:
+    """The partner's unapplied credit not yet used, oldest first, as ``[day received, amount]``
+    (credit is used first in, first out)."""
+    m = rows.tables["movements"]
+    stmt = (
+        select(m.c.on, m.c.unapplied)
+        .where(m.c.partner_id == str(partner), m.c.item_id.is_(None), m.c.unapplied != 0)
+        .order_by(m.c.position, m.c.seq)
+    )
+    chunks: list[list[Any]] = []
+    used = ZERO
+    for day, amount in rows.conn.execute(stmt).all():
+        if Decimal(amount) > 0:
+            chunks.append([day, Decimal(amount)])
+        else:
+            used -= Decimal(amount)
+    while chunks and used > 0:
+        take = min(used, chunks[0][1])
+        chunks[0][1] -= take
+        used -= take
+        if chunks[0][1] <= 0:
+            chunks.pop(0)
+    return chunks
+
+
 @receivables.on(UnappliedCreditUsed)
 def credit_used(e: UnappliedCreditUsed, rows: Rows) -> None:
-    used = sum((a.amount for a in e.allocations), ZERO)
-    _settle(rows, e, e.on, -used)
+    # An item booked with a past date takes earlier credit on its booking date, but credit that
+    # arrived later only from the day it arrived: aging as of a day in between still shows it open.
+    chunks = _unused_credit(rows, e.partner)
+    seq = 0
+    for a in e.allocations:
+        row = rows.get("items", id=str(a.item_id))
+        assert row is not None
+        left, last = a.amount, e.on
+        while left > 0:
+            if chunks:
+                day, available = chunks[0]
+                share = min(left, available)
+                chunks[0][1] -= share
+                if chunks[0][1] <= 0:
+                    chunks.pop(0)
+            else:  # not expected: the account never uses more credit than it has
+                day, share = e.on, left
+            last = max(e.on, day)
+            left -= share
+            _movement(rows, seq + 1, e.partner, last, a.item_id, -share, ZERO)
+            _movement(rows, seq + 2, e.partner, last, None, ZERO, -share)
+            seq += 2
+        open_left = Decimal(row["open_amount"]) - a.amount
+        values: dict[str, Any] = {"open_amount": open_left}
+        if open_left <= 0:
+            values.update(status="settled", settled_on=last)
+        rows.update("items", {"id": row["id"]}, **values)
 
 
 @receivables.on(ItemCancelled, ChargeWaived)

@@ -8,7 +8,8 @@ import logging
 import pkgutil
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -91,6 +92,33 @@ def read_model_engine(url: str) -> Engine:
     )
 
 
+@contextmanager
+def schema_lock(url: str) -> Iterator[None]:
+    """Serialises start-up DDL across processes on PostgreSQL: concurrent CREATE … IF NOT EXISTS
+    statements can fail there with "tuple concurrently updated"."""
+    if url.startswith("sqlite"):
+        yield
+        return
+    import psycopg
+
+    from services.store import store_env
+
+    env = store_env(url)
+    conninfo = psycopg.conninfo.make_conninfo(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+    )
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(727274)")
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(727274)")
+
+
 @dataclass
 class Request:
     """Who asks, and the guards the HTTP request carried."""
@@ -119,9 +147,10 @@ class Container:
         import_aggregates()
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = EventStore(settings.event_store_url)
-        self.engine = read_model_engine(settings.read_model_url)
-        self.catalog = Catalog(self.engine, PROJECTIONS)
+        with schema_lock(settings.event_store_url):
+            self.store = EventStore(settings.event_store_url)
+            self.engine = read_model_engine(settings.read_model_url)
+            self.catalog = Catalog(self.engine, PROJECTIONS)
         reads = ProcessReads(self.catalog)
         managers = [p.manager(self._process_execute, reads) for p in PROCESSES]
         self.runner = Runner(self.store, self.catalog, managers)

@@ -82,6 +82,7 @@ class PydanticMapper(Mapper[UUID]):
 
 class CounterpartyLog(Application[UUID]):
     name = "counterparty"
+    is_snapshotting_enabled = True
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(transcoder=OrjsonTranscoder(), mapper_class=PydanticMapper)
@@ -177,6 +178,10 @@ class EventStore:
         for listener in list(self._listeners):
             listener(position)
         return position
+
+    def snapshot(self, aggregate: Aggregate) -> None:
+        assert self.app.snapshots is not None
+        self.app.snapshots.put([aggregate.snapshot()])
 
     def on_saved(self, listener: Callable[[int], None]) -> None:
         """In-process wake-up for the projection runner (other processes poll or LISTEN)."""

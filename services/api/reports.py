@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.deps import AnyRole, ReadModels
 
@@ -28,6 +28,11 @@ class ProfitabilityRow(Figures):
 
 
 class Profitability(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: date | None = Field(None, alias="from")
+    to: date | None = None
+    group_by: str
     rows: list[ProfitabilityRow]
     total: Figures
 

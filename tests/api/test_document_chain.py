@@ -36,7 +36,8 @@ def test_accepting_a_quote_makes_the_prospect_a_customer(client: Any) -> None:
     assert_problem(client.post(f"/v1/documents/{quote['id']}/accept"), 409, "quote_not_open")
 
 
-def test_refusing_a_quote_with_a_reason(client: Any) -> None:
+def test_refusing_a_quote_with_a_reason(sqlite_client: Any) -> None:
+    client = sqlite_client
     p = create_partner(client, name="Lead", roles=["prospect"])
     quote = issued(client, p["id"], "quote")
     refused = act(client, quote["id"], "refuse", {"reason": "too expensive"})
@@ -61,7 +62,8 @@ def test_a_sent_quote_expires_at_the_day_start_after_valid_until(client: Any) ->
     assert act(client, quote["id"], "refuse", {"reason": "late"})["status"] == "refused"
 
 
-def test_refusing_a_quote_with_an_order_is_refused(client: Any) -> None:
+def test_refusing_a_quote_with_an_order_is_refused(sqlite_client: Any) -> None:
+    client = sqlite_client
     p = create_partner(client, name="Acme")
     quote = issued(client, p["id"], "quote")
     order = convert(client, quote["id"], "order")
@@ -194,7 +196,8 @@ def test_partial_conversion_tracks_remaining_quantities_through_quote_order_and_
     ]
 
 
-def test_a_quote_invoiced_in_full_is_billed_and_a_proforma_consumes_nothing(client: Any) -> None:
+def test_a_quote_invoiced_in_full_is_billed_and_a_proforma_consumes_nothing(sqlite_client: Any) -> None:
+    client = sqlite_client
     p = create_partner(client, name="Acme")
     quote = issued(client, p["id"], "quote", lines=[line("A", "3", "20.00")])
     proforma = convert(client, quote["id"], "proforma")

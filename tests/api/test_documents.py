@@ -103,7 +103,8 @@ def test_issuing_numbers_each_type_from_its_series_and_sets_its_status(client: A
     assert act(client, "QT2601-0001", "accept")["status"] == "accepted"
 
 
-def test_due_date_from_terms_or_given_and_a_past_issue_date(client: Any) -> None:
+def test_due_date_from_terms_or_given_and_a_past_issue_date(sqlite_client: Any) -> None:
+    client = sqlite_client
     p = create_partner(client, name="Acme", payment_terms_days=14)
     by_partner = invoice_of(client, p["id"], "10.00")
     assert (by_partner["number"], by_partner["due_date"]) == ("IN2601-0001", "2026-01-29")
@@ -156,7 +157,8 @@ def test_issue_date_after_today_and_malformed_drafts_are_refused(sqlite_client: 
     assert len(client.get("/v1/documents").json()["items"]) == 1
 
 
-def test_document_numbers_follow_the_invoice_mask(client: Any) -> None:
+def test_document_numbers_follow_the_invoice_mask(sqlite_client: Any) -> None:
+    client = sqlite_client
     response = client.put("/v1/settings/numbering/invoice", json={"mask": "F-{yyyy}-{mm}{dd}-{000}"})
     assert response.status_code == 200, response.text
     p = create_partner(client, name="Acme")
@@ -168,6 +170,11 @@ def test_document_numbers_follow_the_invoice_mask(client: Any) -> None:
     inv = invoice_of(client, p["id"], "1.00")
     assert inv["number"] == "F-2026-0203-003"
     assert document(client, "F-2026-0203-003")["id"] == inv["id"]
+    # a number already taken is skipped
+    client.put("/v1/settings/numbering/invoice", json={"mask": "X-{0}5"})
+    assert invoice_of(client, p["id"], "1.00")["number"] == "X-45"
+    client.put("/v1/settings/numbering/invoice", json={"mask": "X-4{0}"})
+    assert invoice_of(client, p["id"], "1.00")["number"] == "X-46"  # the counter's 5 makes X-45 again
 
 
 def test_list_filters(sqlite_client: Any) -> None:
@@ -187,6 +194,7 @@ def test_list_filters(sqlite_client: Any) -> None:
     assert ids(partner=a["code"]) == [inv["id"], q["id"]]
     assert ids(type="invoice") == [other["id"], inv["id"]]
     assert ids(status="draft") == [other["id"]]
+    assert ids(status="draft,sent") == [other["id"], q["id"]]
     assert ids(campaign="SPRING") == [q["id"]]
     assert ids(**{"from": "2026-01-10"}) == [q["id"]]
     assert ids(to="2026-01-10") == [inv["id"]]
@@ -294,7 +302,8 @@ def test_invoices_are_not_credit_checked_and_credit_status_follows_the_balance(c
     assert status(p["id"]) == "stop"  # a falling balance does not lift a stop
 
 
-def test_confirming_an_order_or_issuing_an_invoice_makes_a_prospect_a_customer(client: Any) -> None:
+def test_confirming_an_order_or_issuing_an_invoice_makes_a_prospect_a_customer(sqlite_client: Any) -> None:
+    client = sqlite_client
     by_order = create_partner(client, name="P1", roles=["prospect"])
     by_invoice = create_partner(client, name="P2", roles=["prospect"])
     by_quote = create_partner(client, name="P3", roles=["prospect"])

@@ -57,6 +57,8 @@ def test_a_payment_settles_the_oldest_due_first_and_keeps_the_rest_as_credit(cli
         "30.00",
     )
     check_balance(client, p["id"], "130.00", "0.00")
+    # an invoice with nothing left open shows as paid
+    assert (document(client, inv2["id"])["status"], document(client, inv3["id"])["status"]) == ("paid", "issued")
 
     second = pay(client, p["id"], "200.00")
     assert second["allocations"] == [{"item": inv3["id"], "amount": "30.00"}, {"item": inv1["id"], "amount": "100.00"}]

@@ -77,6 +77,26 @@ def test_aging_buckets_per_partner_and_in_total_now_and_in_the_past(client: Any)
     assert buckets(only_beta["total"]) == ("50.00", "0.00", "25.00", "0.00", "0.00", "75.00")
 
 
+def test_credit_used_by_a_backdated_invoice_counts_from_the_day_it_arrived(client: Any) -> None:
+    p = create_partner(client, name="Prepaid")
+    for amount, day in (("10.00", "2026-01-02"), ("30.00", "2026-01-08"), ("70.00", "2026-01-10")):
+        assert pay(client, p["id"], amount, date=day)["unapplied"] == amount
+    first = overdue_invoice(client, p["id"], "80.00", "2026-01-05")  # takes 10 + 30 + 40, first in first out
+    second = overdue_invoice(client, p["id"], "20.00", "2026-01-03")  # takes 20 of the credit of the 10th
+    assert (first["open_amount"], second["open_amount"]) == ("0.00", "0.00")
+    assert (balance(client, p["id"])["balance"], balance(client, p["id"])["unapplied_credit"]) == ("-10.00", "10.00")
+    for as_of, expected in (
+        ("2026-01-04", "20.00"),  # only the second invoice is booked, and no credit covers it yet
+        ("2026-01-07", "90.00"),  # 70.00 + 20.00: only the credit of the 2nd has reached the first
+        ("2026-01-09", "60.00"),  # 40.00 + 20.00
+        ("2026-01-10", "0.00"),
+    ):
+        body = aging(client, as_of=as_of)
+        assert (body["total"]["d1_30"], body["total"]["total"]) == (expected, expected), as_of
+    settled = client.get("/v1/receivables", params={"partner": p["id"], "status": "settled"}).json()["items"]
+    assert [(i["id"], i["settled_on"]) for i in settled] == [(second["id"], "2026-01-10"), (first["id"], "2026-01-10")]
+
+
 def test_the_receivables_list_filters_by_partner_status_and_overdue(client: Any) -> None:
     a = create_partner(client, name="A")
     b = create_partner(client, name="B")
