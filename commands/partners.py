@@ -46,7 +46,8 @@ class PartnerFields(Strict):
     name: Name | None = None
     kind: PartnerKind | None = None
     roles: list[Role] | None = None
-    group: ShortText | None = None
+    # Group codes are upper-case (POST /v1/partner-groups upper-cases them), so is the reference.
+    group: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=200)] | None = None
     tags: list[ShortText] | None = None
     tax_id: ShortText | None = None
     email: Email | None = None
@@ -167,7 +168,10 @@ def register_partner(cmd: RegisterPartner, ctx: CommandContext) -> Result:
 
 def change_partner(cmd: ChangePartner, ctx: CommandContext) -> Result:
     partner = load_partner_for_update(ctx, cmd.partner)
-    changes: dict[str, Any] = {k: getattr(cmd, k) for k in cmd.model_fields_set if k != "partner"}
+    # In the fields' declared order, not the set's (hash-seeded) order: the event lists them.
+    changes: dict[str, Any] = {
+        k: getattr(cmd, k) for k in type(cmd).model_fields if k in cmd.model_fields_set and k != "partner"
+    }
     touched: list[Any] = [partner]
     if "code" in changes:
         code = changes.pop("code")

@@ -109,7 +109,8 @@ def test_a_live_key_name_is_taken_and_a_revoked_one_can_be_reissued(sqlite_clien
     assert client.get("/v1/api-keys").json()["items"] == [{"name": "robot", "role": "analyst", "revoked": False}]
 
 
-def test_analyst_reads_but_cannot_write(client: Any) -> None:
+def test_analyst_reads_but_cannot_write(sqlite_client: Any) -> None:
+    client = sqlite_client
     analyst = role_headers(client, "analyst")
     p = create_partner(client, name="Seen", code="SEEN")
     assert client.get("/v1/partners", headers=analyst).json()["items"][0]["code"] == "SEEN"
@@ -150,7 +151,8 @@ def test_clerk_runs_commands_but_not_audit_keys_or_clock(client: Any) -> None:
     assert [e["actor"] for e in events] == ["clerk-key"]
 
 
-def test_auditor_reads_the_audit_log_but_cannot_write(client: Any) -> None:
+def test_auditor_reads_the_audit_log_but_cannot_write(sqlite_client: Any) -> None:
+    client = sqlite_client
     auditor = role_headers(client, "auditor")
     p = create_partner(client, name="Audited")
     events = client.get("/v1/audit/events", headers=auditor)

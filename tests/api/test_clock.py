@@ -21,7 +21,8 @@ def day_started_events(client: Any) -> list[str]:
     return [e["business_date"] for e in items]
 
 
-def test_the_manual_clock_starts_at_its_configured_moment(client: Any) -> None:
+def test_the_manual_clock_starts_at_its_configured_moment(sqlite_client: Any) -> None:
+    client = sqlite_client
     assert client.get("/v1/clock").json() == {
         "mode": "manual",
         "now": "2026-01-15T00:00:00Z",
@@ -58,7 +59,8 @@ def test_a_datetime_moves_to_that_moment(client: Any) -> None:
     assert clock["last_day_run"] == "2026-01-19"
 
 
-def test_midnight_datetime_is_a_moment_not_a_day_start(client: Any) -> None:
+def test_midnight_datetime_is_a_moment_not_a_day_start(sqlite_client: Any) -> None:
+    client = sqlite_client
     result = tick(client, "2026-01-16T00:00:00Z")
     assert result["now"] == "2026-01-16T00:00:00Z"
     assert result["days_run"] == ["2026-01-15"]
@@ -109,7 +111,8 @@ def test_business_dates_follow_the_clock(client: Any) -> None:
     assert [e["business_date"] for e in registered] == ["2026-01-18"]
 
 
-def test_only_admins_move_the_clock(client: Any) -> None:
+def test_only_admins_move_the_clock(sqlite_client: Any) -> None:
+    client = sqlite_client
     for role in ("clerk", "analyst", "auditor"):
         headers = role_headers(client, role)
         assert_problem(client.post("/v1/clock/ticks", json={"to": "2026-01-16"}, headers=headers), 403, "forbidden")

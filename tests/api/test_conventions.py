@@ -11,7 +11,8 @@ from tests.api.helpers import assert_problem, audit_count, create_partner, error
 from tests.conftest import http_client, make_settings, open_container
 
 
-def test_problem_json_shape(client: Any) -> None:
+def test_problem_json_shape(sqlite_client: Any) -> None:
+    client = sqlite_client
     response = client.get("/v1/partners/UNKNOWN")
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json() == {
@@ -79,7 +80,8 @@ def test_unknown_route_and_method_are_problems(sqlite_client: Any) -> None:
     assert_problem(sqlite_client.put("/v1/partners", json={}), 405, "method_not_allowed")
 
 
-def test_unknown_partner_is_404_on_every_partner_route(client: Any) -> None:
+def test_unknown_partner_is_404_on_every_partner_route(sqlite_client: Any) -> None:
+    client = sqlite_client
     for method, path, body in (
         ("GET", "/v1/partners/NOPE", None),
         ("GET", "/v1/partners/NOPE/balance", None),
@@ -147,7 +149,8 @@ def test_idempotency_key_with_another_body_is_409(client: Any) -> None:
     assert [p["name"] for p in client.get("/v1/partners").json()["items"]] == ["Once"]
 
 
-def test_idempotency_keys_belong_to_their_caller(client: Any) -> None:
+def test_idempotency_keys_belong_to_their_caller(sqlite_client: Any) -> None:
+    client = sqlite_client
     clerk = role_headers(client, "clerk")
     mine = client.post("/v1/partners", json={"name": "Same"}, headers={"Idempotency-Key": "shared"}).json()
     theirs = client.post("/v1/partners", json={"name": "Same"}, headers={"Idempotency-Key": "shared", **clerk}).json()
@@ -263,7 +266,8 @@ def test_money_is_a_string_with_two_decimals(client: Any) -> None:
     assert error_locs(assert_problem(refused, 422, "validation_error")) == [["body", "credit_limit"]]
 
 
-def test_list_limit_over_500_is_422(client: Any) -> None:
+def test_list_limit_over_500_is_422(sqlite_client: Any) -> None:
+    client = sqlite_client
     for path in ("/v1/partners", "/v1/users", "/v1/partner-groups", "/v1/custom-fields", "/v1/api-keys"):
         body = assert_problem(client.get(f"{path}?limit=501"), 422, "validation_error")
         assert error_locs(body) == [["query", "limit"]], path

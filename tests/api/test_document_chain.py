@@ -198,15 +198,31 @@ def test_partial_conversion_tracks_remaining_quantities_through_quote_order_and_
 
 def test_a_quote_invoiced_in_full_is_billed_and_a_proforma_consumes_nothing(sqlite_client: Any) -> None:
     client = sqlite_client
+    response = client.post(
+        "/v1/custom-fields", json={"entity": "document", "code": "po", "label": "PO", "type": "string"}
+    )
+    assert response.status_code == 201, response.text
     p = create_partner(client, name="Acme")
-    quote = issued(client, p["id"], "quote", lines=[line("A", "3", "20.00")])
+    contact = client.post(f"/v1/partners/{p['id']}/contacts", json={"name": "Jan"}).json()
+    address = client.post(f"/v1/partners/{p['id']}/addresses", json={"usage": ["billing"], "city": "Gdansk"}).json()
+    quote = issued(
+        client, p["id"], "quote", lines=[line("A", "3", "20.00")], contact=contact["id"], custom_fields={"po": "PO-7"}
+    )
+    assert (quote["contact"], quote["billing_address"]) == (contact["id"], address["id"])
     proforma = convert(client, quote["id"], "proforma")
+    # contact, addresses and custom fields travel down the chain
+    assert (proforma["contact"], proforma["billing_address"], proforma["custom_fields"]) == (
+        contact["id"],
+        address["id"],
+        {"po": "PO-7"},
+    )
     q = document(client, quote["id"])
     assert (q["status"], remaining(q)) == ("sent", ["3"])
     assert proforma["lines"][0]["remaining_quantity"] is None
     assert issue(client, proforma["id"])["number"] == "PF2601-0001"
     invoice = convert(client, proforma["id"], "invoice")
     assert links(invoice) == [("source", proforma["id"], "proforma")]
+    assert (invoice["contact"], invoice["custom_fields"]) == (contact["id"], {"po": "PO-7"})
     issue(client, invoice["id"])
     q = document(client, quote["id"])
     assert (q["status"], remaining(q), q["billed"]) == ("sent", ["3"], True)  # billed through the pro-forma
@@ -217,6 +233,8 @@ def test_a_quote_invoiced_in_full_is_billed_and_a_proforma_consumes_nothing(sqli
 def test_conversion_rules(sqlite_client: Any) -> None:
     client = sqlite_client
     p = create_partner(client, name="Acme")
+    stale = draft(client, p["id"], "quote", valid_until="2026-01-14")
+    assert_problem(client.post(f"/v1/documents/{stale['id']}/issue"), 409, "quote_expired")
     quote_draft = draft(client, p["id"], "quote")
     assert_problem(
         client.post(f"/v1/documents/{quote_draft['id']}/convert", json={"to": "order"}), 409, "document_not_open"

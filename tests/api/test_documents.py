@@ -139,6 +139,8 @@ def test_issue_date_after_today_and_malformed_drafts_are_refused(sqlite_client: 
     d = draft(client, p["id"])
     problem = assert_problem(client.post(f"/v1/documents/{d['id']}/issue", json={"issue_date": "2026-01-16"}), 422)
     assert error_locs(problem) == [["body", "issue_date"]]
+    stale = client.post(f"/v1/documents/{d['id']}/issue", headers={"If-Match": "2"})
+    assert_problem(stale, 412, "version_conflict")
     assert document(client, d["id"])["status"] == "draft"
     for bad, loc in (
         ({**body, "type": "receipt"}, ["body", "type"]),

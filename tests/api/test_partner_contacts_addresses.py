@@ -57,7 +57,8 @@ def test_address_add_change_remove(client: Any) -> None:
     assert_problem(client.patch(f"/v1/partners/ADDR/addresses/{aid}", json={"city": "X"}), 404, "not_found")
 
 
-def test_address_defaults_of_a_minimal_address(client: Any) -> None:
+def test_address_defaults_of_a_minimal_address(sqlite_client: Any) -> None:
+    client = sqlite_client
     create_partner(client, name="Addr", code="ADDR")
     address = client.post("/v1/partners/ADDR/addresses", json={"city": "Gdynia"}).json()
     assert {k: v for k, v in address.items() if k != "id"} == {
@@ -106,7 +107,8 @@ def test_contact_round_trip_with_availability(client: Any) -> None:
     assert get_partner(client, p["id"])["contacts"] == [{"id": cid, **CONTACT}]
 
 
-def test_contact_minimal_defaults(client: Any) -> None:
+def test_contact_minimal_defaults(sqlite_client: Any) -> None:
+    client = sqlite_client
     create_partner(client, name="Cont", code="CONT")
     contact = client.post("/v1/partners/CONT/contacts", json={"name": "Ewa"}).json()
     assert {k: v for k, v in contact.items() if k != "id"} == {

@@ -119,6 +119,17 @@ def test_filters_by_role_group_tag_and_sales_rep(client: Any) -> None:
     assert names(client, "?kind=person") == ["Delta 100% Ltd"]
 
 
+def test_a_group_reference_is_upper_cased_like_group_codes(client: Any) -> None:
+    client.post("/v1/partner-groups", json={"code": "g-retail", "name": "Retail", "credit_watch_percent": "50"})
+    p = create_partner(client, name="Lower", group=" g-retail ", credit_limit="100")
+    assert p["group"] == "G-RETAIL"
+    assert names(client, "?group=g-retail") == ["Lower"]
+    assert names(client, "?group=G-RETAIL") == ["Lower"]
+    patched = client.patch(f"/v1/partners/{p['id']}", json={"group": "g-other"}).json()
+    assert patched["group"] == "G-OTHER"
+    assert names(client, "?group=G-OTHER") == ["Lower"]
+
+
 def test_filter_by_credit_status(client: Any) -> None:
     seed(client)
     assert names(client, "?credit_status=stop") == ["Charlie & Sons"]

@@ -125,7 +125,8 @@ def test_a_drawn_code_skips_codes_already_typed(client: Any) -> None:
     assert create_partner(client, name="Drawn")["code"] == "CU2601-0002"
 
 
-def test_unknown_partner_is_404(client: Any) -> None:
+def test_unknown_partner_is_404(sqlite_client: Any) -> None:
+    client = sqlite_client
     assert_problem(client.get("/v1/partners/NOPE"), 404, "not_found")
     assert_problem(client.get("/v1/partners/3f1b7c4e-0000-4000-8000-000000000000"), 404, "not_found")
     assert_problem(client.patch("/v1/partners/NOPE", json={"name": "X"}), 404, "not_found")
@@ -237,7 +238,8 @@ def test_credit_hold_sets_stop_and_lifting_restores_the_status(client: Any) -> N
     assert after["credit_hold"] is None
 
 
-def test_a_hold_stops_even_a_partner_without_credit_check(client: Any) -> None:
+def test_a_hold_stops_even_a_partner_without_credit_check(sqlite_client: Any) -> None:
+    client = sqlite_client
     p = create_partner(client, name="Cash", credit_check=False, credit_limit="100")
     assert p["credit_status"] == "no_check"
     client.post(f"/v1/partners/{p['id']}/credit-hold", json={"reason": "fraud"})
@@ -298,7 +300,7 @@ def test_profile_collects_master_data_and_counts(client: Any) -> None:
 
 def test_timeline_lists_every_fact_in_order_and_filters(client: Any) -> None:
     p = create_partner(client, name="Time", code="TL")
-    client.patch("/v1/partners/TL", json={"email": "t@t.example"})
+    client.patch("/v1/partners/TL", json={"phone": "1", "email": "t@t.example", "name": "Time Ltd"})
     client.post("/v1/clock/ticks", json={"to": "2026-01-20"})
     client.post("/v1/partners/TL/notes", json={"text": "called", "visibility": "public"})
     client.post("/v1/partners/TL/credit-hold", json={"reason": "late"})
@@ -306,7 +308,7 @@ def test_timeline_lists_every_fact_in_order_and_filters(client: Any) -> None:
     items = client.get("/v1/partners/TL/timeline").json()["items"]
     assert [(i["date"], i["kind"], i["summary"]) for i in items] == [
         ("2026-01-15", "master_data", "Partner TL registered: Time"),
-        ("2026-01-15", "master_data", "Changed email"),
+        ("2026-01-15", "master_data", "Changed name, email, phone"),
         ("2026-01-20", "note", "Public note: called"),
         ("2026-01-20", "credit", "Credit hold placed: late"),
         ("2026-01-20", "credit", "Credit hold lifted"),

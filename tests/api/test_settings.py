@@ -281,6 +281,39 @@ def test_credit_watch_percent_is_the_groups_and_status_needs_a_balance_above_it(
     assert get_partner(client, grouped["id"])["credit_status"] == "ok"
 
 
+def _invoice(client: Any, partner: str, amount: str) -> None:
+    body = {"type": "invoice", "partner": partner, "lines": [{"product": "SVC", "quantity": "1", "unit_price": amount}]}
+    draft = client.post("/v1/documents", json=body)
+    assert draft.status_code == 201, draft.text
+    issued = client.post(f"/v1/documents/{draft.json()['id']}/issue")
+    assert issued.status_code == 200, issued.text
+
+
+def test_the_groups_credit_watch_percent_decides_watch(client: Any) -> None:
+    client.post("/v1/partner-groups", json={"code": "G-HALF", "name": "Half", "credit_watch_percent": "50"})
+    grouped = create_partner(client, name="Grouped", code="GRP", group="G-HALF", credit_limit="1000")
+    plain = create_partner(client, name="Plain", code="PLN", credit_limit="1000")
+    _invoice(client, "GRP", "600.00")
+    _invoice(client, "PLN", "600.00")
+    # 600 is above 50 % of the limit (the group's threshold) but not above 90 % (the default).
+    assert get_partner(client, "GRP")["balance"] == "600.00"
+    assert get_partner(client, "GRP")["credit_status"] == "watch"
+    assert get_partner(client, "PLN")["credit_status"] == "ok"
+    assert [p["code"] for p in client.get("/v1/partners?credit_status=watch").json()["items"]] == ["GRP"]
+    assert client.get("/v1/partners/GRP/balance").json()["credit_status"] == "watch"
+
+    client.patch("/v1/partner-groups/G-HALF", json={"credit_watch_percent": "60"})
+    # Exactly 60 % is not above it.
+    assert get_partner(client, "GRP")["credit_status"] == "ok"
+    assert client.get("/v1/partners?credit_status=watch").json()["items"] == []
+
+    _invoice(client, "GRP", "400.01")
+    assert get_partner(client, "GRP")["balance"] == "1000.01"
+    assert get_partner(client, "GRP")["credit_status"] == "hold"
+    assert [p["code"] for p in client.get("/v1/partners?credit_status=hold").json()["items"]] == ["GRP"]
+    assert grouped["id"] != plain["id"]
+
+
 # -- users -------------------------------------------------------------------------------------------
 
 
