@@ -180,6 +180,20 @@ class CreditHoldLifted(DomainEvent):
     on: date
 
 
+class SalesBlocked(DomainEvent):
+    """A collection level stopped sales to the partner until its case is settled."""
+
+    TOPIC = "counterparty.partner.SalesBlocked.v1"
+    case: UUID
+    on: date
+
+
+class SalesUnblocked(DomainEvent):
+    TOPIC = "counterparty.partner.SalesUnblocked.v1"
+    case: UUID
+    on: date
+
+
 class PartnerAbsorbed(DomainEvent):
     """The survivor's side of a merge: its master data after filling blanks, and what moved."""
 
@@ -227,6 +241,7 @@ class Partner(Aggregate):
     attachments: dict[UUID, Attachment]
     manual_hold: str | None
     absorbed: list[UUID]
+    blocks: set[UUID]
 
     @classmethod
     def register(cls, id: UUID, code: str, details: PartnerDetails, on: date) -> Partner:
@@ -247,6 +262,7 @@ class Partner(Aggregate):
         self.attachments = {}
         self.manual_hold = None
         self.absorbed = []
+        self.blocks = set()
 
     # -- master data ---------------------------------------------------------------------------
 
@@ -391,8 +407,24 @@ class Partner(Aggregate):
 
     @property
     def is_stopped(self) -> bool:
-        """Sales are stopped by a manual hold."""
-        return self.manual_hold is not None
+        """Sales are stopped by a manual hold or by a collection case's block."""
+        return self.manual_hold is not None or bool(self.blocks)
+
+    def block_sales(self, case: UUID, on: date) -> None:
+        if case not in self.blocks:
+            self._sales_blocked(case=case, on=on)
+
+    @event(SalesBlocked)
+    def _sales_blocked(self, case: UUID) -> None:
+        self.blocks.add(case)
+
+    def unblock_sales(self, case: UUID, on: date) -> None:
+        if case in self.blocks:
+            self._sales_unblocked(case=case, on=on)
+
+    @event(SalesUnblocked)
+    def _sales_unblocked(self, case: UUID) -> None:
+        self.blocks.discard(case)
 
     # -- credit hold ---------------------------------------------------------------------------
 

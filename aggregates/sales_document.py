@@ -168,6 +168,23 @@ class DocumentBilled(DomainEvent):
     billed: bool
 
 
+class InvoiceDunned(DomainEvent):
+    """A collection level reached the invoice with a message: it can no longer be cancelled."""
+
+    TOPIC = "counterparty.document.InvoiceDunned.v1"
+    level: int
+    messaged: bool
+    on: date
+
+
+class ReminderSent(DomainEvent):
+    """A reminder level before the due date went out for the invoice (it goes out once)."""
+
+    TOPIC = "counterparty.document.ReminderSent.v1"
+    level: int
+    on: date
+
+
 class DocumentCancelled(DomainEvent):
     TOPIC = "counterparty.document.DocumentCancelled.v1"
     reason: str
@@ -223,6 +240,8 @@ class SalesDocument(Aggregate):
     grace_until: date | None
     conversions: dict[UUID, tuple[ConvertedLine, ...]]
     dunned: bool
+    dunning_level: int
+    reminders_sent: set[int]
     accepted: bool
 
     @classmethod
@@ -270,6 +289,8 @@ class SalesDocument(Aggregate):
         self.grace_until = None
         self.conversions = {}
         self.dunned = False
+        self.dunning_level = 0
+        self.reminders_sent = set()
         self.accepted = False
 
     # -- totals --------------------------------------------------------------------------------
@@ -504,6 +525,23 @@ class SalesDocument(Aggregate):
     @event(DocumentCancelled)
     def _cancelled(self, reason: str, on: date) -> None:
         self.status = DocStatus.CANCELLED
+
+    def record_dunning(self, level: int, messaged: bool, on: date) -> None:
+        if level != self.dunning_level or (messaged and not self.dunned):
+            self._dunned(level=level, messaged=messaged, on=on)
+
+    @event(InvoiceDunned)
+    def _dunned(self, level: int, messaged: bool) -> None:
+        self.dunning_level = level
+        self.dunned = self.dunned or messaged
+
+    def note_reminder(self, level: int, on: date) -> None:
+        if level not in self.reminders_sent:
+            self._reminder_sent(level=level, on=on)
+
+    @event(ReminderSent)
+    def _reminder_sent(self, level: int) -> None:
+        self.reminders_sent.add(level)
 
     # -- invoice collection facts --------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID, uuid4
 
 from aggregates.base import Aggregate, DomainEvent, EventMeta
@@ -113,3 +113,5 @@ class Result:
 
     position: int
     id: UUID | None = None
+    # What else the handler has to tell its caller (a collection run's decisions, say).
+    detail: Any = None

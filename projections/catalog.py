@@ -3,6 +3,7 @@ while the old one serves, then switch. The catalog knows which version is live."
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, bindparam, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.schema import CreateTable
 
 from aggregates.base import DomainEvent
 
@@ -57,6 +59,9 @@ active_versions = Table(
     meta,
     Column("name", String(80), primary_key=True),
     Column("version", Integer, nullable=False),
+    # The table definitions the live version was built with: code that defines them otherwise
+    # starts a new version (built from the log) instead of writing into tables of another shape.
+    Column("fingerprint", String(64), nullable=False, server_default=""),
 )
 
 
@@ -179,14 +184,34 @@ class Catalog:
         self._versions: dict[str, int] = {}
         meta.create_all(engine)
         with engine.begin() as conn:
-            known = dict(conn.execute(select(active_versions.c.name, active_versions.c.version)).all())
+            rows = conn.execute(
+                select(active_versions.c.name, active_versions.c.version, active_versions.c.fingerprint)
+            )
+            known = {name: (version, fingerprint) for name, version, fingerprint in rows.all()}
+            stale = []
             for name in self.projections:
+                fingerprint = self.fingerprint(name)
                 if name not in known:
-                    conn.execute(active_versions.insert().values(name=name, version=1))
-                    known[name] = 1
-            self._versions = {n: known[n] for n in self.projections}
+                    conn.execute(active_versions.insert().values(name=name, version=1, fingerprint=fingerprint))
+                    known[name] = (1, fingerprint)
+                elif known[name][1] != fingerprint:
+                    stale.append((name, known[name][0]))
+                    known[name] = (known[name][0] + 1, fingerprint)
+                    conn.execute(
+                        active_versions.update()
+                        .where(active_versions.c.name == name)
+                        .values(version=known[name][0], fingerprint=fingerprint)
+                    )
+            self._versions = {n: known[n][0] for n in self.projections}
         for name, version in self._versions.items():
             self.ensure(name, version)
+        for name, version in stale:
+            self.drop(name, version)
+
+    def fingerprint(self, name: str) -> str:
+        tables = self.projections[name].tables(MetaData(), f"{name}_v0_")
+        ddl = "\n".join(str(CreateTable(t).compile(dialect=self.engine.dialect)) for t in tables.values())
+        return hashlib.sha256(ddl.encode()).hexdigest()
 
     def table_set(self, name: str, version: int) -> dict[str, Table]:
         with self._lock:

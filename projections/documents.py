@@ -27,6 +27,7 @@ from aggregates.sales_document import (
     DocumentIssued,
     GraceGranted,
     InvoiceDisputed,
+    InvoiceDunned,
     LinesConverted,
     PaymentPromised,
     QuoteAccepted,
@@ -247,3 +248,8 @@ def item_cancelled(e: ItemCancelled, rows: Rows) -> None:
     row = rows.get("documents", id=str(e.item_id))
     if row is not None:
         rows.update("documents", {"id": row["id"]}, open_amount=ZERO)
+
+
+@documents.on(InvoiceDunned)
+def dunned(e: InvoiceDunned, rows: Rows) -> None:
+    _save(rows, e, dunning_level=e.level)

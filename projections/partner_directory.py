@@ -38,6 +38,8 @@ from aggregates.partner import (
     PartnerDetailsChanged,
     PartnerMergedInto,
     PartnerRegistered,
+    SalesBlocked,
+    SalesUnblocked,
 )
 from projections.catalog import Projection, Rows
 
@@ -60,6 +62,7 @@ def define(meta: MetaData, prefix: str) -> dict[str, Table]:
         Column("credit_limit", Numeric(18, 2), nullable=False),
         Column("credit_check", Boolean, nullable=False),
         Column("manual_hold", Text),
+        Column("blocks", Integer, nullable=False, default=0),
         Column("created_on", Date, nullable=False),
         Column("created_position", BigInteger, nullable=False),
         Column("version", Integer, nullable=False),
@@ -153,6 +156,7 @@ def registered(e: PartnerRegistered, rows: Rows) -> None:
         status="active",
         merged_into=None,
         manual_hold=None,
+        blocks=0,
         created_on=e.created_on,
         created_position=rows.position,
         version=e.originator_version,
@@ -291,3 +295,10 @@ def merged_into(e: PartnerMergedInto, rows: Rows) -> None:
         contacts="{}",
         addresses="{}",
     )
+
+
+@directory.on(SalesBlocked, SalesUnblocked)
+def blocked(e: SalesBlocked | SalesUnblocked, rows: Rows) -> None:
+    row = _row(rows, e)
+    change = 1 if isinstance(e, SalesBlocked) else -1
+    rows.update("partners", {"id": row["id"]}, blocks=row["blocks"] + change, version=e.originator_version)

@@ -34,6 +34,22 @@ class Reactor:
     def react(self, logged: LoggedEvent) -> None:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def handles(self, logged: LoggedEvent) -> bool:
+        """Whether ``react`` may act on this event. The runner records its progress past events
+        that are not handled with one write per page instead of one per event."""
+        return True
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A projection whose next page holds nothing for it: move ``key`` from ``start`` to ``end``."""
+
+    name: str
+    key: str
+    start: int
+    end: int
+    events: int
+
 
 @dataclass
 class Progress:
@@ -146,12 +162,22 @@ class Runner:
             batch = self._read(start, self.page, reads)
             if not batch:
                 return done
+            passed = None  # the last event not handled since the last recorded position
             for logged in batch:
-                reactor.react(logged)
-                with self.catalog.engine.begin() as conn:
-                    self._no_commit_flush(conn)
-                    conn.execute(update(tracking).where(tracking.c.key == key).values(position=logged.position))
+                if reactor.handles(logged):
+                    reactor.react(logged)
+                    self._track(key, logged.position)
+                    passed = None
+                else:
+                    passed = logged.position
                 done += 1
+            if passed is not None:
+                self._track(key, passed)
+
+    def _track(self, key: str, position: int) -> None:
+        with self.catalog.engine.begin() as conn:
+            self._no_commit_flush(conn)
+            conn.execute(update(tracking).where(tracking.c.key == key).values(position=position))
 
     def ensure_reactors(self) -> None:
         with self.catalog.engine.begin() as conn:
@@ -170,11 +196,15 @@ class Runner:
                 head = self.log.head()
                 positions = self.catalog.positions()
                 reads: Pages = {}
+                skips: list[Skip] = []
                 moved = 0
                 for projection in self.catalog.projections.values():
                     key = tracking_key(projection.name, self.catalog.version(projection.name))
-                    if positions.get(key, 0) < head:
-                        moved += self._guarded(projection.name, partial(self._catch_up_live, projection, reads))
+                    start = positions.get(key, 0)
+                    if start < head:
+                        work = partial(self._catch_up_or_skip, projection, key, start, reads, skips)
+                        moved += self._guarded(projection.name, work)
+                moved += self._skip(skips)
                 for reactor in self.reactors:
                     if positions.get(f"process:{reactor.name}", 0) < head:
                         moved += self._guarded(reactor.name, partial(self.react, reactor, reads))
@@ -183,6 +213,40 @@ class Runner:
 
     def _catch_up_live(self, projection: Projection, reads: Pages | None = None) -> int:
         return self.catch_up(projection, self.catalog.version(projection.name), reads=reads)
+
+    def _catch_up_or_skip(self, projection: Projection, key: str, start: int, reads: Pages, skips: list[Skip]) -> int:
+        """Catches up, unless the next page holds no event the projection handles: then there
+        are no rows to write, only the position to move, which ``_skip`` does for all such
+        projections in one transaction."""
+        batch = self._read(start, self.page, reads)
+        if batch and not projection.every and not any(type(x.event) in projection.handlers for x in batch):
+            skips.append(Skip(projection.name, key, start, batch[-1].position, len(batch)))
+            return 0
+        return self._catch_up_live(projection, reads)
+
+    def _skip(self, skips: list[Skip]) -> int:
+        """Moves the positions of projections past pages they have nothing to do with; each
+        only if it still stands where the page starts (another process may have moved it)."""
+        if not skips:
+            return 0
+        moved = 0
+        try:
+            with self.catalog.engine.begin() as conn:
+                self._no_commit_flush(conn)
+                for skip in skips:
+                    stmt = (
+                        update(tracking)
+                        .where(tracking.c.key == skip.key, tracking.c.position == skip.start)
+                        .values(position=skip.end)
+                    )
+                    if conn.execute(stmt).rowcount == 1:
+                        moved += skip.events
+        except Exception:  # a lost connection: the next round tries again
+            log.exception("moving positions failed")
+            return 0
+        for skip in skips:
+            self.errors.pop(skip.name, None)
+        return moved
 
     def _guarded(self, name: str, work: Callable[[], int]) -> int:
         try:

@@ -24,6 +24,7 @@ from aggregates.partner import (
     PartnerMergedInto,
     PartnerRegistered,
 )
+from aggregates.message import DeliveryFailed, MessageQueued, MessageSent
 from aggregates.payment import PaymentReceived
 from aggregates.sales_document import (
     DisputeResolved,
@@ -63,7 +64,15 @@ def define(meta: MetaData, prefix: str) -> dict[str, Table]:
         Column("partner_id", String(36), nullable=False),
         Column("label", String(120), nullable=False),
     )
-    return {"entries": entries, "documents": documents}
+    # Which partner a message is for, and how to name it, for the delivery events that do not say.
+    messages = Table(
+        f"{prefix}messages",
+        meta,
+        Column("id", String(36), primary_key=True),
+        Column("partner_id", String(36), nullable=False),
+        Column("label", String(300), nullable=False),
+    )
+    return {"entries": entries, "documents": documents, "messages": messages}
 
 
 timeline = Projection("timeline", define)
@@ -238,3 +247,33 @@ def payment(e: PaymentReceived, rows: Rows) -> None:
 @timeline.on(ChargeWaived)
 def waived(e: ChargeWaived, rows: Rows) -> None:
     record(rows, e, e.partner, "collection", f"Charge of {e.amount} waived: {e.reason}", e.item_id)
+
+
+# -- messages ------------------------------------------------------------------------------------
+
+CHANNELS = {"email": "E-mail", "sms": "SMS", "letter": "Letter"}
+
+
+@timeline.on(MessageQueued)
+def message_queued(e: MessageQueued, rows: Rows) -> None:
+    c = e.composition
+    label = CHANNELS[c.channel.value] + (f" {c.template}" if c.template else "")
+    subject = f" {c.subject}" if c.subject else ""
+    rows.insert("messages", id=str(e.originator_id), partner_id=str(c.partner), label=f"{label}{subject}"[:300])
+    to = c.to.splitlines()[0] if c.to else ""
+    record(rows, e, c.partner, "message", f"{label} queued for {to}:{subject}".rstrip(":"), e.originator_id)
+
+
+@timeline.on(MessageSent)
+def message_sent(e: MessageSent, rows: Rows) -> None:
+    found = rows.get("messages", id=str(e.originator_id))
+    if found is not None:
+        record(rows, e, found["partner_id"], "message", f"{found['label']}: sent", e.originator_id)
+
+
+@timeline.on(DeliveryFailed)
+def message_failed(e: DeliveryFailed, rows: Rows) -> None:
+    found = rows.get("messages", id=str(e.originator_id))
+    if found is not None and e.retry_at is None:
+        summary = f"{found['label']}: failed at attempt {e.attempt}: {e.error}"
+        record(rows, e, found["partner_id"], "message", summary, e.originator_id)

@@ -62,6 +62,7 @@ class PartnerState:
     contacts: dict[str, Any]
     attachments: dict[str, Any]
     manual_hold: str | None
+    blocked: bool = False
     balance: Decimal = Decimal("0")
     unapplied: Decimal = Decimal("0")
     watch_percent: Decimal = DEFAULT_WATCH
@@ -81,6 +82,7 @@ class PartnerState:
             contacts=json.loads(row["contacts"]),
             attachments=json.loads(row["attachments"]),
             manual_hold=row["manual_hold"],
+            blocked=bool(row.get("blocks")),
             balance=Decimal(row.get("balance") or 0),
         )
 
@@ -101,6 +103,7 @@ class PartnerState:
             contacts=dump(p.contacts) if p.status is PartnerStatus.ACTIVE else {},
             attachments=dump(p.attachments),
             manual_hold=p.manual_hold,
+            blocked=bool(p.blocks),
         )
 
     def credit_status(self) -> str:
@@ -110,7 +113,7 @@ class PartnerState:
             Decimal(d["credit_limit"]),
             d["credit_check"],
             self.watch_percent,
-            self.manual_hold is not None,
+            self.manual_hold is not None or self.blocked,
         )
 
     def render(self) -> dict[str, Any]:
@@ -255,7 +258,7 @@ class PartnerQueries:
         )
         balance = self.receivables.balance_expr(t.c.id)
         return case(
-            (t.c.manual_hold.is_not(None), "stop"),
+            (or_(t.c.manual_hold.is_not(None), t.c.blocks > 0), "stop"),
             (or_(t.c.credit_check.is_(False), t.c.credit_limit <= 0), "no_check"),
             (balance > t.c.credit_limit, "hold"),
             (balance > t.c.credit_limit * watch / 100, "watch"),

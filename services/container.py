@@ -21,11 +21,13 @@ from aggregates.errors import VersionConflict, conflict
 from aggregates.idempotency import IdempotencyRecord
 from commands.context import CommandContext, ConcurrencyConflict, Idempotency, IdempotencyReplay, Result
 from processes.base import Reactions
+from processes.collection import collection_process
 from processes.recurring_invoices import recurring
 from processes.sales import sales
 from projections.api_keys import api_keys
 from projections.audit_index import audit_index
 from projections.catalog import Catalog, Projection
+from projections.collection import collection
 from projections.custom_fields import custom_fields
 from projections.documents import documents
 from projections.partner_directory import directory
@@ -36,6 +38,7 @@ from projections.recurring_invoices import recurring_invoices
 from projections.runner import Runner
 from projections.timeline import timeline
 from projections.users import users
+from queries.collection import CollectionQueries
 from queries.documents import DocumentQueries
 from queries.recurring_invoices import RecurringQueries
 from services.clock import ClockService
@@ -54,10 +57,11 @@ PROJECTIONS: list[Projection] = [
     receivables,
     profitability,
     recurring_invoices,
+    collection,
     timeline,
     audit_index,
 ]
-PROCESSES: list[Reactions] = [sales, recurring]
+PROCESSES: list[Reactions] = [sales, recurring, collection_process]
 
 
 class ProcessReads:
@@ -66,6 +70,7 @@ class ProcessReads:
     def __init__(self, catalog: Catalog) -> None:
         self.documents = DocumentQueries(catalog)
         self.recurring = RecurringQueries(catalog)
+        self.collection = CollectionQueries(catalog)
 
 
 C = TypeVar("C")

@@ -21,6 +21,7 @@ from pydantic_core import to_jsonable_python
 from aggregates.idempotency import IdempotencyRecord
 from commands.context import CommandContext, Idempotency, IdempotencyReplay, Result
 from queries.audit import AuditQueries
+from queries.collection import CollectionQueries
 from queries.documents import DocumentQueries
 from queries.pages import MAX_LIMIT, PageRequest
 from queries.partners import PartnerQueries
@@ -109,6 +110,7 @@ class Reads:
         self.receivables = ReceivableQueries(c.catalog)
         self.reports = ReportQueries(c.catalog)
         self.recurring = RecurringQueries(c.catalog)
+        self.collection = CollectionQueries(c.catalog)
         self.settings = SettingsQueries(c.catalog)
         self.audit = AuditQueries(c.catalog, c.store)
 

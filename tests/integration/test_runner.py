@@ -117,3 +117,31 @@ def test_the_background_runner_catches_up_writes_of_another_process(container: C
         assert _count(container, "partner_directory", "partners") == 1
     finally:
         writer.close()
+
+
+def test_a_changed_table_definition_starts_a_new_version_built_from_the_log(container: Container) -> None:
+    from sqlalchemy import Column, MetaData, Table, Text
+
+    from projections.catalog import Catalog, Projection
+    from projections.partner_directory import define, directory
+
+    _register(container, 4)
+    container.runner.drain()
+    before = container.catalog.version("partner_directory")
+
+    def wider(meta: MetaData, prefix: str) -> dict[str, Table]:
+        tables = define(meta, prefix)
+        tables["partners"].append_column(Column("remark", Text))
+        return tables
+
+    changed = Projection("partner_directory", wider, directory.handlers, directory.every)
+    catalog = Catalog(container.engine, [changed])
+    assert catalog.version("partner_directory") == before + 1
+    runner = Runner(container.store, catalog)
+    runner.drain()
+    with container.engine.connect() as conn:
+        rows = conn.execute(select(catalog.table("partner_directory", "partners"))).mappings().all()
+    assert sorted(r["code"] for r in rows) == ["P0000", "P0001", "P0002", "P0003"]
+    assert all(r["remark"] is None for r in rows)
+    # The same definitions again: no new version.
+    assert Catalog(container.engine, [changed]).version("partner_directory") == before + 1

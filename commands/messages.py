@@ -1,0 +1,394 @@
+"""Messages and templates: create and change templates, queue a message (rendered from a template
+for a partner and contact), and the commands the sender records a delivery with."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import to_jsonable_python
+
+from aggregates.errors import Invalid, conflict, not_found
+from aggregates.message import Composition, Message, RenderedLetter
+from aggregates.partner import Address, Contact, Partner
+from aggregates.template import (
+    DEFAULTS_ID,
+    Channel,
+    DefaultKey,
+    Purpose,
+    Template,
+    TemplateContent,
+    TemplateDefaults,
+)
+from commands import templating
+from commands.context import CommandContext, Result
+from commands.partners import load_partner
+from commands.types import Code, ShortText
+
+Language = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")]
+Subject = Annotated[str, StringConstraints(max_length=1000)]
+Body = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
+FALLBACK_LANGUAGE = "en"
+# Names the renderer provides itself; the caller's variables may not hide them.
+RESERVED = frozenset({"partner", "contact", "today", "message"})
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- templates -------------------------------------------------------------------------------------
+
+
+class TemplateFields(Strict):
+    channel: Channel | None = None
+    purpose: Purpose | None = None
+    language: Language | None = None
+    subject: Subject | None = None
+    body: Body | None = None
+    is_default: bool | None = None
+
+
+class CreateTemplate(TemplateFields):
+    code: Code
+    channel: Channel
+    purpose: Purpose
+    language: Language = FALLBACK_LANGUAGE
+    subject: Subject = ""
+    body: Body
+    is_default: bool = False
+
+
+class ChangeTemplate(TemplateFields):
+    code: str = Field(exclude=True)
+
+
+def _check_sources(content: TemplateContent) -> None:
+    templating.check(content.subject, "subject")
+    templating.check(content.body, "body", html=content.channel is Channel.LETTER)
+
+
+def _defaults(ctx: CommandContext) -> TemplateDefaults:
+    return ctx.find(TemplateDefaults, DEFAULTS_ID) or ctx.track(TemplateDefaults.open())
+
+
+def load_template(ctx: CommandContext, code: str) -> Template:
+    template = ctx.find(Template, Template.id_for(code.strip()))
+    if template is None:
+        raise not_found("template", code)
+    return template
+
+
+def create_template(cmd: CreateTemplate, ctx: CommandContext) -> Result:
+    if ctx.find(Template, Template.id_for(cmd.code)) is not None:
+        raise conflict("template_exists", f"a template {cmd.code} already exists")
+    content = TemplateContent(
+        channel=cmd.channel, purpose=cmd.purpose, language=cmd.language, subject=cmd.subject, body=cmd.body
+    )
+    _check_sources(content)
+    template = Template.create(cmd.code, content)
+    touched: list[Any] = [template]
+    if cmd.is_default:
+        defaults = _defaults(ctx)
+        defaults.make_default(template.code, template.default_key)
+        touched.append(defaults)
+    return Result(ctx.save(*touched), template.id)
+
+
+def change_template(cmd: ChangeTemplate, ctx: CommandContext) -> Result:
+    """Changes the fields sent. A default template moved to another channel, purpose or language
+    stops being the default of its old one; it becomes the new one's default only when asked."""
+    template = ctx.load_for_update(Template, load_template(ctx, cmd.code).id)
+    changes = {k: getattr(cmd, k) for k in cmd.model_fields_set if k != "is_default" and getattr(cmd, k) is not None}
+    content = template.content.model_copy(update=changes)
+    if content != template.content:
+        _check_sources(content)
+    old_key = template.default_key
+    template.change(content)
+    touched: list[Any] = [template]
+    defaults = ctx.find(TemplateDefaults, DEFAULTS_ID)
+    if defaults is not None and (cmd.is_default is False or old_key != template.default_key):
+        defaults.clear(template.code, old_key)
+        touched.append(defaults)
+    if cmd.is_default:
+        defaults = defaults or _defaults(ctx)
+        defaults.make_default(template.code, template.default_key)
+        touched.append(defaults)
+    return Result(ctx.save(*touched), template.id)
+
+
+# -- queueing a message ----------------------------------------------------------------------------
+
+
+class QueueMessage(Strict):
+    """A message to render and queue for the sender. ``id`` is the caller's, derived from what the
+    message is for, so that queueing it again does nothing.
+
+    ``template`` None takes the default template of the channel, purpose and language (then of
+    the channel, purpose and English). ``to`` None takes the contact's (else the partner's)
+    e-mail, the contact's mobile, or for a letter the partner's billing address. ``attach_letter``
+    names a letter template rendered with the same values and attached to the e-mail as PDF."""
+
+    id: UUID
+    channel: Channel
+    purpose: Purpose
+    partner: UUID
+    contact: UUID | None = None
+    to: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    template: str | None = None
+    language: Language = FALLBACK_LANGUAGE
+    variables: dict[str, Any] = Field(default_factory=dict)
+    documents: list[UUID] = Field(default_factory=list)
+    cases: list[UUID] = Field(default_factory=list)
+    request: UUID | None = None
+    campaign: ShortText | None = None
+    attach_letter: str | None = None
+    fallback_from: ShortText | None = None
+
+
+def _address(partner: Partner) -> Address | None:
+    addresses = list(partner.addresses.values())
+    billing = [a for a in addresses if "billing" in a.usage]
+    for candidates in (billing, addresses):
+        found = next((a for a in candidates if a.is_default), None) or (candidates[0] if candidates else None)
+        if found is not None:
+            return found
+    return None
+
+
+def postal_lines(partner: Partner, contact: Contact | None) -> str:
+    """The letter's recipient block: name, attention line, street, town, country."""
+    address = _address(partner)
+    lines = [partner.details.name]
+    if contact is not None:
+        lines.append(f"Attn. {contact.name}")
+    if address is not None:
+        lines += [address.street, f"{address.postal_code} {address.city}".strip(), address.region, address.country]
+    return "\n".join(line for line in lines if line.strip())
+
+
+def _recipient(cmd: QueueMessage, partner: Partner, contact: Contact | None) -> str:
+    if cmd.to:
+        return cmd.to
+    if cmd.channel is Channel.EMAIL:
+        email = (contact.email if contact else None) or partner.details.email
+        if not email:
+            raise conflict("no_email", "neither the contact nor the partner has an e-mail address")
+        return email
+    if cmd.channel is Channel.SMS:
+        if contact is None or not contact.mobile:
+            raise conflict("no_mobile", "the contact has no mobile number")
+        return contact.mobile
+    return postal_lines(partner, contact)
+
+
+def _resolve_template(ctx: CommandContext, cmd: QueueMessage, code: str | None, channel: Channel) -> Template:
+    if code is None:
+        defaults = ctx.find(TemplateDefaults, DEFAULTS_ID)
+        for language in dict.fromkeys([cmd.language, FALLBACK_LANGUAGE]):
+            key = DefaultKey(channel=channel, purpose=cmd.purpose, language=language)
+            code = defaults.default_for(key) if defaults else None
+            if code is not None:
+                break
+        if code is None:
+            raise conflict(
+                "template_missing", f"no default {channel.value} template for {cmd.purpose.value} in {cmd.language}"
+            )
+    template = ctx.find(Template, Template.id_for(code.strip()))
+    if template is None:
+        raise conflict("template_missing", f"there is no template {code}")
+    if template.content.channel is not channel:
+        raise conflict(
+            "template_channel_mismatch", f"template {code} is for {template.content.channel.value}, not {channel.value}"
+        )
+    return template
+
+
+def render_values(cmd: QueueMessage, ctx: CommandContext, partner: Partner, contact: Contact | None) -> dict[str, Any]:
+    """What a template sees: the caller's variables (as JSON values, so money is a string with
+    two decimals), the partner, the contact (or None), today and the message's id."""
+    reserved = RESERVED & cmd.variables.keys()
+    if reserved:
+        raise Invalid(["body", "variables", sorted(reserved)[0]], "this name is provided by the renderer")
+    address = _address(partner)
+    details = partner.details
+    partner_values = {
+        "id": str(partner.id),
+        "code": partner.code,
+        "name": details.name,
+        "email": details.email,
+        "phone": details.phone,
+        "website": details.website,
+        "tax_id": details.tax_id,
+        "language": details.language,
+        "currency": details.currency,
+        "group": details.group,
+        "tags": list(details.tags),
+        "custom_fields": dict(details.custom_fields),
+        "address": address.model_dump(mode="json") if address else None,
+    }
+    contact_values = (
+        {k: v for k, v in contact.model_dump(mode="json").items() if k in ("id", "name", "title", "email", "mobile", "phone")}
+        if contact
+        else None
+    )
+    values: dict[str, Any] = to_jsonable_python(cmd.variables)
+    return {
+        **values,
+        "partner": partner_values,
+        "contact": contact_values,
+        "today": ctx.today.isoformat(),
+        "message": {"id": str(cmd.id)},
+    }
+
+
+def _one_line(text: str) -> str:
+    """A subject is one line (a line break in a header would start another header)."""
+    return " ".join(text.split())
+
+
+def queue_message(cmd: QueueMessage, ctx: CommandContext) -> Result:
+    existing = ctx.find(Message, cmd.id)
+    if existing is not None:
+        return Result(ctx.save(existing), existing.id)
+    partner = load_partner(ctx, str(cmd.partner))
+    contact = None
+    if cmd.contact is not None:
+        contact = partner.contacts.get(cmd.contact)
+        if contact is None:
+            raise Invalid(["body", "contact"], "the contact is not one of the partner's")
+    if cmd.attach_letter is not None and cmd.channel is not Channel.EMAIL:
+        raise Invalid(["body", "attach_letter"], "only an e-mail carries an attached letter")
+    to = _recipient(cmd, partner, contact)
+    values = render_values(cmd, ctx, partner, contact)
+    template = _resolve_template(ctx, cmd, cmd.template, cmd.channel)
+    html = cmd.channel is Channel.LETTER
+    code = template.code
+    subject = _one_line(templating.render(template.content.subject, values, what=f"template {code} subject"))
+    body = templating.render(template.content.body, values, html=html, what=f"template {code}")
+    letter = None
+    if cmd.attach_letter is not None:
+        attached = _resolve_template(ctx, cmd, cmd.attach_letter, Channel.LETTER)
+        letter = RenderedLetter(
+            template=attached.code,
+            template_version=attached.revision,
+            subject=_one_line(templating.render(attached.content.subject, values, what=f"template {attached.code} subject")),
+            body=templating.render(attached.content.body, values, html=True, what=f"template {attached.code}"),
+        )
+    composition = Composition(
+        channel=cmd.channel,
+        purpose=cmd.purpose,
+        partner=partner.id,
+        contact=cmd.contact,
+        to=to,
+        language=template.content.language,
+        template=code,
+        template_version=template.revision,
+        subject=subject,
+        body=body,
+        documents=tuple(cmd.documents),
+        cases=tuple(cmd.cases),
+        request=cmd.request,
+        campaign=cmd.campaign,
+        attach_letter=letter,
+        fallback_from=cmd.fallback_from,
+    )
+    message = Message.queue(cmd.id, composition, ctx.now)
+    return Result(ctx.save(message), message.id)
+
+
+# -- delivery (the sender's commands) ----------------------------------------------------------------
+
+
+class MessageCommand(Strict):
+    message: UUID
+
+
+def _message(ctx: CommandContext, message_id: UUID) -> Message:
+    message = ctx.find(Message, message_id)
+    if message is None:
+        raise not_found("message", message_id)
+    return message
+
+
+class StartDelivery(MessageCommand):
+    pass
+
+
+def start_delivery(cmd: StartDelivery, ctx: CommandContext) -> Result:
+    """Marks the message as being sent, before the transport is called (409 unless queued and due)."""
+    message = _message(ctx, cmd.message)
+    message.start_delivery(ctx.now)
+    return Result(ctx.save(message), message.id)
+
+
+class ResumeDelivery(MessageCommand):
+    # The version the sender saw the message ``sending`` at: if anything happened since (the
+    # first sender finished after all), there is nothing to resume.
+    version: int
+
+
+def resume_delivery(cmd: ResumeDelivery, ctx: CommandContext) -> Result:
+    message = _message(ctx, cmd.message)
+    if message.version != cmd.version:
+        raise conflict("message_changed", "the message changed since it was seen in delivery")
+    message.resume_delivery(ctx.now)
+    return Result(ctx.save(message), message.id)
+
+
+class RecordSent(MessageCommand):
+    attempt: int
+    transport: str
+    transport_id: str | None = None
+
+
+def record_sent(cmd: RecordSent, ctx: CommandContext) -> Result:
+    message = _message(ctx, cmd.message)
+    message.record_sent(cmd.attempt, ctx.now, cmd.transport, cmd.transport_id)
+    return Result(ctx.save(message), message.id)
+
+
+class RecordFailed(MessageCommand):
+    attempt: int
+    error: str
+    permanent: bool = False
+
+
+def record_failed(cmd: RecordFailed, ctx: CommandContext) -> Result:
+    message = _message(ctx, cmd.message)
+    message.record_failed(cmd.attempt, ctx.now, cmd.error, cmd.permanent)
+    return Result(ctx.save(message), message.id)
+
+
+class RecordLetterRendered(MessageCommand):
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    size: Annotated[int, Field(ge=0)]
+
+
+def record_letter_rendered(cmd: RecordLetterRendered, ctx: CommandContext) -> Result:
+    message = _message(ctx, cmd.message)
+    message.record_letter(cmd.sha256, cmd.size)
+    return Result(ctx.save(message), message.id)
+
+
+class MarkRead(MessageCommand):
+    at: datetime | None = None
+
+
+def mark_read(cmd: MarkRead, ctx: CommandContext) -> Result:
+    message = _message(ctx, cmd.message)
+    message.mark_read(cmd.at or ctx.now)
+    return Result(ctx.save(message), message.id)
+
+
+class MarkBounced(MessageCommand):
+    reason: Annotated[str, StringConstraints(max_length=1000)] = "bounced"
+    at: datetime | None = None
+
+
+def mark_bounced(cmd: MarkBounced, ctx: CommandContext) -> Result:
+    message = _message(ctx, cmd.message)
+    message.mark_bounced(cmd.at or ctx.now, cmd.reason)
+    return Result(ctx.save(message), message.id)

@@ -1,0 +1,167 @@
+"""Collection cases with their history, and collection runs with their reports."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Date, Index, Integer, MetaData, String, Table, Text
+
+from aggregates.collection_case import (
+    ActionRecorded,
+    CaseClosed,
+    CaseOpened,
+    CollectionStatusSet,
+    LevelReached,
+    PromiseBroken,
+    PromiseKept,
+)
+from aggregates.collection_run import CollectionRunCompleted, CollectionRunOpened
+from aggregates.sales_document import DisputeResolved, InvoiceDisputed
+from projections.catalog import Projection, Rows
+
+
+def define(meta: MetaData, prefix: str) -> dict[str, Table]:
+    cases = Table(
+        f"{prefix}cases",
+        meta,
+        Column("id", String(36), primary_key=True),
+        Column("document", String(36), nullable=False),
+        Column("number", String(80)),
+        Column("partner_id", String(36), nullable=False),
+        Column("scheme", String(40), nullable=False),
+        Column("level", Integer, nullable=False),
+        Column("times_dunned", Integer, nullable=False),
+        Column("status", String(10), nullable=False),
+        Column("close_reason", String(20)),
+        Column("collection_status", String(20)),
+        Column("opened_on", Date, nullable=False),
+        Column("closed_on", Date),
+        Column("history", Text, nullable=False),
+    )
+    Index(f"{prefix}ix_case_partner", cases.c.partner_id, cases.c.status)
+    Index(f"{prefix}ix_case_document", cases.c.document)
+    runs = Table(
+        f"{prefix}runs",
+        meta,
+        Column("day", Date, primary_key=True),
+        Column("status", String(12), nullable=False),
+        Column("partners", Integer, nullable=False),
+        Column("invoices", Integer, nullable=False),
+        Column("skipped", Text, nullable=False),
+        Column("counts", Text, nullable=False),
+    )
+    actions = Table(
+        f"{prefix}actions",
+        meta,
+        Column("run", Date, nullable=False),
+        Column("position", BigInteger, primary_key=True, autoincrement=False),
+        Column("case_id", String(36), nullable=False),
+        Column("document", String(36), nullable=False),
+        Column("partner_id", String(36), nullable=False),
+        Column("entry", Text, nullable=False),
+    )
+    Index(f"{prefix}ix_actions_run", actions.c.run)
+    return {"cases": cases, "runs": runs, "actions": actions}
+
+
+collection = Projection("collection", define)
+
+
+def _append(rows: Rows, case_id: Any, entry: dict[str, Any], **values: Any) -> dict[str, Any] | None:
+    row = rows.get("cases", id=str(case_id))
+    if row is None:
+        return None
+    history = json.loads(row["history"])
+    blank = {"level": None, "action": None, "status": None, "reason": None, "fallback_from": None, "amount": None,
+             "message": None, "task": None}
+    history.append({**blank, **entry})
+    rows.update("cases", {"id": row["id"]}, history=json.dumps(history), **values)
+    return row
+
+
+@collection.on(CaseOpened)
+def opened(e: CaseOpened, rows: Rows) -> None:
+    rows.insert(
+        "cases",
+        id=str(e.originator_id),
+        document=str(e.document),
+        number=e.number,
+        partner_id=str(e.partner),
+        scheme=e.scheme,
+        level=0,
+        times_dunned=0,
+        status="open",
+        close_reason=None,
+        collection_status=None,
+        opened_on=e.on,
+        closed_on=None,
+        history="[]",
+    )
+    _append(rows, e.originator_id, {"date": e.on.isoformat(), "kind": "opened"})
+
+
+@collection.on(LevelReached)
+def level_reached(e: LevelReached, rows: Rows) -> None:
+    row = rows.get("cases", id=str(e.originator_id))
+    assert row is not None
+    _append(rows, e.originator_id, {"date": e.on.isoformat(), "kind": "level_reached", "level": e.level},
+            level=e.level, times_dunned=row["times_dunned"] + 1)
+
+
+@collection.on(ActionRecorded)
+def action(e: ActionRecorded, rows: Rows) -> None:
+    entry = {
+        "date": e.on.isoformat(),
+        "kind": "action",
+        "level": e.level,
+        "action": e.action.value,
+        "status": e.status,
+        "reason": e.reason,
+        "fallback_from": e.fallback_from,
+        "amount": str(e.amount) if e.amount is not None else None,
+        "message": str(e.message) if e.message else None,
+        "task": str(e.task) if e.task else None,
+    }
+    row = _append(rows, e.originator_id, entry)
+    assert row is not None
+    rows.insert("actions", run=e.on, position=rows.position, case_id=row["id"], document=row["document"],
+                partner_id=row["partner_id"], entry=json.dumps(entry))
+
+
+@collection.on(PromiseKept, PromiseBroken)
+def promise(e: PromiseKept | PromiseBroken, rows: Rows) -> None:
+    kind = "promise_kept" if isinstance(e, PromiseKept) else "promise_broken"
+    _append(rows, e.originator_id, {"date": e.on.isoformat(), "kind": kind})
+
+
+@collection.on(CollectionStatusSet)
+def status_set(e: CollectionStatusSet, rows: Rows) -> None:
+    rows.update("cases", {"id": str(e.originator_id)}, collection_status=e.status)
+
+
+@collection.on(CaseClosed)
+def closed(e: CaseClosed, rows: Rows) -> None:
+    _append(rows, e.originator_id, {"date": e.on.isoformat(), "kind": "closed", "reason": e.reason},
+            status="closed", close_reason=e.reason, closed_on=e.on)
+
+
+@collection.on(InvoiceDisputed, DisputeResolved)
+def dispute(e: InvoiceDisputed | DisputeResolved, rows: Rows) -> None:
+    for row in rows.all("cases", document=str(e.originator_id)):
+        kind = "dispute_raised" if isinstance(e, InvoiceDisputed) else "dispute_resolved"
+        reason = e.reason if isinstance(e, InvoiceDisputed) else None
+        _append(rows, row["id"], {"date": e.on.isoformat(), "kind": kind, "reason": reason})
+
+
+@collection.on(CollectionRunOpened)
+def run_opened(e: CollectionRunOpened, rows: Rows) -> None:
+    rows.insert("runs", day=e.day, status="running", partners=0, invoices=0, skipped="[]", counts="{}")
+
+
+@collection.on(CollectionRunCompleted)
+def run_completed(e: CollectionRunCompleted, rows: Rows) -> None:
+    skipped = [{"document": str(s.document), "number": s.number, "partner": str(s.partner), "level": s.level,
+                "reason": s.reason} for s in e.skipped]
+    rows.update("runs", {"day": e.day}, status="completed", partners=e.partners, invoices=e.invoices,
+                skipped=json.dumps(skipped), counts=json.dumps(e.counts, sort_keys=True))

@@ -1,0 +1,159 @@
+"""/v1/collection: schemes, cases with their history, and runs with their reports."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from aggregates.collection_scheme import CollectionScheme
+from aggregates.errors import Invalid, not_found
+from commands.collection import DefineScheme, define_scheme
+from processes.collection import run_collection
+from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
+from services.container import Request
+
+router = APIRouter(prefix="/v1/collection", tags=["collection"])
+Day = date
+
+
+class SchemeCreate(DefineScheme):
+    pass
+
+
+def scheme_view(scheme: CollectionScheme, is_default: bool) -> dict[str, Any]:
+    rules = scheme.rules.model_dump(mode="json")
+    return {"code": scheme.code, "version": scheme.version, **rules, "is_default": is_default}
+
+
+@router.post("/schemes", status_code=201, summary="Define a collection scheme")
+def create_scheme(body: SchemeCreate, cmd: Cmd, c: Cont) -> Response:
+    command = DefineScheme.model_validate(body.model_dump(exclude_unset=True))
+    return cmd.run(define_scheme, command, lambda r: _scheme(c, command.code), status=201)
+
+
+def _scheme(c: Any, code: str) -> dict[str, Any]:
+    from aggregates.collection_scheme import COLLECTION_SETTINGS_ID
+
+    scheme_id = CollectionScheme.id_for(code.strip().upper())
+    if not c.store.stream_version(scheme_id):
+        raise not_found("collection scheme", code)
+    scheme = c.store.get(scheme_id)
+    settings = c.store.get(COLLECTION_SETTINGS_ID) if c.store.stream_version(COLLECTION_SETTINGS_ID) else None
+    return scheme_view(scheme, settings is not None and settings.default_scheme == scheme.code)
+
+
+@router.get("/schemes/{code}", summary="One collection scheme")
+def get_scheme(code: str, _who: AnyRole, c: Cont) -> dict[str, Any]:
+    return _scheme(c, code)
+
+
+class HistoryEntry(BaseModel):
+    date: Day
+    kind: str
+    level: int | None = None
+    action: str | None = None
+    status: str | None = None
+    reason: str | None = None
+    fallback_from: str | None = None
+    amount: str | None = None
+    message: UUID | None = None
+    task: UUID | None = None
+
+
+class CasePublic(BaseModel):
+    id: UUID
+    document: UUID
+    number: str | None
+    partner: UUID
+    scheme: str
+    level: int
+    times_dunned: int
+    status: str
+    close_reason: str | None
+    collection_status: str | None
+    opened_on: Day
+    closed_on: Day | None
+    history: list[HistoryEntry]
+
+
+class CaseList(BaseModel):
+    items: list[CasePublic]
+    next_cursor: str | None
+
+
+@router.get("/cases", response_model=CaseList, summary="Collection cases")
+def list_cases(
+    _who: AnyRole,
+    reads: ReadModels,
+    paging: Paging,
+    partner: str | None = None,
+    document: str | None = None,
+    status: str | None = None,
+) -> dict[str, Any]:
+    partner_ids = reads.partners.merged_ids(reads.partners.partner_id(partner)) if partner else None
+    document_id = reads.documents.get(document)["id"] if document else None
+    return reads.collection.cases(paging, partner_ids, document_id, status)
+
+
+@router.get("/cases/{case}", response_model=CasePublic, summary="One case with its history")
+def get_case(case: UUID, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    return reads.collection.case(str(case))
+
+
+class RunCreate(BaseModel):
+    date: Annotated[Day | None, Field(description="defaults to today")] = None
+    partners: list[str] | None = None
+
+
+class RunPublic(BaseModel):
+    date: Day
+    status: str
+    partners: int
+    invoices: int
+    actions: list[dict[str, Any]]
+    skipped: list[dict[str, Any]]
+    counts: dict[str, int]
+
+
+class RunList(BaseModel):
+    items: list[RunPublic]
+    next_cursor: str | None
+
+
+@router.post("/runs", response_model=RunPublic, summary="Run collection on demand")
+def create_run(body: RunCreate, cmd: Cmd, reads: ReadModels, c: Cont) -> Response:
+    day = body.date or c.today()
+    if day > c.today():
+        raise Invalid(["body", "date"], "a run date may not be after today")
+    partners = [UUID(reads.partners.partner_id(p)) for p in body.partners] if body.partners is not None else None
+
+    def run(handler: Any, command: Any) -> Any:
+        return c.execute(handler, command, Request(actor=cmd.who.name))
+
+    run_collection(run, reads.collection, day, partners)
+    position = c.store.head()
+    c.runner.wait(position, c.settings.consistency_timeout)
+    return JSONResponse(
+        RunPublic(**reads.collection.run(day)).model_dump(mode="json"), headers={"X-Position": str(position)}
+    )
+
+
+@router.get("/runs", response_model=RunList, summary="Collection runs")
+def list_runs(
+    _who: AnyRole,
+    reads: ReadModels,
+    paging: Paging,
+    from_: Annotated[Day | None, Query(alias="from")] = None,
+    to: Day | None = None,
+) -> dict[str, Any]:
+    return reads.collection.runs(paging, from_, to)
+
+
+@router.get("/runs/{day}", response_model=RunPublic, summary="One run's report")
+def get_run(day: Day, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    return reads.collection.run(day)
