@@ -52,6 +52,7 @@ class ActionRecorded(DomainEvent):
 
 class PromiseKept(DomainEvent):
     TOPIC = "counterparty.collection.PromiseKept.v1"
+    promised_for: date | None = None
     on: date
 
 
@@ -92,6 +93,7 @@ class CollectionCase(Aggregate):
     blocked: bool
     collection_status: str | None
     promise_broken_for: date | None
+    promise_kept_for: date | None
 
     @staticmethod
     def id_for(document: UUID) -> UUID:
@@ -130,6 +132,7 @@ class CollectionCase(Aggregate):
         self.blocked = False
         self.collection_status = None
         self.promise_broken_for = None
+        self.promise_kept_for = None
 
     def reach(self, level: int, name: str, on: date, run: date) -> bool:
         """Records the level once; a repeated run of the same date finds it reached."""
@@ -155,14 +158,17 @@ class CollectionCase(Aggregate):
             self.charges.append(item)
 
     def note_promise(self, kept: bool, promised_for: date, on: date) -> None:
+        """Once per promise date: kept or broken, never both."""
+        if promised_for in (self.promise_kept_for, self.promise_broken_for):
+            return
         if kept:
-            self._promise_kept(on=on)
-        elif self.promise_broken_for != promised_for:
+            self._promise_kept(promised_for=promised_for, on=on)
+        else:
             self._promise_broken(promised_for=promised_for, on=on)
 
     @event(PromiseKept)
-    def _promise_kept(self, on: date) -> None:
-        pass
+    def _promise_kept(self, promised_for: date | None) -> None:
+        self.promise_kept_for = promised_for
 
     @event(PromiseBroken)
     def _promise_broken(self, promised_for: date) -> None:

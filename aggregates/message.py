@@ -49,6 +49,7 @@ class RenderedLetter(Value):
 
     template: str
     template_version: int
+    recipient: str
     subject: str
     body: str
 

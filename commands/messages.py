@@ -33,6 +33,7 @@ Body = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
 FALLBACK_LANGUAGE = "en"
 # Names the renderer provides itself; the caller's variables may not hide them.
 RESERVED = frozenset({"partner", "contact", "today", "message"})
+CONTACT_FIELDS = ("id", "name", "title", "email", "mobile", "phone")
 
 
 class Strict(BaseModel):
@@ -229,11 +230,9 @@ def render_values(cmd: QueueMessage, ctx: CommandContext, partner: Partner, cont
         "custom_fields": dict(details.custom_fields),
         "address": address.model_dump(mode="json") if address else None,
     }
-    contact_values = (
-        {k: v for k, v in contact.model_dump(mode="json").items() if k in ("id", "name", "title", "email", "mobile", "phone")}
-        if contact
-        else None
-    )
+    contact_values = None
+    if contact is not None:
+        contact_values = {k: v for k, v in contact.model_dump(mode="json").items() if k in CONTACT_FIELDS}
     values: dict[str, Any] = to_jsonable_python(cmd.variables)
     return {
         **values,
@@ -271,11 +270,13 @@ def queue_message(cmd: QueueMessage, ctx: CommandContext) -> Result:
     letter = None
     if cmd.attach_letter is not None:
         attached = _resolve_template(ctx, cmd, cmd.attach_letter, Channel.LETTER)
+        what = f"template {attached.code}"
         letter = RenderedLetter(
             template=attached.code,
             template_version=attached.revision,
-            subject=_one_line(templating.render(attached.content.subject, values, what=f"template {attached.code} subject")),
-            body=templating.render(attached.content.body, values, html=True, what=f"template {attached.code}"),
+            recipient=postal_lines(partner, contact),
+            subject=_one_line(templating.render(attached.content.subject, values, what=f"{what} subject")),
+            body=templating.render(attached.content.body, values, html=True, what=what),
         )
     composition = Composition(
         channel=cmd.channel,

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, bindparam, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateTable
 
 from aggregates.base import DomainEvent
@@ -182,6 +184,18 @@ class Catalog:
         self._tables: dict[tuple[str, int], dict[str, Table]] = {}
         self._statements: dict[tuple[str, int], dict[Any, Any]] = {}
         self._versions: dict[str, int] = {}
+        for attempt in range(5):
+            try:
+                self._open()
+                return
+            except DBAPIError:
+                # Another process is creating the same tables or rows right now: look again.
+                if attempt == 4:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
+
+    def _open(self) -> None:
+        engine = self.engine
         meta.create_all(engine)
         with engine.begin() as conn:
             rows = conn.execute(

@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, Column, Date, DateTime, Index, MetaData, Stri
 
 from aggregates.account import ChargeWaived
 from aggregates.base import DomainEvent
+from aggregates.message import DeliveryFailed, MessageQueued, MessageSent
 from aggregates.partner import (
     AddressAdded,
     AddressChanged,
@@ -24,7 +25,6 @@ from aggregates.partner import (
     PartnerMergedInto,
     PartnerRegistered,
 )
-from aggregates.message import DeliveryFailed, MessageQueued, MessageSent
 from aggregates.payment import PaymentReceived
 from aggregates.sales_document import (
     DisputeResolved,
@@ -258,22 +258,22 @@ CHANNELS = {"email": "E-mail", "sms": "SMS", "letter": "Letter"}
 def message_queued(e: MessageQueued, rows: Rows) -> None:
     c = e.composition
     label = CHANNELS[c.channel.value] + (f" {c.template}" if c.template else "")
-    subject = f" {c.subject}" if c.subject else ""
-    rows.insert("messages", id=str(e.originator_id), partner_id=str(c.partner), label=f"{label}{subject}"[:300])
+    label += f' "{c.subject}"' if c.subject else ""
+    rows.insert("messages", id=str(e.originator_id), partner_id=str(c.partner), label=label[:300])
     to = c.to.splitlines()[0] if c.to else ""
-    record(rows, e, c.partner, "message", f"{label} queued for {to}:{subject}".rstrip(":"), e.originator_id)
+    record(rows, e, c.partner, "message", f"{label} queued for {to}", e.originator_id)
 
 
 @timeline.on(MessageSent)
 def message_sent(e: MessageSent, rows: Rows) -> None:
     found = rows.get("messages", id=str(e.originator_id))
     if found is not None:
-        record(rows, e, found["partner_id"], "message", f"{found['label']}: sent", e.originator_id)
+        record(rows, e, found["partner_id"], "message", f"{found['label']} sent", e.originator_id)
 
 
 @timeline.on(DeliveryFailed)
 def message_failed(e: DeliveryFailed, rows: Rows) -> None:
     found = rows.get("messages", id=str(e.originator_id))
     if found is not None and e.retry_at is None:
-        summary = f"{found['label']}: failed at attempt {e.attempt}: {e.error}"
+        summary = f"{found['label']} failed (attempt {e.attempt}): {e.error}"
         record(rows, e, found["partner_id"], "message", summary, e.originator_id)

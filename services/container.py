@@ -30,6 +30,7 @@ from projections.catalog import Catalog, Projection
 from projections.collection import collection
 from projections.custom_fields import custom_fields
 from projections.documents import documents
+from projections.messages import messages
 from projections.partner_directory import directory
 from projections.partner_groups import partner_groups
 from projections.profitability import profitability
@@ -40,6 +41,7 @@ from projections.timeline import timeline
 from projections.users import users
 from queries.collection import CollectionQueries
 from queries.documents import DocumentQueries
+from queries.messages import MessageQueries
 from queries.recurring_invoices import RecurringQueries
 from services.clock import ClockService
 from services.settings import Settings
@@ -58,6 +60,7 @@ PROJECTIONS: list[Projection] = [
     profitability,
     recurring_invoices,
     collection,
+    messages,
     timeline,
     audit_index,
 ]
@@ -70,6 +73,7 @@ class ProcessReads:
     def __init__(self, catalog: Catalog) -> None:
         self.documents = DocumentQueries(catalog)
         self.recurring = RecurringQueries(catalog)
+        self.messages = MessageQueries(catalog)
         self.collection = CollectionQueries(catalog)
 
 
@@ -162,6 +166,7 @@ class Container:
         self.store.on_saved(self.runner.wake)
         self.clock = ClockService(settings, self)
         self._listener: Any = None
+        self.sender: Any = None
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -220,8 +225,8 @@ class Container:
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    def start(self, scheduler: bool = True) -> None:
-        """Starts the background work of a serving process: runner, LISTEN, scheduler."""
+    def start(self, scheduler: bool = True, sender: bool = True) -> None:
+        """Starts the background work of a serving process: runner, LISTEN, scheduler, sender."""
         self.runner.start()
         if self.store.is_postgres:
             from services.listener import NotifyListener
@@ -230,8 +235,15 @@ class Container:
             self._listener.start()
         if scheduler:
             self.clock.start_scheduler()
+        if sender:
+            from services.sender import Sender
+
+            self.sender = Sender(self)
+            self.sender.start()
 
     def close(self) -> None:
+        if self.sender is not None:
+            self.sender.stop()
         self.clock.stop_scheduler()
         if self._listener is not None:
             self._listener.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -33,3 +34,18 @@ def document_pdf(doc: dict[str, Any], partner: dict[str, Any], settings: Setting
         doc=doc, partner=partner, address=address, title=TITLES[doc["type"]], currency=settings.currency
     )
     return render_pdf(html)
+
+
+def letter_pdf(recipient: str, subject: str, body_html: str, on: date, language: str = "en") -> bytes:
+    """A letter: the recipient block, the date, the subject and the rendered HTML body (whose
+    values the template engine has already escaped)."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    # Letters come from templates clerks write: they may embed data: URIs, but never make the
+    # server fetch a file or a URL.
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    html = _env.get_template("letter.html").render(
+        recipient=recipient, subject=subject, body=body_html, date=on.isoformat(), language=language
+    )
+    return HTML(string=html, url_fetcher=fetcher).write_pdf()  # type: ignore[no-any-return]

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     kafka_bootstrap: str | None = None
     smtp_url: str | None = None
     sms_url: str | None = None
+    # The From address of e-mails; its domain names their Message-IDs.
+    mail_from: str = "counterparty@localhost"
     max_attachment_bytes: int = Field(default=25 * 1024 * 1024)
     log_level: str = "INFO"
     rate_limit_per_second: float = 500.0

@@ -23,6 +23,7 @@ from commands.context import CommandContext, Idempotency, IdempotencyReplay, Res
 from queries.audit import AuditQueries
 from queries.collection import CollectionQueries
 from queries.documents import DocumentQueries
+from queries.messages import MessageQueries
 from queries.pages import MAX_LIMIT, PageRequest
 from queries.partners import PartnerQueries
 from queries.receivables import ReceivableQueries
@@ -113,6 +114,7 @@ class Reads:
         self.collection = CollectionQueries(c.catalog)
         self.settings = SettingsQueries(c.catalog)
         self.audit = AuditQueries(c.catalog, c.store)
+        self.messages = MessageQueries(c.catalog)
 
 
 def _nul_at(value: Any, loc: list[Any]) -> list[Any] | None:

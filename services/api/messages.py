@@ -1,0 +1,199 @@
+"""/v1/templates and /v1/messages: message templates, every outgoing message, and letters' PDFs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from aggregates.errors import not_found
+from aggregates.template import Channel, Purpose
+from commands.messages import (
+    ChangeTemplate,
+    CreateTemplate,
+    Language,
+    QueueMessage,
+    TemplateFields,
+    change_template,
+    create_template,
+    queue_message,
+)
+from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
+from services.blobs import BlobStore
+
+router = APIRouter(prefix="/v1", tags=["messages"])
+
+
+# -- templates -------------------------------------------------------------------------------------
+
+
+class TemplateCreate(CreateTemplate):
+    pass
+
+
+class TemplateUpdate(TemplateFields):
+    pass
+
+
+class TemplatePublic(BaseModel):
+    code: str
+    channel: Channel
+    purpose: Purpose
+    language: str
+    subject: str
+    body: str
+    is_default: bool
+    version: int = Field(description="counts the template's revisions; a message names the one it was rendered from")
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+class TemplateList(BaseModel):
+    items: list[TemplatePublic]
+    next_cursor: str | None
+
+
+@router.post("/templates", status_code=201, response_model=TemplatePublic, summary="Create a message template")
+def create(body: TemplateCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    command = CreateTemplate.model_validate(body.model_dump(exclude_unset=True))
+    return cmd.run(create_template, command, lambda r: reads.messages.template(command.code), status=201)
+
+
+@router.get("/templates", response_model=TemplateList, summary="List message templates")
+def list_templates(
+    _who: AnyRole,
+    reads: ReadModels,
+    paging: Paging,
+    channel: Channel | None = None,
+    purpose: Purpose | None = None,
+    language: str | None = None,
+    is_default: bool | None = None,
+) -> dict[str, Any]:
+    return reads.messages.templates(
+        paging, channel.value if channel else None, purpose.value if purpose else None, language, is_default
+    )
+
+
+@router.get("/templates/{code}", response_model=TemplatePublic, summary="One message template")
+def get_template(code: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    return reads.messages.template(code)
+
+
+@router.patch("/templates/{code}", response_model=TemplatePublic, summary="Change a message template")
+def patch_template(code: str, body: TemplateUpdate, cmd: Cmd, reads: ReadModels) -> Response:
+    command = ChangeTemplate.model_validate({**body.model_dump(exclude_unset=True), "code": code})
+    return cmd.run(change_template, command, lambda r: reads.messages.template(code))
+
+
+# -- messages --------------------------------------------------------------------------------------
+
+
+class MessageCreate(BaseModel):
+    """A message to one partner, rendered from a template (the default one when none is named)."""
+
+    model_config = {"extra": "forbid"}
+
+    channel: Channel
+    purpose: Purpose = Purpose.GENERAL
+    partner: str = Field(description="id or code")
+    contact: UUID | None = None
+    to: str | None = None
+    template: str | None = None
+    language: Language = "en"
+    variables: dict[str, Any] = Field(default_factory=dict)
+    documents: list[UUID] = Field(default_factory=list)
+    attach_letter: str | None = None
+
+
+class MessagePublic(BaseModel):
+    id: UUID
+    channel: Channel
+    purpose: Purpose
+    partner: UUID
+    contact: UUID | None
+    to: str
+    language: str
+    template: str | None
+    template_version: int | None
+    subject: str
+    body: str = Field(description="the exact text rendered (for a letter, its HTML)")
+    documents: list[UUID]
+    cases: list[UUID]
+    request: UUID | None
+    campaign: str | None
+    attach_letter: str | None
+    fallback_from: str | None
+    status: str = Field(description="queued | sending | sent | failed | read | bounced")
+    attempts: int
+    last_error: str | None
+    queued_at: datetime
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+    read_at: datetime | None
+    pdf: str | None = Field(description="where the PDF of a letter (or of an attached letter) is, once rendered")
+    version: int
+
+
+class MessageList(BaseModel):
+    items: list[MessagePublic]
+    next_cursor: str | None
+
+
+@router.post("/messages", status_code=201, response_model=MessagePublic, summary="Queue a message to a partner")
+def create_message(body: MessageCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    partner = reads.partners.partner_id(body.partner)
+    command = QueueMessage.model_validate({**body.model_dump(exclude_unset=True), "id": uuid4(), "partner": partner})
+    return cmd.run(queue_message, command, lambda r: reads.messages.get(str(r.id)), status=201)
+
+
+@router.get("/messages", response_model=MessageList, summary="List messages")
+def list_messages(
+    _who: AnyRole,
+    reads: ReadModels,
+    paging: Paging,
+    partner: str | None = None,
+    channel: str | None = None,
+    purpose: str | None = None,
+    case: UUID | None = None,
+    request: UUID | None = None,
+    campaign: str | None = None,
+    status: str | None = None,
+) -> dict[str, Any]:
+    partners = reads.partners.merged_ids(reads.partners.partner_id(partner)) if partner else None
+    return reads.messages.search(
+        paging,
+        partners,
+        channel,
+        purpose,
+        str(case) if case else None,
+        str(request) if request else None,
+        campaign,
+        status,
+    )
+
+
+@router.get("/messages/{message}", response_model=MessagePublic, summary="One message")
+def get_message(message: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    return reads.messages.get(message)
+
+
+@router.get(
+    "/messages/{message}/pdf",
+    response_class=Response,
+    summary="The PDF of a letter, or of the letter attached to an e-mail",
+    responses={200: {"content": {"application/pdf": {}}}, 404: {"description": "no PDF (yet)"}},
+)
+def get_message_pdf(message: str, _who: AnyRole, reads: ReadModels, c: Cont) -> Response:
+    sha256 = reads.messages.pdf_sha256(message)
+    blobs = BlobStore(c.settings.blob_dir)
+    if sha256 is None or not blobs.exists(sha256):
+        raise not_found("PDF of message", message)
+    with blobs.open(sha256) as stored:
+        pdf = stored.read()
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{message}.pdf"'}
+    )
