@@ -186,6 +186,9 @@ def next_level(rules: SchemeRules, facts: InvoiceFacts, day: date) -> Level | No
         reminders = [lv for lv in rules.levels if lv.is_reminder and lv.seq not in facts.reminders_sent]
         due = [lv for lv in reminders if overdue >= lv.days_after_due]
         return max(due, key=lambda lv: lv.days_after_due) if due else None
+    if facts.last_level_on is not None and facts.last_level_on >= day:
+        # A level was reached in this run already (the date is being run again): one per run.
+        return None
     steps = sorted((lv for lv in rules.levels if not lv.is_reminder), key=lambda lv: lv.seq)
     later = [lv for lv in steps if lv.seq > facts.level]
     if not later:

@@ -8,7 +8,7 @@ date, a crash in the middle, or two workers racing add nothing twice."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
@@ -31,13 +31,15 @@ from aggregates.collection_scheme import (
     decide,
     interest,
 )
-from aggregates.errors import Invalid, conflict, not_found
+from aggregates.errors import DomainError, Invalid, conflict, not_found
 from aggregates.money import ZERO
 from aggregates.partner import Partner
 from aggregates.partner_group import PartnerGroup
 from aggregates.sales_document import SalesDocument
+from aggregates.template import Channel
 from commands.context import CommandContext, Result
 from commands.documents import load_account
+from commands.messages import QueueMessage, compose_message
 from commands.partners import load_partner
 from commands.types import Money, Name, Percent, ShortText
 
@@ -180,6 +182,7 @@ def collect_partner(cmd: CollectPartner, ctx: CommandContext) -> Result:
         return Result(ctx.save(*touched), partner.id, report)
     rules = scheme.rules
     firings: list[Firing] = []
+    unnoted: dict[UUID, date] = {}
     for item_id in account.open_items_oldest_first():
         item = account.items[item_id]
         if item.kind is not ItemKind.INVOICE:
@@ -191,9 +194,12 @@ def collect_partner(cmd: CollectPartner, ctx: CommandContext) -> Result:
         case = ctx.find(CollectionCase, CollectionCase.id_for(invoice.id))
         facts = _facts(account, invoice, partner, case, frozenset(invoice.reminders_sent))
         decision = decide(rules, facts, cmd.day)
-        if decision.promise_broken and case is not None and invoice.promise is not None:
-            case.note_promise(kept=False, promised_for=invoice.promise.date, on=cmd.day)
-            touched.append(case)
+        if decision.promise_broken and invoice.promise is not None:
+            if case is None:
+                unnoted[invoice.id] = invoice.promise.date  # noted on the case this run may open
+            else:
+                case.note_promise(kept=False, promised_for=invoice.promise.date, on=cmd.day)
+                touched.append(case)
         if decision.level is None:
             continue
         if decision.skipped:
@@ -214,6 +220,9 @@ def collect_partner(cmd: CollectPartner, ctx: CommandContext) -> Result:
         groups.setdefault((firing.level.seq, firing.item.currency), []).append(firing)
     for _key, members in sorted(groups.items(), key=lambda g: g[0]):
         _fire_group(ctx, cmd.day, scheme, partner, account, members, touched, report)
+    for firing in firings:
+        if firing.case is not None and firing.invoice.id in unnoted:
+            firing.case.note_promise(kept=False, promised_for=unnoted[firing.invoice.id], on=cmd.day)
     return Result(ctx.save(*touched) if touched else 0, partner.id, report)
 
 
@@ -244,11 +253,13 @@ def _fire_group(
             cases.append(case)
             touched.append(case)
             report.count("levels_reached")
+    group_key = (partner.id, scheme.code, level.seq, currency, day.isoformat())
     if level.is_reminder:
+        for action in level.actions:
+            _send(ctx, day, partner, members, level, action, [], group_key, touched, report)
         return
     if not cases:
         return
-    group_key = (partner.id, scheme.code, level.seq, currency, day.isoformat())
     messaged = False
     for action in level.actions:
         kind = action.type
@@ -330,11 +341,7 @@ def _fire_group(
                 case.record_action(level.seq, kind, "executed", day, task=task_id)
             report.count("tasks")
         else:
-            message_id = natural_id("collection-message", *group_key, kind.value)
-            for case in cases:
-                case.record_action(level.seq, kind, "executed", day, message=message_id)
-            messaged = True
-            report.count(f"{kind.value}s")
+            messaged = _send(ctx, day, partner, members, level, action, cases, group_key, touched, report) or messaged
     for firing in members:
         firing.invoice.record_dunning(level.seq, messaged, day)
         touched.append(firing.invoice)
@@ -356,9 +363,12 @@ def close_settled_cases(ctx: CommandContext, partner: Partner, account: Account,
         case.close("settled" if credited or status is ItemStatus.CANCELLED else "paid", day)
         touched.append(case)
         invoice = ctx.find(SalesDocument, item_id)
-        if invoice is not None and invoice.promise is not None and case.promise_broken_for != invoice.promise.date:
-            case.note_promise(kept=True, promised_for=invoice.promise.date, on=day)
         scheme = ctx.find(CollectionScheme, CollectionScheme.id_for(case.scheme))
+        promise = invoice.promise if invoice is not None else None
+        if promise is not None:
+            # Kept when settled by its date + grace days; settled later, it was broken.
+            grace = timedelta(days=scheme.rules.promise_grace_days if scheme else 0)
+            case.note_promise(kept=day <= promise.date + grace, promised_for=promise.date, on=day)
         if case.blocked and (scheme is None or scheme.rules.auto_unblock):
             partner.unblock_sales(case.id, day)
             touched.append(partner)
@@ -408,3 +418,110 @@ def settle_cases(cmd: SettleCases, ctx: CommandContext) -> Result:
     touched: list[Any] = []
     close_settled_cases(ctx, partner, account, ctx.today, touched)
     return Result(ctx.save(*touched) if touched else 0, partner.id)
+
+
+# -- messages --------------------------------------------------------------------------------------
+
+
+def _variables(level: Level, members: list[Firing], day: date, currency: str) -> dict[str, Any]:
+    """What a collection template can say: the level, the invoices reaching it, totals, charges."""
+    fee = sum((a.amount or ZERO for a in level.actions if a.type is ActionType.FEE), ZERO)
+    rate = next((a.annual_rate for a in level.actions if a.type is ActionType.INTEREST), None)
+    invoices = []
+    for firing in members:
+        overdue = (day - firing.item.due_date).days
+        invoices.append(
+            {
+                "number": firing.invoice.number,
+                "issue_date": firing.invoice.issue_date.isoformat() if firing.invoice.issue_date else None,
+                "due_date": firing.item.due_date.isoformat(),
+                "days_overdue": overdue,
+                "total": str(firing.item.amount),
+                "open_amount": str(firing.open_amount),
+                "interest": str(interest(firing.open_amount, rate, overdue)) if rate and overdue > 0 else "0.00",
+            }
+        )
+    total_open = sum((f.open_amount for f in members), ZERO)
+    total_interest = sum((Decimal(str(i["interest"])) for i in invoices), ZERO)
+    return {
+        "level": level.seq,
+        "level_name": level.name,
+        "currency": currency,
+        "invoices": invoices,
+        "total_open": str(total_open),
+        "fee": str(fee.quantize(Decimal("0.01"))),
+        "interest": str(total_interest),
+        "total_due": str(total_open + fee + total_interest),
+    }
+
+
+def _send(
+    ctx: CommandContext,
+    day: date,
+    partner: Partner,
+    members: list[Firing],
+    level: Level,
+    action: Action,
+    cases: list[CollectionCase],
+    group_key: tuple[Any, ...],
+    touched: list[Any],
+    report: PartnerReport,
+) -> bool:
+    """One e-mail, SMS or letter listing every invoice of the group. An e-mail without an address
+    becomes a letter (``fallback_from: email``); an SMS without a mobile is skipped (``no_mobile``).
+    Answers whether a message went out."""
+    kind = action.type
+    contact = partner.billing_contact()
+    common: dict[str, Any] = {
+        "purpose": "collection",
+        "partner": partner.id,
+        "contact": contact.id if contact else None,
+        "language": partner.details.language,
+        "variables": _variables(level, members, day, members[0].item.currency),
+        "documents": [f.invoice.id for f in members],
+        "cases": [c.id for c in cases],
+    }
+    fallback_from = None
+    try:
+        message = compose_message(
+            QueueMessage(
+                id=natural_id("collection-message", *group_key, kind.value),
+                channel=Channel(kind.value),
+                template=action.template,
+                attach_letter=action.attach_letter,
+                **common,
+            ),
+            ctx,
+        )
+    except DomainError as refusal:
+        if refusal.code != "no_email":
+            _record(cases, level, kind, day, "skipped", reason=refusal.code)
+            report.count(f"skipped_{refusal.code}")
+            return False
+        try:
+            message = compose_message(
+                QueueMessage(
+                    id=natural_id("collection-message", *group_key, "letter-fallback"),
+                    channel=Channel.LETTER,
+                    template=action.attach_letter,
+                    fallback_from="email",
+                    **common,
+                ),
+                ctx,
+            )
+        except DomainError as second:
+            _record(cases, level, kind, day, "skipped", reason=second.code, fallback_from="email")
+            report.count(f"skipped_{second.code}")
+            return False
+        fallback_from = "email"
+    touched.append(message)
+    _record(cases, level, kind, day, "executed", message=message.id, fallback_from=fallback_from)
+    report.count("letters" if fallback_from else f"{kind.value}s")
+    return True
+
+
+def _record(
+    cases: list[CollectionCase], level: Level, kind: ActionType, day: date, status: str, **details: Any
+) -> None:
+    for case in cases:
+        case.record_action(level.seq, kind, status, day, **details)

@@ -14,6 +14,7 @@ from aggregates.errors import Invalid, conflict, not_found
 from aggregates.message import Composition, Message, RenderedLetter
 from aggregates.partner import Address, Contact, Partner
 from aggregates.template import (
+    CONTENT_FIELDS,
     DEFAULTS_ID,
     Channel,
     DefaultKey,
@@ -67,6 +68,8 @@ class ChangeTemplate(TemplateFields):
 
 
 def _check_sources(content: TemplateContent) -> None:
+    if content.channel is Channel.EMAIL and not content.subject.strip():
+        raise Invalid(["body", "subject"], "an e-mail template needs a subject")
     templating.check(content.subject, "subject")
     templating.check(content.body, "body", html=content.channel is Channel.LETTER)
 
@@ -102,7 +105,7 @@ def change_template(cmd: ChangeTemplate, ctx: CommandContext) -> Result:
     """Changes the fields sent. A default template moved to another channel, purpose or language
     stops being the default of its old one; it becomes the new one's default only when asked."""
     template = ctx.load_for_update(Template, load_template(ctx, cmd.code).id)
-    changes = {k: getattr(cmd, k) for k in cmd.model_fields_set if k != "is_default" and getattr(cmd, k) is not None}
+    changes = {k: getattr(cmd, k) for k in cmd.model_fields_set & set(CONTENT_FIELDS) if getattr(cmd, k) is not None}
     content = template.content.model_copy(update=changes)
     if content != template.content:
         _check_sources(content)
@@ -249,9 +252,17 @@ def _one_line(text: str) -> str:
 
 
 def queue_message(cmd: QueueMessage, ctx: CommandContext) -> Result:
+    """Renders and queues the message; if a message with this id exists, does nothing."""
+    message = compose_message(cmd, ctx)
+    return Result(ctx.save(message), message.id)
+
+
+def compose_message(cmd: QueueMessage, ctx: CommandContext) -> Message:
+    """The message rendered and queued but not saved (tracked in ``ctx``), or the existing one with
+    this id: for a handler that saves it together with its own aggregates in one transaction."""
     existing = ctx.find(Message, cmd.id)
     if existing is not None:
-        return Result(ctx.save(existing), existing.id)
+        return existing
     partner = load_partner(ctx, str(cmd.partner))
     contact = None
     if cmd.contact is not None:
@@ -296,8 +307,7 @@ def queue_message(cmd: QueueMessage, ctx: CommandContext) -> Result:
         attach_letter=letter,
         fallback_from=cmd.fallback_from,
     )
-    message = Message.queue(cmd.id, composition, ctx.now)
-    return Result(ctx.save(message), message.id)
+    return ctx.track(Message.queue(cmd.id, composition, ctx.now))
 
 
 # -- delivery (the sender's commands) ----------------------------------------------------------------

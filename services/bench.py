@@ -56,6 +56,7 @@ CATCH_UP_AIM = 0.30  # projection catch-up ÷ raw read + decode
 READ_PAGE = 1000
 LOG_BATCH = 1000  # events per store.save while building the log
 RAW_TABLE = "bench_raw_events"
+ROUNDS = 5  # interleaved rounds of commands and their baselines
 
 
 # -- sizes and figures ---------------------------------------------------------------------------
@@ -112,13 +113,12 @@ def rate(backend: str, measurement: str, count: int, seconds: float, unit: str, 
 
 
 def combined(runs: list[Figure]) -> Figure:
-    """A baseline measured several times (before and after what it is compared with, so that a
-    change in the machine's load shows in both): all events over all seconds."""
+    """A figure measured in several rounds: all events over all seconds, and each round's rate."""
     first = runs[0]
     figure = rate(
         first.backend, first.measurement, sum(f.count for f in runs), sum(f.seconds for f in runs), first.unit
     )
-    figure.extra["runs"] = [round(f.value, 1) for f in runs]
+    figure.extra["rounds"] = [round(f.value, 1) for f in runs]
     return figure
 
 
@@ -391,7 +391,7 @@ def bench_register(backend: str, c: Container, n: int, advance: Advance) -> tupl
     seconds = time.perf_counter() - started
     events = c.store.head() - head
     figure = rate(backend, "register_partner (execute)", n, seconds, "commands/s")
-    figure.extra["events_per_command"] = round(events / n, 2)
+    figure.extra["events"] = events
     return figure, ids
 
 
@@ -449,22 +449,37 @@ def bench_http(backend: str, c: Container, n: int, advance: Advance) -> Figure:
 
 
 def bench_commands(target: Target, sizes: Sizes, bar: Progress) -> list[Figure]:
+    """The commands and their baselines in interleaved rounds (raw, bare, commands; raw, bare,
+    commands; ...), so that a change in the machine's load during the run hits all of them."""
     name = target.name
     n = sizes.commands
+    chunk = max(1, n // ROUNDS)
     raws: list[Figure] = []
     bares: list[Figure] = []
+    registers: list[Figure] = []
+    changes: list[Figure] = []
     with open_container(target.settings("commands")) as c:
+        bare_task = task(bar, f"{name}: bare save", 2 * chunk * ROUNDS)
+        register_task = task(bar, f"{name}: register_partner", chunk * ROUNDS)
+        change_task = task(bar, f"{name}: change_partner", chunk * ROUNDS)
 
-        def baselines(k: int) -> None:
-            raws.append(bench_raw_driver(target, c, n))
-            bares.append(bench_bare_save(name, c, n, task(bar, f"{name}: bare save #{k}", n)))
+        def baselines() -> None:
+            raws.append(bench_raw_driver(target, c, chunk))
+            bares.append(bench_bare_save(name, c, chunk, bare_task))
 
-        baselines(1)
-        register, ids = bench_register(name, c, n, task(bar, f"{name}: register_partner", n))
-        change = bench_change(name, c, ids, task(bar, f"{name}: change_partner", len(ids)))
+        ids: list[UUID] = []
+        for _ in range(ROUNDS):
+            baselines()
+            figure, made = bench_register(name, c, chunk, register_task)
+            registers.append(figure)
+            ids += made
+        for k in range(ROUNDS):
+            baselines()
+            changes.append(bench_change(name, c, ids[k * chunk : (k + 1) * chunk], change_task))
         http = bench_http(name, c, sizes.http, task(bar, f"{name}: POST /v1/partners", sizes.http))
-        baselines(2)
     raw, bare = combined(raws), combined(bares)
+    register, change = combined(registers), combined(changes)
+    register.extra["events_per_command"] = round(sum(f.extra["events"] for f in registers) / register.count, 2)
     for figure in (register, change):
         figure.extra["ratio_to_raw_driver"] = round(figure.value / raw.value, 3)
     http.extra["ratio_to_bare_save"] = round(http.value / bare.value, 3)

@@ -135,7 +135,7 @@ def create_run(body: RunCreate, cmd: Cmd, reads: ReadModels, c: Cont) -> Respons
     def run(handler: Any, command: Any) -> Any:
         return c.execute(handler, command, Request(actor=cmd.who.name))
 
-    run_collection(run, reads.collection, day, partners)
+    run_collection(run, reads, day, partners)
     position = c.store.head()
     c.runner.wait(position, c.settings.consistency_timeout)
     return JSONResponse(

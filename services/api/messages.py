@@ -146,7 +146,7 @@ class MessageList(BaseModel):
 @router.post("/messages", status_code=201, response_model=MessagePublic, summary="Queue a message to a partner")
 def create_message(body: MessageCreate, cmd: Cmd, reads: ReadModels) -> Response:
     partner = reads.partners.partner_id(body.partner)
-    command = QueueMessage.model_validate({**body.model_dump(exclude_unset=True), "id": uuid4(), "partner": partner})
+    command = QueueMessage.model_validate({**body.model_dump(), "id": uuid4(), "partner": partner})
     return cmd.run(queue_message, command, lambda r: reads.messages.get(str(r.id)), status=201)
 
 

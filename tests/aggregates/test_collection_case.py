@@ -21,11 +21,16 @@ from aggregates.collection_case import (
 )
 from aggregates.collection_scheme import (
     COLLECTION_SETTINGS_ID,
+    Action,
     ActionType,
     CollectionRunStarted,
     CollectionSettings,
     CollectionSettingsOpened,
     DefaultSchemeSet,
+    InvoiceFacts,
+    Level,
+    SchemeRules,
+    decide,
 )
 from aggregates.errors import Conflict
 from tests.gwt import given, like, replay
@@ -138,7 +143,9 @@ def test_a_fee_is_recorded_with_its_amount_and_item_as_a_charge() -> None:
     case = (
         given(opened(), reached(2, 2, on(22)))
         .when(lambda c: c.record_action(2, ActionType.FEE, "executed", on(22), amount=Decimal("40.00"), item=FEE))
-        .then(like(ActionRecorded, level=2, action=ActionType.FEE, status="executed", amount=Decimal("40.00"), item=FEE))
+        .then(
+            like(ActionRecorded, level=2, action=ActionType.FEE, status="executed", amount=Decimal("40.00"), item=FEE)
+        )
     )
     assert case.charges == [FEE]
 
@@ -299,6 +306,23 @@ def test_a_long_history_replays_to_the_same_case() -> None:
     assert (case.promise_broken_for, case.status, case.version) == (on(10, 2), CaseStatus.CLOSED, 10)
 
 
+def test_a_case_that_reached_a_level_on_the_run_date_reaches_no_other_that_date() -> None:
+    """What a repeated run of a date (a retry after a crash, a racing runner) sees: the case it
+    left at L1 that very day. Without a minimum gap, L2 would be due by its days; it waits a run."""
+    email = Action(type=ActionType.EMAIL, template="R1")
+    rules = SchemeRules(
+        name="No gap",
+        levels=(
+            Level(seq=1, name="L1", days_after_due=7, actions=(email,)),
+            Level(seq=2, name="L2", days_after_due=14, actions=(email,)),
+        ),
+    )
+    after_l1 = InvoiceFacts(open_amount=Decimal("100.00"), due_date=on(1), level=1, last_level_on=on(30))
+    assert decide(rules, after_l1, on(30)).level is None
+    next_day = decide(rules, after_l1, on(31))
+    assert next_day.fires and next_day.level is not None and next_day.level.seq == 2
+
+
 # -- collection settings ---------------------------------------------------------------------------
 
 
@@ -318,9 +342,7 @@ def test_settings_open_with_no_default_and_no_run() -> None:
 
 
 def test_the_default_scheme_is_set_once_per_code() -> None:
-    settings = (
-        given(settings_opened()).when(lambda s: s.set_default("STD")).then(like(DefaultSchemeSet, code="STD"))
-    )
+    settings = given(settings_opened()).when(lambda s: s.set_default("STD")).then(like(DefaultSchemeSet, code="STD"))
     assert settings.default_scheme == "STD"
     std = DefaultSchemeSet(originator_id=COLLECTION_SETTINGS_ID, originator_version=2, code="STD")
     given(settings_opened(), std).when(lambda s: s.set_default("STD")).then()
