@@ -76,6 +76,9 @@ class ProcessManager(Reactor):
         self.reactions = reactions
         self.reads = reads
 
+    def handles(self, logged: LoggedEvent) -> bool:
+        return type(logged.event) in self.reactions
+
     def react(self, logged: LoggedEvent) -> None:
         for reaction in self.reactions.get(type(logged.event), ()):
             reaction(logged.event, Acts(self, logged))

@@ -132,18 +132,30 @@ def _details_columns(details: PartnerDetails, code: str, contacts: dict[str, Any
     }
 
 
-def _write_side_tables(rows: Rows, partner_id: str, details: PartnerDetails) -> None:
-    for table in ("roles", "tags", "reps", "fields"):
+SIDE_TABLES = {"roles": "roles", "tags": "tags", "reps": "sales_reps", "fields": "custom_fields"}
+
+
+def _write_side_tables(
+    rows: Rows, partner_id: str, details: PartnerDetails, changed: tuple[str, ...] | None = None, new: bool = False
+) -> None:
+    """Rewrites the filter tables whose detail field changed (all of them when ``changed`` is None);
+    a new partner has nothing to delete."""
+    tables = [t for t, f in SIDE_TABLES.items() if changed is None or f in changed]
+    for table in tables if not new else ():
         rows.delete(table, partner_id=partner_id)
-    for role in details.roles:
-        rows.insert("roles", partner_id=partner_id, role=role.value)
-    for tag in details.tags:
-        rows.insert("tags", partner_id=partner_id, tag=tag)
-    for rep in details.sales_reps:
-        rows.insert("reps", partner_id=partner_id, username=rep)
-    for code, value in details.custom_fields.items():
-        values = value if isinstance(value, list) else [value]
-        rows.insert("fields", partner_id=partner_id, code=code, value="\x1f".join(field_text(v) for v in values))
+    if "roles" in tables:
+        for role in details.roles:
+            rows.insert("roles", partner_id=partner_id, role=role.value)
+    if "tags" in tables:
+        for tag in details.tags:
+            rows.insert("tags", partner_id=partner_id, tag=tag)
+    if "reps" in tables:
+        for rep in details.sales_reps:
+            rows.insert("reps", partner_id=partner_id, username=rep)
+    if "fields" in tables:
+        for code, value in details.custom_fields.items():
+            values = value if isinstance(value, list) else [value]
+            rows.insert("fields", partner_id=partner_id, code=code, value="\x1f".join(field_text(v) for v in values))
 
 
 @directory.on(PartnerRegistered)
@@ -165,7 +177,7 @@ def registered(e: PartnerRegistered, rows: Rows) -> None:
         attachments="{}",
         **_details_columns(e.details, e.code, {}),
     )
-    _write_side_tables(rows, pid, e.details)
+    _write_side_tables(rows, pid, e.details, new=True)
 
 
 def _row(rows: Rows, e: Any) -> dict[str, Any]:
@@ -184,7 +196,7 @@ def details_changed(e: PartnerDetailsChanged, rows: Rows) -> None:
         version=e.originator_version,
         **_details_columns(e.details, row["code"], json.loads(row["contacts"])),
     )
-    _write_side_tables(rows, pid, e.details)
+    _write_side_tables(rows, pid, e.details, changed=e.fields)
 
 
 def _change_collection(rows: Rows, e: Any, column: str, key: str, value: dict[str, Any] | None) -> None:

@@ -17,11 +17,13 @@ from aggregates.account import ItemKind, ReceivableBooked
 from aggregates.collection_case import ActionRecorded, CaseOpened, LevelReached
 from aggregates.collection_run import CollectionRunCompleted, CollectionRunOpened
 from aggregates.collection_scheme import CollectionRunStarted
+from aggregates.message import MessageQueued
 from aggregates.partner import SalesBlocked
 from aggregates.sales_document import InvoiceDunned
 from commands.collection import DefineScheme, define_scheme
 from commands.documents import DraftDocument, IssueDocument, LineIn, draft_document, issue_document
-from commands.partners import RegisterPartner, register_partner
+from commands.messages import CreateTemplate, create_template
+from commands.partners import AddContact, RegisterPartner, add_contact, register_partner
 from processes.collection import run_collection
 from queries.collection import CollectionQueries
 from services.container import Container, ProcessReads
@@ -85,12 +87,17 @@ CHILD = textwrap.dedent(
 
 def overdue_partners(c: Container) -> list[UUID]:
     c.execute(define_scheme, DefineScheme.model_validate(SCHEME))
+    body = "{{ total_open }} {{ currency }} is overdue."
+    c.execute(
+        create_template, CreateTemplate(code="R1", channel="email", purpose="collection", subject="Overdue", body=body)
+    )
     partners = []
     for i in range(PARTNERS):
         code = f"LATE-{i:02d}"
         result = c.execute(register_partner, RegisterPartner(name=f"Late payer {i}", code=code))
         assert result.id is not None
         partners.append(result.id)
+        c.execute(add_contact, AddContact(partner=code, name="Accounts", email=f"ap{i}@late.example"))
         lines = [LineIn(product="SVC", quantity=Decimal("1"), unit_price=Decimal(100 + i))]
         drafted = c.execute(
             draft_document,
@@ -127,6 +134,9 @@ def assert_collected_exactly_once(c: Container, partners: list[UUID]) -> None:
     assert Counter(e.originator_id for e in blocks) == dict.fromkeys(partners, 1)
     actions = Counter((e.originator_id, e.action.value) for e in count(c, ActionRecorded))
     assert actions == {(case, action): 1 for case in cases for action in ("fee", "block_sales", "email")}
+    assert {e.status for e in count(c, ActionRecorded)} == {"executed"}
+    messages = count(c, MessageQueued)
+    assert Counter(e.composition.partner for e in messages) == dict.fromkeys(partners, 1)
     dunned = count(c, InvoiceDunned)
     assert len(dunned) == PARTNERS == len({e.originator_id for e in dunned})
     assert [e.day for e in count(c, CollectionRunStarted)] == [DAY]
@@ -152,6 +162,7 @@ def test_a_run_killed_in_the_middle_and_run_again_collects_each_partner_once(con
     assert len(count(c, LevelReached)) == CRASH_AFTER
     assert len([e for e in count(c, ReceivableBooked) if e.item.kind is ItemKind.FEE]) == CRASH_AFTER
     assert len(count(c, SalesBlocked)) == CRASH_AFTER
+    assert len(count(c, MessageQueued)) == CRASH_AFTER
     assert count(c, CollectionRunCompleted) == []
     assert not CollectionQueries(c.catalog).run_completed(DAY)
 

@@ -14,6 +14,7 @@ import pytest
 from aggregates.account import ItemKind, ReceivableBooked
 from aggregates.collection_case import LevelReached
 from aggregates.errors import Conflict, DomainError
+from aggregates.message import MessageQueued
 from aggregates.partner import SalesBlocked, SalesUnblocked
 from aggregates.sales_document import ReminderSent, SalesDocument
 from commands.collection import CollectPartner, DefineScheme, collect_partner, define_scheme
@@ -34,8 +35,9 @@ from commands.documents import (
     promise_payment,
     resolve_dispute,
 )
+from commands.messages import CreateTemplate, create_template
 from commands.partner_groups import CreatePartnerGroup, create_partner_group
-from commands.partners import ChangePartner, RegisterPartner, change_partner, register_partner
+from commands.partners import AddContact, ChangePartner, RegisterPartner, add_contact, change_partner, register_partner
 from commands.payments import AllocationIn, ReceivePayment, receive_payment
 from processes.collection import run_collection
 from queries.collection import CollectionQueries
@@ -85,13 +87,33 @@ def scheme(code: str = "STD", **overrides: Any) -> dict[str, Any]:
     }
 
 
+TEMPLATES = {"R1": "email", "S2": "sms"}
+
+
 def define(c: Container, code: str = "STD", **overrides: Any) -> None:
+    """Defines the scheme (and, with the first one, the templates its messages use)."""
     c.execute(define_scheme, DefineScheme.model_validate(scheme(code, **overrides)))
+    for template, channel in TEMPLATES.items():
+        try:
+            body = "{{ partner.name }}: {{ total_open }} {{ currency }} is overdue."
+            command = CreateTemplate(code=template, channel=channel, purpose="collection", subject="Overdue", body=body)
+            c.execute(create_template, command)
+        except Conflict as exists:
+            assert exists.code == "template_exists"
 
 
 def register(c: Container, code: str, **fields: Any) -> UUID:
+    """A partner whose billing contact has an e-mail address and a mobile number."""
     result = c.execute(register_partner, RegisterPartner(name=f"{code} Ltd", code=code, **fields))
     assert result.id is not None
+    contact = AddContact(
+        partner=code,
+        name="Accounts",
+        email=f"ap@{code.lower()}.example",
+        mobile="+3531234567",
+        responsibilities=["billing"],
+    )
+    c.execute(add_contact, contact)
     return result.id
 
 
@@ -236,6 +258,9 @@ def test_an_invoice_walks_its_levels_day_by_day_and_closes_paid(container: Conta
     assert all(messages.values()) and len(set(messages.values())) == 2
     assert [h["amount"] for h in actions if h["action"] in ("fee", "interest")] == ["40.00", "12.33"]
     assert next(h["task"] for h in actions if h["action"] == "task") is not None
+    # One message per level that has one, queued once however many days pass.
+    assert sorted(m.composition.channel.value for m in events(c, MessageQueued)) == ["email", "sms"]
+    assert {str(m.originator_id) for m in events(c, MessageQueued)} == set(messages.values())
 
     # One fee of 40.00 and one interest of 1000 × 10 % × 45 / 365 = 12.328… → 12.33, each once.
     fees = charges(c, pid, ItemKind.FEE)
@@ -539,13 +564,15 @@ def test_a_reminder_before_due_is_recorded_once_and_opens_no_case(container: Con
     assert isinstance(invoice_now, SalesDocument)
     assert invoice_now.reminders_sent == {0}
     assert cases(c, doc) == []
-    assert run_report(c, on(22))["counts"] == {"reminders": 1}
+    assert run_report(c, on(22))["counts"] == {"reminders": 1, "emails": 1}
+    assert [m.composition.documents for m in events(c, MessageQueued)] == [(doc,)]
     # The reminder is not "the previous level" and does not count toward the gap: L1 fires
     # on the 26th, four days after it.
     tick(c, on(26))
     case = case_of(c, doc)
     assert (case["level"], case["times_dunned"], case["opened_on"]) == (1, 1, on(26))
     assert len([e for e in events(c, ReminderSent) if e.originator_id == doc]) == 1
+    assert [m.composition.documents for m in events(c, MessageQueued)] == [(doc,), (doc,)]
 
 
 def test_the_scheme_is_the_partners_else_its_groups_else_the_default(container: Container) -> None:
