@@ -59,6 +59,26 @@ CASE_KEYS = {
 HISTORY_KEYS = {"date", "kind", "level", "action", "status", "reason", "fallback_from", "amount", "message", "task"}
 
 
+TEMPLATES = {"R1": "email", "R2": "email", "S2": "sms", "L2": "letter", "L3": "letter"}
+
+
+def templates(client: Any) -> None:
+    """The templates the scheme's messages name (their content is the messages' tests' subject)."""
+    for code, channel in TEMPLATES.items():
+        body = {"code": code, "channel": channel, "purpose": "collection", "subject": f"{code}", "body": "Please pay."}
+        response = client.post("/v1/templates", json=body)
+        assert response.status_code == 201, response.text
+
+
+def partner(client: Any, name: str, code: str) -> dict[str, Any]:
+    """A partner whose billing contact has an e-mail address and a mobile number."""
+    created = create_partner(client, name=name, code=code)
+    contact = {"name": "Accounts", "email": f"ap@{code.lower()}.example", "mobile": "+3531234567"}
+    response = client.post(f"/v1/partners/{code}/contacts", json=contact)
+    assert response.status_code == 201, response.text
+    return created
+
+
 def define(client: Any, **overrides: Any) -> dict[str, Any]:
     response = client.post("/v1/collection/schemes", json={**SCHEME, **overrides})
     assert response.status_code == 201, response.text
@@ -140,8 +160,9 @@ def test_invalid_schemes_are_refused_with_422(sqlite_client: Any) -> None:
 
 def test_cases_and_runs_through_two_months(client: Any, container: Container) -> None:
     define(client)
-    acme = create_partner(client, name="Acme", code="ACME")
-    other = create_partner(client, name="Other", code="OTHER")
+    templates(client)
+    acme = partner(client, "Acme", "ACME")
+    other = partner(client, "Other", "OTHER")
     inv = invoice_of(client, acme["id"], "1000.00", due_date="2026-01-15")
     disputed = invoice_of(client, other["id"], "200.00", due_date="2026-01-15")
     tick(client, "2026-01-22")
@@ -243,8 +264,9 @@ def test_cases_and_runs_through_two_months(client: Any, container: Container) ->
 def test_a_run_on_demand_for_named_partners(sqlite_client: Any) -> None:
     client = sqlite_client
     define(client)
-    chosen = create_partner(client, name="Chosen", code="CHOSEN")
-    other = create_partner(client, name="Other", code="OTHER")
+    templates(client)
+    chosen = partner(client, "Chosen", "CHOSEN")
+    other = partner(client, "Other", "OTHER")
     mine = invoice_of(client, chosen["id"], "100.00", issue_date="2026-01-01", due_date="2026-01-01")
     invoice_of(client, other["id"], "100.00", issue_date="2026-01-01", due_date="2026-01-01")
     response = client.post("/v1/collection/runs", json={"date": "2026-01-15", "partners": ["CHOSEN"]})
@@ -274,7 +296,8 @@ def test_a_run_on_demand_for_named_partners(sqlite_client: Any) -> None:
 def test_a_promise_and_grace_show_in_the_runs(sqlite_client: Any) -> None:
     client = sqlite_client
     define(client)
-    p = create_partner(client, name="Promiser", code="PROM")
+    templates(client)
+    p = partner(client, "Promiser", "PROM")
     promised = invoice_of(client, p["id"], "300.00", due_date="2026-01-15")
     graced = invoice_of(client, p["id"], "4.99", due_date="2026-01-15")
     tick(client, "2026-01-22")
