@@ -9,9 +9,7 @@ from decimal import Decimal
 from enum import Enum
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
-
-from aggregates.base import Aggregate, CreatedEvent, DomainEvent, event, natural_id
+from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event, natural_id
 from aggregates.errors import conflict, not_found
 from aggregates.money import ZERO
 
@@ -27,10 +25,6 @@ class ItemStatus(Enum):
     SETTLED = "settled"
     CANCELLED = "cancelled"
     WAIVED = "waived"
-
-
-class Value(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
 
 class OpenItem(Value):

@@ -25,6 +25,16 @@ def natural_id(kind: str, *key: object) -> UUID:
     return uuid5(NAMESPACE, "/".join([kind, *(str(k) for k in key)]))
 
 
+class Value(BaseModel):
+    """An immutable value object. A deep copy (the aggregate cache hands every command one) can
+    share it: nothing ever changes it in place."""
+
+    model_config = ConfigDict(frozen=True)
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        return self
+
+
 class EventMeta(BaseModel):
     """Who and what caused an event, stamped by the command context when it is saved."""
 

@@ -10,9 +10,7 @@ from enum import Enum
 from itertools import pairwise
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
-
-from aggregates.base import Aggregate, CreatedEvent, DomainEvent, event, natural_id
+from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event, natural_id
 from aggregates.errors import Invalid, conflict
 from aggregates.money import cents
 
@@ -27,10 +25,6 @@ class ActionType(Enum):
     BLOCK_SALES = "block_sales"
     SET_PAYMENT_TERMS = "set_payment_terms"
     SET_COLLECTION_STATUS = "set_collection_status"
-
-
-class Value(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
 
 class Action(Value):

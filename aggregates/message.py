@@ -16,9 +16,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
-
-from aggregates.base import Aggregate, CreatedEvent, DomainEvent, event
+from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event
 from aggregates.errors import conflict
 from aggregates.template import Channel, Purpose
 
@@ -38,10 +36,6 @@ class MessageStatus(Enum):
     FAILED = "failed"
     READ = "read"
     BOUNCED = "bounced"
-
-
-class Value(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
 
 class RenderedLetter(Value):

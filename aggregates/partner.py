@@ -8,9 +8,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
-
-from aggregates.base import Aggregate, CreatedEvent, DomainEvent, event, natural_id
+from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event, natural_id
 from aggregates.errors import DomainError, conflict, not_found
 
 
@@ -29,10 +27,6 @@ class Role(Enum):
 class PartnerStatus(Enum):
     ACTIVE = "active"
     MERGED = "merged"
-
-
-class Value(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
 
 class PartnerDetails(Value):

@@ -11,9 +11,7 @@ from decimal import Decimal
 from enum import Enum
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
-
-from aggregates.base import Aggregate, CreatedEvent, DomainEvent, event, natural_id
+from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event, natural_id
 from aggregates.errors import conflict
 
 
@@ -28,10 +26,6 @@ class RecurringStatus(Enum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
     FINISHED = "finished"
-
-
-class Value(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
 
 class Frequency(Value):

@@ -8,9 +8,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
-
-from aggregates.base import Aggregate, CreatedEvent, DomainEvent, event, natural_id
+from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event, natural_id
 from aggregates.errors import conflict
 from aggregates.money import HUNDRED, ZERO, cents
 
@@ -36,10 +34,6 @@ class DocStatus(Enum):
     INVOICED = "invoiced"
     ISSUED = "issued"
     CANCELLED = "cancelled"
-
-
-class Value(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
 
 class Line(Value):

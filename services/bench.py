@@ -8,6 +8,17 @@ what the performance budget in DESIGN.md is checked against.
     INSERTs of stored-event-shaped rows, one transaction per row).
 (b) Projection catch-up from zero of a partner-heavy log, against reading and decoding the same log
     (``select_notifications`` pages of 1,000 + ``to_domain_event``).
+(c) Invoices through the command layer: ``draft_document`` and ``issue_document``, then
+    ``receive_payment`` (oldest-first, one invoice each), in interleaved rounds with the raw driver
+    and the bare save measured again in that group.
+(d) Query latency (median of 20 runs) over read models of many invoice lines, built fast: aggregates
+    constructed in memory, ``store.save`` in batches, then ``Runner.catch_up`` of the read models
+    the queries use.
+(e) A collection run (``run_collection``) at two sizes built the same way: seconds per run, events
+    written per second, and how the time grows with the size.
+
+``CPTY_BENCH_GROUPS=invoices,collection`` (any of commands, projections, invoices, queries,
+collection) runs only those groups.
 
 Every measurement group gets a fresh store: a new SQLite directory, or an emptied schema of a
 scratch PostgreSQL database ``cpty_bench_<random>`` that is dropped at the end.
@@ -26,7 +37,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
@@ -44,10 +56,22 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from aggregates.account import Account, ItemKind, OpenItem
 from aggregates.base import DomainEvent, EventMeta
+from aggregates.errors import DomainError
 from aggregates.partner import Address, Contact, Partner, PartnerDetails
+from aggregates.sales_document import DocType, DocumentTerms, Line, SalesDocument
+from commands.collection import DefineScheme, define_scheme
+from commands.context import Result
+from commands.documents import DraftDocument, IssueDocument, LineIn, draft_document, issue_document
+from commands.messages import CreateTemplate, create_template
 from commands.partners import ChangePartner, RegisterPartner, change_partner, register_partner
-from services.container import Container, Request
+from commands.payments import ReceivePayment, receive_payment
+from processes.collection import run_collection
+from queries.partners import PartnerQueries
+from queries.receivables import ReceivableQueries
+from queries.reports import GROUPINGS, ReportQueries
+from services.container import Container, ProcessReads, Request
 from services.settings import Settings
 
 ADMIN_KEY = "bench-admin-key"
@@ -57,6 +81,14 @@ READ_PAGE = 1000
 LOG_BATCH = 1000  # events per store.save while building the log
 RAW_TABLE = "bench_raw_events"
 ROUNDS = 5  # interleaved rounds of commands and their baselines
+QUERY_RUNS = 20  # each query is timed this many times; the figure is the median
+LINES_PER_INVOICE = 5  # invoice lines per invoice in the query data set
+INVOICES_PER_PARTNER = 10  # invoices per partner in the invoice and query data sets
+GROUPS = ("commands", "projections", "invoices", "queries", "collection")
+GROUPS_ENV = "CPTY_BENCH_GROUPS"  # e.g. "invoices,collection": run only those groups
+# The read models the queries and the collection run read; the fast builds catch up only these.
+QUERY_READ_MODELS = ("partner_directory", "partner_groups", "users", "receivables", "profitability")
+COLLECTION_READ_MODELS = ("partner_directory", "receivables", "collection")
 
 
 # -- sizes and figures ---------------------------------------------------------------------------
@@ -67,10 +99,18 @@ class Sizes:
     commands: int
     http: int
     log_events: int
+    invoices: int = 1_000  # issued (and paid) through the command layer
+    query_lines: int = 10_000  # invoice lines behind the query latencies
+    # (invoices, partners) of the small and the large collection run
+    collection: tuple[tuple[int, int], tuple[int, int]] = ((1_000, 200), (5_000, 1_000))
 
     @classmethod
     def for_mode(cls, quick: bool) -> Sizes:
-        return cls(commands=200, http=100, log_events=10_000) if quick else cls(2_000, 1_000, 100_000)
+        if quick:
+            return cls(commands=200, http=100, log_events=10_000)
+        # 100,000 invoices over 20,000 partners would take about 12 min for the run alone on
+        # PostgreSQL here (about 28 partners/s in the quick run), so the large size is 50,000.
+        return cls(2_000, 1_000, 100_000, 10_000, 100_000, ((10_000, 2_000), (50_000, 10_000)))
 
 
 @dataclass
@@ -562,14 +602,414 @@ def bench_projections(target: Target, sizes: Sizes, bar: Progress) -> list[Figur
     ]
 
 
+# -- (c) invoices and payments through the command layer ----------------------------------------
+
+
+def billed_partner(i: int, prefix: str, today: date) -> Partner:
+    """A customer whose billing contact has an e-mail address (collection e-mails reach it)."""
+    partner = Partner.register(uuid4(), f"{prefix}{i:07d}", details(i), today)
+    partner.add_contact(Contact(id=uuid4(), name="Accounts", email=f"ap{i}@example.com", responsibilities=("billing",)))
+    return partner
+
+
+def save_partners(c: Container, n: int, prefix: str) -> list[UUID]:
+    """``n`` partners saved directly, ``LOG_BATCH`` events per transaction."""
+    today = c.today()
+    ids: list[UUID] = []
+    batch: list[DomainEvent] = []
+    for i in range(n):
+        partner = billed_partner(i, prefix, today)
+        ids.append(partner.id)
+        batch += stamped(partner.collect_events(), today)
+        if len(batch) >= LOG_BATCH or i == n - 1:
+            c.store.save(batch)
+            batch = []
+    return ids
+
+
+def invoice_lines(n: int, i: int) -> list[LineIn]:
+    return [
+        LineIn(
+            product=f"P{(i + k) % 50:03d}",
+            quantity=Decimal("2"),
+            unit_price=Decimal("50.00"),
+            unit_cost=Decimal("30.00"),
+            tax_rate=Decimal("19"),
+        )
+        for k in range(n)
+    ]
+
+
+def bench_drafts(
+    backend: str, c: Container, partners: list[UUID], n: int, start: int, advance: Advance
+) -> tuple[Figure, list[UUID]]:
+    """``draft_document`` of ``n`` one-line invoices, round-robin over the partners."""
+    request = Request(actor="bench")
+    commands = [
+        DraftDocument(
+            type=DocType.INVOICE, partner=str(partners[(start + i) % len(partners)]), lines=invoice_lines(1, i)
+        )
+        for i in range(n)
+    ]
+    ids: list[UUID] = []
+    started = time.perf_counter()
+    for command in commands:
+        result = c.execute(draft_document, command, request)
+        assert result.id is not None
+        ids.append(result.id)
+        advance(1)
+    seconds = time.perf_counter() - started
+    return rate(backend, "draft_document (execute)", n, seconds, "commands/s"), ids
+
+
+def bench_issues(backend: str, c: Container, drafts: list[UUID], advance: Advance) -> Figure:
+    """``issue_document`` of the drafts: number drawn from the invoice series, code claim,
+    receivable booked on the partner's account (4 aggregates, one transaction)."""
+    request = Request(actor="bench")
+    commands = [IssueDocument(document=str(d)) for d in drafts]
+    head = c.store.head()
+    started = time.perf_counter()
+    for command in commands:
+        c.execute(issue_document, command, request)
+        advance(1)
+    seconds = time.perf_counter() - started
+    return rate(backend, "issue_document (execute)", len(drafts), seconds, "commands/s", events=c.store.head() - head)
+
+
+def bench_payments(backend: str, c: Container, partners: list[UUID], n: int, start: int, advance: Advance) -> Figure:
+    """``receive_payment`` without allocations of one invoice's total: oldest-first allocation
+    settles exactly one open invoice of the partner."""
+    request = Request(actor="bench")
+    total = Decimal("119.00")  # one line: 2 × 50.00 + 19 % tax
+    commands = [ReceivePayment(partner=str(partners[(start + i) % len(partners)]), amount=total) for i in range(n)]
+    started = time.perf_counter()
+    for command in commands:
+        c.execute(receive_payment, command, request)
+        advance(1)
+    seconds = time.perf_counter() - started
+    return rate(backend, "receive_payment (execute, 1 invoice)", n, seconds, "commands/s")
+
+
+def bench_invoices(target: Target, sizes: Sizes, bar: Progress) -> list[Figure]:
+    """Drafting, issuing and paying invoices in interleaved rounds with their baselines (raw
+    driver INSERT and bare save, one transaction each)."""
+    name = target.name
+    n = sizes.invoices
+    chunk = max(1, n // ROUNDS)
+    raws: list[Figure] = []
+    bares: list[Figure] = []
+    drafts: list[Figure] = []
+    issues: list[Figure] = []
+    payments: list[Figure] = []
+    with open_container(target.settings("invoices")) as c:
+        partners = save_partners(c, max(1, n // INVOICES_PER_PARTNER), "V")
+        bare_task = task(bar, f"{name}: bare save (invoices)", chunk * ROUNDS)
+        draft_task = task(bar, f"{name}: draft_document", chunk * ROUNDS)
+        issue_task = task(bar, f"{name}: issue_document", chunk * ROUNDS)
+        pay_task = task(bar, f"{name}: receive_payment", chunk * ROUNDS)
+        for k in range(ROUNDS):
+            raws.append(bench_raw_driver(target, c, chunk))
+            bares.append(bench_bare_save(name, c, chunk, bare_task))
+            figure, ids = bench_drafts(name, c, partners, chunk, k * chunk, draft_task)
+            drafts.append(figure)
+            issues.append(bench_issues(name, c, ids, issue_task))
+        for k in range(ROUNDS):
+            payments.append(bench_payments(name, c, partners, chunk, k * chunk, pay_task))
+        events = sum(f.extra["events"] for f in issues)
+    raw, bare = combined(raws), combined(bares)
+    draft, issue, pay = combined(drafts), combined(issues), combined(payments)
+    issue.extra["events_per_command"] = round(events / issue.count, 2)
+    both = rate(name, "draft + issue, per invoice", draft.count, draft.seconds + issue.seconds, "invoices/s")
+    for figure in (draft, issue, pay, both):
+        figure.extra["ratio_to_raw_driver"] = round(figure.value / raw.value, 3)
+    raw.measurement = "raw driver INSERT (invoice group)"
+    bare.measurement = "bare store.save (invoice group)"
+    return [
+        raw,
+        bare.against(raw),
+        draft.against(bare, COMMAND_AIM),
+        issue.against(bare, COMMAND_AIM),
+        both.against(raw),
+        pay.against(bare, COMMAND_AIM),
+    ]
+
+
+# -- (d) query latency over many invoice lines ---------------------------------------------------
+
+
+def invoice_events(
+    account: Account, partner: Partner, number: str, issue_date: date, lines: int, i: int
+) -> list[DomainEvent]:
+    """An issued invoice built in memory (drafted, issued, booked on the account)."""
+    terms = DocumentTerms(
+        partner=partner.id, payment_terms_days=30, currency="EUR", sales_rep=partner.details.sales_reps[0]
+    )
+    priced = [Line.priced(line_id=uuid4(), **line.model_dump()) for line in invoice_lines(lines, i)]
+    document = SalesDocument.draft(uuid4(), DocType.INVOICE, terms, priced)
+    document.issue(number, issue_date, partner.details.group)
+    assert document.due_date is not None
+    account.book(
+        OpenItem(
+            item_id=document.id,
+            kind=ItemKind.INVOICE,
+            document=document.id,
+            number=number,
+            due_date=document.due_date,
+            amount=document.total,
+            currency="EUR",
+            booked_on=issue_date,
+        ),
+        on=issue_date,
+    )
+    return document.collect_events()
+
+
+def build_receivables(
+    c: Container, invoices: int, partners: int, lines: int, issued: Callable[[int], date], advance: Advance
+) -> list[UUID]:
+    """``invoices`` issued invoices of ``lines`` lines over ``partners`` partners, saved directly
+    (aggregates built in memory, ``store.save`` of about ``LOG_BATCH`` events per transaction).
+    Invoice ``i`` is issued on ``issued(i)`` and due 30 days later."""
+    today = c.today()
+    per_partner = max(1, invoices // partners)
+    ids: list[UUID] = []
+    batch: list[DomainEvent] = []
+    made = 0
+    for p in range(partners):
+        partner = billed_partner(p, "Q", today)
+        account = Account.open_for(partner.id)
+        ids.append(partner.id)
+        count = per_partner if p < partners - 1 else invoices - made
+        for _ in range(count):
+            batch += invoice_events(account, partner, f"BI-{made + 1:07d}", issued(made), lines, made)
+            made += 1
+        batch += partner.collect_events() + account.collect_events()
+        if len(batch) >= LOG_BATCH or p == partners - 1:
+            c.store.save(stamped(batch, today))
+            advance(len(batch))
+            batch = []
+    return ids
+
+
+def catch_up_read_models(c: Container, names: Sequence[str], bar: Progress, label: str) -> float:
+    """Brings the named read models to the head; answers the seconds it took."""
+    started = time.perf_counter()
+    head = c.store.head()
+    for name in names:
+        projection = c.catalog.projections[name]
+        c.runner.catch_up(projection, c.catalog.version(name), task(bar, f"{label}: catch-up {name}", head))
+    return time.perf_counter() - started
+
+
+def timed_query(backend: str, measurement: str, query: Callable[[], Any], rows: Callable[[Any], int]) -> Figure:
+    """The median of ``QUERY_RUNS`` runs (after one untimed warm-up), in milliseconds."""
+    answer = query()
+    times = []
+    for _ in range(QUERY_RUNS):
+        t0 = time.perf_counter()
+        query()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    return Figure(
+        backend,
+        measurement,
+        1000 * statistics.median(times),
+        "ms/query",
+        count=rows(answer),
+        seconds=sum(times),
+        extra={
+            "rows": rows(answer),
+            "p95_ms": round(1000 * times[int(0.95 * (len(times) - 1))], 2),
+            "runs": QUERY_RUNS,
+        },
+    )
+
+
+def bench_queries(target: Target, sizes: Sizes, bar: Progress) -> list[Figure]:
+    name = target.name
+    invoices = max(1, sizes.query_lines // LINES_PER_INVOICE)
+    partners = max(1, invoices // INVOICES_PER_PARTNER)
+    with open_container(target.settings("queries")) as c:
+        today = c.today()
+        started = time.perf_counter()
+        ids = build_receivables(
+            c,
+            invoices,
+            partners,
+            LINES_PER_INVOICE,
+            lambda i: today - timedelta(days=i % 360),
+            task(bar, f"{name}: building {sizes.query_lines:,} invoice lines", invoices * 3 + partners * 3),
+        )
+        built = time.perf_counter() - started
+        caught = catch_up_read_models(c, QUERY_READ_MODELS, bar, name)
+        receivables, reports, directory = (
+            ReceivableQueries(c.catalog),
+            ReportQueries(c.catalog),
+            PartnerQueries(c.catalog),
+        )
+        one = str(ids[len(ids) // 2])
+        start, end = today - timedelta(days=364), today
+        lines = f"{sizes.query_lines:,} lines"
+        figures = [
+            timed_query(
+                name, f"aging, all partners ({lines})", lambda: receivables.aging(today), lambda a: len(a["partners"])
+            ),
+            timed_query(
+                name,
+                f"aging, one partner ({lines})",
+                lambda: receivables.aging(today, one),
+                lambda a: len(a["partners"]),
+            ),
+            *(
+                timed_query(
+                    name,
+                    f"profitability by {group}, 1 year ({lines})",
+                    lambda group=group: reports.profitability(start, end, group),  # type: ignore[misc]
+                    lambda a: len(a["rows"]),
+                )
+                for group in GROUPINGS
+            ),
+            timed_query(
+                name,
+                f"partner balance, one partner ({lines})",
+                lambda: directory.balance(one),
+                lambda a: len(a["open_items"]),
+            ),
+        ]
+        events = c.store.head()
+    for f in figures:
+        f.extra.update(
+            invoices=invoices,
+            partners=partners,
+            log_events=events,
+            build_s=round(built, 1),
+            catch_up_s=round(caught, 1),
+        )
+    return figures
+
+
+# -- (e) a collection run ------------------------------------------------------------------------
+
+COLLECTION_SCHEME: dict[str, Any] = {
+    "code": "BENCH",
+    "name": "Bench default scheme",
+    "is_default": True,
+    "levels": [
+        {"seq": 1, "name": "L1", "days_after_due": 7, "actions": [{"type": "email", "template": "BENCH-L1"}]},
+        {"seq": 2, "name": "L2", "days_after_due": 21, "actions": [{"type": "fee", "amount": "40.00"}]},
+    ],
+}
+
+
+def define_collection(c: Container) -> None:
+    """The default scheme (L1 e-mail at 7 days, L2 fee 40.00 at 21 days) and its template."""
+    body = "{{ partner.name }}: {{ total_open }} {{ currency }} is overdue."
+    template = CreateTemplate(code="BENCH-L1", channel="email", purpose="collection", subject="Overdue", body=body)  # type: ignore[arg-type]
+    c.execute(create_template, template)
+    c.execute(define_scheme, DefineScheme.model_validate(COLLECTION_SCHEME))
+
+
+def bench_collection_run(target: Target, invoices: int, partners: int, bar: Progress) -> Figure:
+    """``run_collection`` on today for partners whose invoices are all 10 days overdue (L1)."""
+    name = target.name
+    with open_container(target.settings(f"collection-{invoices}")) as c:
+        day = c.today()
+        define_collection(c)
+        started = time.perf_counter()
+        build_receivables(
+            c,
+            invoices,
+            partners,
+            1,
+            lambda i: day - timedelta(days=40),
+            task(bar, f"{name}: building {invoices:,} overdue invoices", invoices * 3 + partners * 3),
+        )
+        built = time.perf_counter() - started
+        caught = catch_up_read_models(c, COLLECTION_READ_MODELS, bar, name)
+        reads = ProcessReads(c.catalog)
+        advance = task(bar, f"{name}: collection run, {partners:,} partners", partners + 2)
+        request = Request(actor="bench")
+
+        def run(handler: Callable[[Any, Any], Result], command: Any) -> Result | None:
+            advance(1)
+            try:
+                return c.execute(handler, command, request)
+            except DomainError:
+                return None
+
+        head = c.store.head()
+        t0 = time.perf_counter()
+        outcome = run_collection(run, reads, day)
+        seconds = time.perf_counter() - t0
+        events = c.store.head() - head
+    assert outcome["ran"], outcome
+    figure = Figure(
+        name, f"collection run, {invoices:,} inv / {partners:,} partners", seconds, "s/run", invoices, seconds
+    )
+    figure.extra.update(
+        invoices=invoices,
+        partners=partners,
+        events=events,
+        events_per_s=round(events / seconds, 1),
+        partners_per_s=round(partners / seconds, 1),
+        build_s=round(built, 1),
+        catch_up_s=round(caught, 1),
+    )
+    return figure
+
+
+def bench_collection(target: Target, sizes: Sizes, bar: Progress) -> list[Figure]:
+    (small_n, small_p), (large_n, large_p) = sizes.collection
+    small = bench_collection_run(target, small_n, small_p, bar)
+    large = bench_collection_run(target, large_n, large_p, bar)
+    figures = [small, large]
+    for f in (small, large):
+        figures.append(
+            Figure(
+                target.name,
+                f"collection events written ({f.count:,} inv)",
+                f.extra["events_per_s"],
+                "events/s",
+                f.extra["events"],
+                f.seconds,
+            )
+        )
+    growth = Figure(target.name, "collection time large ÷ small", large.value / small.value, "×")
+    growth.baseline = f"size ratio {large_n / small_n:g}×"
+    growth.baseline_value = large_n / small_n
+    growth.extra.update(size_ratio=large_n / small_n)
+    return [*figures, growth]
+
+
 # -- the run -------------------------------------------------------------------------------------
+
+
+def selected_groups() -> tuple[str, ...]:
+    """Every group, or those named in ``CPTY_BENCH_GROUPS`` (comma-separated)."""
+    wanted = [g.strip() for g in os.environ.get(GROUPS_ENV, "").split(",") if g.strip()]
+    unknown = set(wanted) - set(GROUPS)
+    if unknown:
+        raise ValueError(f"{GROUPS_ENV}: unknown group(s) {', '.join(sorted(unknown))}; known: {', '.join(GROUPS)}")
+    return tuple(wanted) or GROUPS
 
 
 def bench_backend(target: Target, sizes: Sizes, console: Console) -> list[Figure]:
     console.rule(f"[bold]{target.name}[/bold]")
+    groups: dict[str, Callable[[Target, Sizes, Progress], list[Figure]]] = {
+        "commands": bench_commands,
+        "projections": bench_projections,
+        "invoices": bench_invoices,
+        "queries": bench_queries,
+        "collection": bench_collection,
+    }
+    figures: list[Figure] = []
     with progress_bar(console) as bar:
-        figures = bench_commands(target, sizes, bar)
-        figures += bench_projections(target, sizes, bar)
+        for group in selected_groups():
+            started = time.perf_counter()
+            figures += groups[group](target, sizes, bar)
+            console.print(
+                f"{target.name}: {group} done in {time.perf_counter() - started:.0f} s, load {os.getloadavg()[0]:.2f}"
+            )
     return figures
 
 
@@ -617,7 +1057,9 @@ def run_benchmarks(quick: bool, postgres_url: str | None, console: Console) -> l
     sizes = Sizes.for_mode(quick)
     console.print(
         f"[bold]counterparty bench[/bold] ({'quick' if quick else 'full'}): {sizes.commands} commands, "
-        f"{sizes.http} HTTP requests, {sizes.log_events:,}-event log; {os.cpu_count()} CPUs, "
+        f"{sizes.http} HTTP requests, {sizes.log_events:,}-event log, {sizes.invoices:,} invoices, "
+        f"{sizes.query_lines:,} invoice lines, collection {sizes.collection}; groups {','.join(selected_groups())}; "
+        f"{os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.2f}"
     )
     load_at_start = [round(x, 2) for x in os.getloadavg()]
