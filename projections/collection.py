@@ -73,8 +73,16 @@ def _append(rows: Rows, case_id: Any, entry: dict[str, Any], **values: Any) -> d
     if row is None:
         return None
     history = json.loads(row["history"])
-    blank = {"level": None, "action": None, "status": None, "reason": None, "fallback_from": None, "amount": None,
-             "message": None, "task": None}
+    blank = {
+        "level": None,
+        "action": None,
+        "status": None,
+        "reason": None,
+        "fallback_from": None,
+        "amount": None,
+        "message": None,
+        "task": None,
+    }
     history.append({**blank, **entry})
     rows.update("cases", {"id": row["id"]}, history=json.dumps(history), **values)
     return row
@@ -105,8 +113,13 @@ def opened(e: CaseOpened, rows: Rows) -> None:
 def level_reached(e: LevelReached, rows: Rows) -> None:
     row = rows.get("cases", id=str(e.originator_id))
     assert row is not None
-    _append(rows, e.originator_id, {"date": e.on.isoformat(), "kind": "level_reached", "level": e.level},
-            level=e.level, times_dunned=row["times_dunned"] + 1)
+    _append(
+        rows,
+        e.originator_id,
+        {"date": e.on.isoformat(), "kind": "level_reached", "level": e.level},
+        level=e.level,
+        times_dunned=row["times_dunned"] + 1,
+    )
 
 
 @collection.on(ActionRecorded)
@@ -125,8 +138,15 @@ def action(e: ActionRecorded, rows: Rows) -> None:
     }
     row = _append(rows, e.originator_id, entry)
     assert row is not None
-    rows.insert("actions", run=e.on, position=rows.position, case_id=row["id"], document=row["document"],
-                partner_id=row["partner_id"], entry=json.dumps(entry))
+    rows.insert(
+        "actions",
+        run=e.on,
+        position=rows.position,
+        case_id=row["id"],
+        document=row["document"],
+        partner_id=row["partner_id"],
+        entry=json.dumps(entry),
+    )
 
 
 @collection.on(PromiseKept, PromiseBroken)
@@ -142,8 +162,14 @@ def status_set(e: CollectionStatusSet, rows: Rows) -> None:
 
 @collection.on(CaseClosed)
 def closed(e: CaseClosed, rows: Rows) -> None:
-    _append(rows, e.originator_id, {"date": e.on.isoformat(), "kind": "closed", "reason": e.reason},
-            status="closed", close_reason=e.reason, closed_on=e.on)
+    _append(
+        rows,
+        e.originator_id,
+        {"date": e.on.isoformat(), "kind": "closed", "reason": e.reason},
+        status="closed",
+        close_reason=e.reason,
+        closed_on=e.on,
+    )
 
 
 @collection.on(InvoiceDisputed, DisputeResolved)
@@ -161,7 +187,22 @@ def run_opened(e: CollectionRunOpened, rows: Rows) -> None:
 
 @collection.on(CollectionRunCompleted)
 def run_completed(e: CollectionRunCompleted, rows: Rows) -> None:
-    skipped = [{"document": str(s.document), "number": s.number, "partner": str(s.partner), "level": s.level,
-                "reason": s.reason} for s in e.skipped]
-    rows.update("runs", {"day": e.day}, status="completed", partners=e.partners, invoices=e.invoices,
-                skipped=json.dumps(skipped), counts=json.dumps(e.counts, sort_keys=True))
+    skipped = [
+        {
+            "document": str(s.document),
+            "number": s.number,
+            "partner": str(s.partner),
+            "level": s.level,
+            "reason": s.reason,
+        }
+        for s in e.skipped
+    ]
+    rows.update(
+        "runs",
+        {"day": e.day},
+        status="completed",
+        partners=e.partners,
+        invoices=e.invoices,
+        skipped=json.dumps(skipped),
+        counts=json.dumps(e.counts, sort_keys=True),
+    )

@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, Column, Date, DateTime, Index, MetaData, Stri
 
 from aggregates.account import ChargeWaived
 from aggregates.base import DomainEvent
+from aggregates.collection_case import ActionRecorded, CaseClosed, CaseOpened, LevelReached
 from aggregates.message import DeliveryFailed, MessageQueued, MessageSent
 from aggregates.partner import (
     AddressAdded,
@@ -24,6 +25,8 @@ from aggregates.partner import (
     PartnerDetailsChanged,
     PartnerMergedInto,
     PartnerRegistered,
+    SalesBlocked,
+    SalesUnblocked,
 )
 from aggregates.payment import PaymentReceived
 from aggregates.sales_document import (
@@ -277,3 +280,37 @@ def message_failed(e: DeliveryFailed, rows: Rows) -> None:
     if found is not None and e.retry_at is None:
         summary = f"{found['label']} failed (attempt {e.attempt}): {e.error}"
         record(rows, e, found["partner_id"], "message", summary, e.originator_id)
+
+
+# -- collection ------------------------------------------------------------------------------------
+
+
+@timeline.on(CaseOpened)
+def case_opened(e: CaseOpened, rows: Rows) -> None:
+    label = f"Invoice {e.number}" if e.number else "Invoice"
+    rows.insert("documents", id=str(e.originator_id), partner_id=str(e.partner), label=label)
+    record(rows, e, e.partner, "collection", f"Collection case opened for {label.lower()}", e.document)
+
+
+@timeline.on(LevelReached)
+def level_reached(e: LevelReached, rows: Rows) -> None:
+    _document_fact(rows, e, "collection", f"reached collection level {e.level} ({e.name})")
+
+
+@timeline.on(ActionRecorded)
+def collection_action(e: ActionRecorded, rows: Rows) -> None:
+    detail = f" {e.amount}" if e.amount else ""
+    why = f" ({e.reason})" if e.reason else ""
+    via = f" as a letter (no {e.fallback_from})" if e.fallback_from else ""
+    _document_fact(rows, e, "collection", f"level {e.level}: {e.action.value}{detail} {e.status}{via}{why}")
+
+
+@timeline.on(CaseClosed)
+def case_closed(e: CaseClosed, rows: Rows) -> None:
+    _document_fact(rows, e, "collection", f"collection case closed: {e.reason}")
+
+
+@timeline.on(SalesBlocked, SalesUnblocked)
+def sales_block(e: SalesBlocked | SalesUnblocked, rows: Rows) -> None:
+    text = "Sales blocked by collection" if isinstance(e, SalesBlocked) else "Collection block lifted"
+    record(rows, e, e.originator_id, "credit", text, e.case)

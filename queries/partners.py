@@ -22,6 +22,7 @@ from aggregates.credit import credit_status
 from aggregates.errors import Invalid, not_found
 from aggregates.partner import Partner, PartnerStatus, normalise_code
 from projections.catalog import Catalog
+from queries.collection import CollectionQueries
 from queries.documents import summary
 from queries.formats import money, utc
 from queries.pages import PageRequest, page
@@ -237,10 +238,18 @@ class PartnerQueries:
             "last_activities": [],
             "next_activities": [],
             "open_requests": [],
-            "open_collection_cases": [],
+            "open_collection_cases": [
+                {k: case[k] for k in ("id", "document", "number", "level", "times_dunned", "opened_on", "scheme")}
+                for case in CollectionQueries(self.catalog).cases(PageRequest(limit=500), ids, None, "open")["items"]
+            ],
+            "blocked": self._blocked(partner["id"]),
             "interest_areas": [],
             "recent": recent,
         }
+
+    def _blocked(self, partner_id: str) -> bool:
+        with self.catalog.engine.connect() as conn:
+            return self.state(conn, partner_id).blocked
 
     def merged_ids(self, partner_id: str) -> list[str]:
         """The partner and every partner merged into it (their documents are the survivor's)."""

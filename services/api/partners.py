@@ -217,6 +217,7 @@ class ProfilePublic(BaseModel):
     next_activities: list[dict[str, Any]]
     open_requests: list[dict[str, Any]]
     open_collection_cases: list[dict[str, Any]]
+    blocked: bool = Field(description="sales stopped by a collection level")
     interest_areas: list[dict[str, Any]]
     recent: list[TimelineEntry]
 

@@ -658,3 +658,25 @@ def test_a_repeated_collection_of_a_date_reaches_no_second_level(container: Cont
     tick(c, on(16))
     assert level_of(c, doc) == 2
     assert len(events(c, LevelReached)) == 2
+
+
+def test_the_partner_profile_and_timeline_show_the_collection(sqlite_container: Container) -> None:
+    """Open cases, the block and every collection step appear in the partner's 360° view."""
+    from queries.pages import PageRequest
+    from queries.partners import PartnerQueries
+
+    container = sqlite_container
+    define(container)
+    partner = register(container, "PROFILED")
+    bill = invoice(container, "PROFILED", "1000.00")
+    tick(container, date(2026, 3, 1))
+    container.runner.drain()
+    queries = PartnerQueries(container.catalog)
+    profile = queries.profile(str(partner), date(2026, 3, 1))
+    assert [c["document"] for c in profile["open_collection_cases"]] == [str(bill)]
+    assert profile["open_collection_cases"][0]["level"] == 3
+    assert profile["blocked"] is True
+    page = queries.timeline(str(partner), None, None, "collection", PageRequest(limit=500))
+    summaries = [e["summary"] for e in page["items"]]
+    assert any("reached collection level 1" in s for s in summaries), summaries
+    assert any("fee 40.00 executed" in s for s in summaries), summaries
