@@ -30,6 +30,7 @@ from sqlalchemy import case, func, select
 from aggregates.account import Account
 from aggregates.errors import Conflict
 from aggregates.user import User
+from commands.collection import DefineScheme, define_scheme
 from commands.context import CommandContext, Result
 from commands.custom_fields import DefineCustomField, define_custom_field
 from commands.documents import (
@@ -57,6 +58,7 @@ from commands.documents import (
     resolve_dispute,
     set_quote_settings,
 )
+from commands.messages import CreateTemplate, create_template
 from commands.partner_groups import CreatePartnerGroup, create_partner_group
 from commands.partners import (
     AddAddress,
@@ -82,6 +84,8 @@ from commands.recurring_invoices import (
     suspend_recurring_invoice,
 )
 from commands.users import RegisterUser, register_user
+from queries.collection import CollectionQueries
+from queries.pages import PageRequest
 from services.container import Container, Request
 
 ACTOR = "demo"
@@ -1574,6 +1578,118 @@ INVOICES_PER_YEAR = 0.55  # invoiced directly, without a quote, per customer
 PAYERS = {"prompt": (35, (-12, -3)), "normal": (40, (-4, 6)), "late": (18, (10, 55)), "slow": (7, (35, 110))}
 
 
+# -- collection (dunning): the templates its messages use and the default scheme -------------------
+
+INVOICE_LINES = (
+    "{% for i in invoices %}  {{ i.number }}  due {{ i.due_date }}  {{ i.days_overdue }} days overdue  "
+    "{{ i.open_amount }} {{ currency }}\n{% endfor %}"
+)
+LETTER_ROWS = (
+    "<table><tr><th>Invoice</th><th>Due</th><th>Days overdue</th><th>Open</th><th>Interest</th></tr>"
+    "{% for i in invoices %}<tr><td>{{ i.number }}</td><td>{{ i.due_date }}</td><td>{{ i.days_overdue }}</td>"
+    "<td>{{ i.open_amount }} {{ currency }}</td><td>{{ i.interest }}</td></tr>{% endfor %}</table>"
+)
+GREETING = "Dear {{ contact.name if contact else partner.name }},"
+LETTER_HEAD = "<p>{{ partner.name }}</p><p>{{ today }}</p><p>" + GREETING + "</p>"
+COLLECTION_TEMPLATES: list[dict[str, Any]] = [
+    {
+        "code": "R1",
+        "channel": "email",
+        "subject": "Payment reminder: {{ total_open }} {{ currency }} overdue",
+        "body": GREETING
+        + "\n\nour records show the following invoices as not yet paid:\n\n"
+        + INVOICE_LINES
+        + "\nTotal open: {{ total_open }} {{ currency }}. If you have paid already, please ignore this "
+        "reminder; otherwise kindly transfer the amount within the next few days.\n\nKind regards,\n"
+        "Credit control\n",
+    },
+    {
+        "code": "R2",
+        "channel": "email",
+        "subject": "Second reminder: {{ total_due }} {{ currency }} now due",
+        "body": GREETING
+        + "\n\ndespite our reminder the following invoices are still open:\n\n"
+        + INVOICE_LINES
+        + "\nWe have charged a reminder fee of {{ fee }} {{ currency }}; the total due is now "
+        "{{ total_due }} {{ currency }}. Please find our letter attached and pay within 7 days.\n\n"
+        "Kind regards,\nCredit control\n",
+    },
+    {
+        "code": "S2",
+        "channel": "sms",
+        "body": "{{ partner.name }}: {{ total_due }} {{ currency }} overdue on {{ invoices | length }} "
+        "invoice(s). Please pay now or call us. Credit control",
+    },
+    {
+        "code": "L2",
+        "channel": "letter",
+        "subject": "Second reminder",
+        "body": LETTER_HEAD
+        + "<p>the following invoices are still unpaid despite our first reminder:</p>"
+        + LETTER_ROWS
+        + "<p>A reminder fee of {{ fee }} {{ currency }} has been charged. Total due: "
+        "<strong>{{ total_due }} {{ currency }}</strong>. Please pay within 7 days.</p>"
+        "<p>Kind regards,<br>Credit control</p>",
+    },
+    {
+        "code": "L3",
+        "channel": "letter",
+        "subject": "Final demand",
+        "body": LETTER_HEAD
+        + "<p><strong>Final demand.</strong> The following invoices remain unpaid:</p>"
+        + LETTER_ROWS
+        + "<p>Interest of {{ interest }} {{ currency }} has been charged and your account is blocked for "
+        "new orders until it is settled. Total due: <strong>{{ total_due }} {{ currency }}</strong>. "
+        "Without payment within 7 days we will hand the matter to a collection agency.</p>"
+        "<p>Credit control</p>",
+    },
+    {
+        "code": "COLL-LETTER",
+        "channel": "letter",
+        "subject": "Payment reminder",
+        "is_default": True,
+        "body": LETTER_HEAD
+        + "<p>the following invoices are overdue ({{ level_name }}):</p>"
+        + LETTER_ROWS
+        + "<p>Total due: <strong>{{ total_due }} {{ currency }}</strong>.</p><p>Credit control</p>",
+    },
+]
+COLLECTION_SCHEME: dict[str, Any] = {
+    "code": "STD",
+    "name": "Standard",
+    "is_default": True,
+    "tolerance": "5.00",
+    "min_days_between_actions": 7,
+    "sequential": True,
+    "auto_unblock": True,
+    "promise_grace_days": 2,
+    "levels": [
+        {"seq": 1, "name": "L1", "days_after_due": 7, "actions": [{"type": "email", "template": "R1"}]},
+        {
+            "seq": 2,
+            "name": "L2",
+            "days_after_due": 21,
+            "actions": [
+                {"type": "fee", "amount": "40.00"},
+                {"type": "sms", "template": "S2"},
+                {"type": "email", "template": "R2", "attach_letter": "L2"},
+            ],
+        },
+        {
+            "seq": 3,
+            "name": "L3",
+            "days_after_due": 45,
+            "actions": [
+                {"type": "interest", "annual_rate": "10.00"},
+                {"type": "block_sales"},
+                {"type": "task", "title": "Call customer", "assignee": "sales_rep", "due_in_days": 2},
+                {"type": "letter", "template": "L3"},
+            ],
+        },
+    ],
+}
+
+
 def cents(value: Decimal) -> Decimal:
     return value.quantize(CENTS, rounding=ROUND_HALF_UP)
 
@@ -1915,7 +2031,8 @@ class SalesYear:
             self.later(rng.randint(2, 9), lambda day: self.credit_note(invoice))
         if not direct_debit and self.allowed("disputes", 0.02):
             resolved = rng.random() < 0.5
-            self.later(rng.randint(5, 15), lambda day: self.dispute(invoice, resolved))
+            # Raised once the first reminder came (L1 is 7 days past due), so its case records it.
+            self.at(invoice.due + timedelta(days=rng.randint(9, 16)), lambda day: self.dispute(invoice, resolved))
             return
         if direct_debit:
             pay_on = invoice.issued + timedelta(days=rng.randint(3, 8))
@@ -2087,6 +2204,28 @@ class SalesYear:
                 self.plan_invoice(invoice, direct_debit=self.rng.random() < 0.7)
             template.seen = len(made)
 
+    # -- collection ------------------------------------------------------------------------------
+
+    def define_collection(self) -> None:
+        """The dunning templates and the default scheme; the daily runs do the rest on their own."""
+        for template in COLLECTION_TEMPLATES:
+            command = CreateTemplate.model_validate({"purpose": "collection", "language": "en", **template})
+            self.run(create_template, command, FINANCE)
+        self.run(define_scheme, DefineScheme.model_validate(COLLECTION_SCHEME), FINANCE)
+
+    def collection_summary(self) -> str:
+        rows = _all_cases(CollectionQueries(self.container.catalog))
+        open_cases = [r for r in rows if r["status"] == "open"]
+        levels = ", ".join(
+            f"L{level} {sum(1 for r in rows if r['level'] == level)}" for level in sorted({r["level"] for r in rows})
+        )
+        promised = sum(1 for r in rows if any(h["kind"].startswith("promise") for h in r["history"]))
+        disputed = sum(1 for r in rows if any(h["kind"] == "dispute_raised" for h in r["history"]))
+        return (
+            f"collection: {len(rows)} cases ({len(open_cases)} open, {len(rows) - len(open_cases)} closed; "
+            f"by level {levels or 'none'}; {disputed} disputed, {promised} with promises)"
+        )
+
     # -- the walk --------------------------------------------------------------------------------
 
     def steps(self) -> list[date]:
@@ -2120,6 +2259,7 @@ class SalesYear:
         task = bar.add_task("Sales year", total=len(steps))
         if steps:
             self.run(set_quote_settings, QuoteSettings(order_on_accept=False), SUPERVISOR)
+            self.define_collection()
             self.create_templates()
         previous = self.today()
         for day in steps:
@@ -2170,8 +2310,21 @@ class SalesYear:
             f"{c.credit_limit + c.credit_stop} order confirmations refused by credit control "
             f"({c.credit_limit} credit_limit, {c.credit_stop} credit_stop; {c.cancelled} orders cancelled); "
             f"open balance {cents(balance)} EUR ({cents(Decimal(open_items))} open, "
-            f"{cents(Decimal(overdue))} overdue, {cents(Decimal(unapplied))} unapplied credit)"
+            f"{cents(Decimal(overdue))} overdue, {cents(Decimal(unapplied))} unapplied credit); "
+            f"{self.collection_summary()}"
         )
+
+
+def _all_cases(queries: CollectionQueries) -> list[dict[str, Any]]:
+    """Every collection case, page by page."""
+    cases: list[dict[str, Any]] = []
+    request = PageRequest(limit=500)
+    while True:
+        result = queries.cases(request, None, None, None)
+        cases += result["items"]
+        if not result["next_cursor"]:
+            return cases
+        request = PageRequest(limit=500, cursor=result["next_cursor"])
 
 
 def already_loaded(container: Container) -> str | None:

@@ -12,6 +12,7 @@ from typing import Any
 from rich.progress import Progress
 from sqlalchemy import select
 
+from queries.collection import CollectionQueries
 from queries.documents import DocumentQueries
 from queries.pages import PageRequest
 from queries.partners import PartnerFilters, PartnerQueries
@@ -169,7 +170,8 @@ def test_the_sales_year_gives_balances_aging_and_profitability(sqlite_container:
     today = container.today()
     assert (today - start).days == SALES_DAYS
     assert container.clock.last_day_run() == today
-    for word in ("quotes", "orders", "invoices", "credit notes", "payments", "recurring templates", "open balance"):
+    words = ("quotes", "orders", "invoices", "credit notes", "payments", "recurring templates", "open balance")
+    for word in (*words, "collection:", "cases"):
         assert word in summary
 
     docs = _all(lambda page: DocumentQueries(container.catalog).search(page))
@@ -197,14 +199,17 @@ def test_the_sales_year_gives_balances_aging_and_profitability(sqlite_container:
     settled = _all(lambda page: receivables.items(page, None, "settled", None, today))
     assert open_items and settled
 
-    # Aging as of today: every open invoice's open amount, in total.
+    # Aging as of today: every open item's open amount, in total: the invoices' and the dunning
+    # charges' (fees and interest are receivables of their own).
     aging = receivables.aging(today)
     open_invoices = sum((Decimal(d["open_amount"]) for d in invoices), Decimal(0))
     assert open_invoices > 0
-    assert Decimal(aging["total"]["total"]) == open_invoices
+    charges = sum((Decimal(i["open_amount"]) for i in open_items if i["kind"] in ("fee", "interest")), Decimal(0))
+    assert sum((Decimal(i["open_amount"]) for i in open_items if i["kind"] == "invoice"), Decimal(0)) == open_invoices
+    assert Decimal(aging["total"]["total"]) == open_invoices + charges
     assert Decimal(aging["total"]["total"]) == sum((Decimal(i["open_amount"]) for i in open_items), Decimal(0))
     buckets = ("current", "d1_30", "d31_60", "d61_90", "d90_plus")
-    assert sum(Decimal(aging["total"][b]) for b in buckets) == open_invoices
+    assert sum(Decimal(aging["total"][b]) for b in buckets) == open_invoices + charges
     assert Decimal(aging["total"]["current"]) > 0
 
     # A partner's balance is its open items less its unapplied credit.
@@ -217,10 +222,22 @@ def test_the_sales_year_gives_balances_aging_and_profitability(sqlite_container:
     # Profitability by product: revenue is the invoices' net less the credit notes'.
     report = ReportQueries(container.catalog).profitability(None, None, "product")
     rows = report["rows"]
-    assert len(rows) >= 5 and all(r["key"] for r in rows)
+    assert len([r for r in rows if r["key"]]) >= 5
+    # Dunning fees and interest belong to no product: other income, no revenue.
+    assert all(Decimal(r["revenue"]) == 0 and Decimal(r["other_income"]) > 0 for r in rows if not r["key"])
     revenue = sum((Decimal(r["revenue"]) for r in rows), Decimal(0))
     credited = sum((Decimal(d["net"]) for d in issued.get("credit_note", [])), Decimal(0))
     assert revenue == sum((Decimal(d["net"]) for d in invoices), Decimal(0)) - credited
     assert Decimal(report["total"]["revenue"]) == revenue
     assert Decimal(report["total"]["margin"]) > 0
     assert all(Decimal(r["cost"]) >= 0 for r in rows)
+
+    # Dunning ran by itself at every day start: the slow payers' invoices opened cases, and the
+    # ones paid since closed them.
+    collection = CollectionQueries(container.catalog)
+    cases = _all(lambda page: collection.cases(page, None, None, None))
+    assert cases and all(c["scheme"] == "STD" for c in cases)
+    assert {c["status"] for c in cases} == {"open", "closed"}
+    assert all(c["level"] >= 1 for c in cases)
+    closed = [c for c in cases if c["status"] == "closed"]
+    assert all(c["closed_on"] and c["close_reason"] for c in closed)
