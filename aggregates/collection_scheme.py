@@ -62,6 +62,11 @@ class SchemeRules(Value):
     promise_grace_days: int = 0
     levels: tuple[Level, ...]
 
+    @property
+    def has_level_zero(self) -> bool:
+        """A level numbered 0 marks its invoices as dunning level 0, which looks like never dunned."""
+        return any(level.seq == 0 and not level.is_reminder for level in self.levels)
+
 
 COLLECTION_STATUSES = ("agency", "legal", "uncollectable")
 

@@ -133,6 +133,9 @@ def scheme_for(ctx: CommandContext, partner: Partner) -> CollectionScheme | None
 class CollectPartner(Strict):
     partner: UUID
     day: date
+    # The partner's open cases as the read model knows them: only these can close now, so a run
+    # does not look for a case behind every invoice the partner ever paid.
+    open_cases: list[UUID] = []
 
 
 @dataclass
@@ -177,7 +180,7 @@ def collect_partner(cmd: CollectPartner, ctx: CommandContext) -> Result:
     report = PartnerReport()
     scheme = scheme_for(ctx, partner)
     touched: list[Any] = []
-    close_settled_cases(ctx, partner, account, cmd.day, touched)
+    close_settled_cases(ctx, partner, account, cmd.open_cases, cmd.day, touched)
     if scheme is None:
         return Result(ctx.save(*touched), partner.id, report)
     rules = scheme.rules
@@ -191,7 +194,13 @@ def collect_partner(cmd: CollectPartner, ctx: CommandContext) -> Result:
         if invoice is None:
             continue
         report.invoices += 1
-        case = ctx.find(CollectionCase, CollectionCase.id_for(invoice.id))
+        # A case is opened together with the invoice's first dunning, so an invoice never dunned
+        # has none (unless a level 0 can open one without a message).
+        case = (
+            ctx.find(CollectionCase, CollectionCase.id_for(invoice.id))
+            if invoice.dunning_level or invoice.dunned or rules.has_level_zero
+            else None
+        )
         facts = _facts(account, invoice, partner, case, frozenset(invoice.reminders_sent))
         decision = decide(rules, facts, cmd.day)
         if decision.promise_broken and invoice.promise is not None:
@@ -347,15 +356,18 @@ def _fire_group(
         touched.append(firing.invoice)
 
 
-def close_settled_cases(ctx: CommandContext, partner: Partner, account: Account, day: date, touched: list[Any]) -> None:
+def close_settled_cases(
+    ctx: CommandContext, partner: Partner, account: Account, cases: list[UUID], day: date, touched: list[Any]
+) -> None:
     """A case closes when its invoice and its charges are settled: ``paid`` by payments,
     ``settled`` by credit; the block it placed is lifted when the scheme says so."""
-    for item_id, status in account.status.items():
-        item = account.items[item_id]
-        if item.kind is not ItemKind.INVOICE or status is ItemStatus.OPEN:
-            continue
-        case = ctx.find(CollectionCase, CollectionCase.id_for(item_id))
+    for case_id in cases:
+        case = ctx.find(CollectionCase, case_id)
         if case is None or case.status is CaseStatus.CLOSED:
+            continue
+        item_id = case.document
+        status = account.status.get(item_id)
+        if status is None or status is ItemStatus.OPEN:
             continue
         if any(account.open.get(charge, ZERO) > 0 for charge in case.charges):
             continue
@@ -409,6 +421,7 @@ def complete_run(cmd: CompleteRun, ctx: CommandContext) -> Result:
 
 class SettleCases(Strict):
     partner: UUID
+    cases: list[UUID]
 
 
 def settle_cases(cmd: SettleCases, ctx: CommandContext) -> Result:
@@ -416,7 +429,7 @@ def settle_cases(cmd: SettleCases, ctx: CommandContext) -> Result:
     partner = load_partner(ctx, str(cmd.partner))
     account = load_account(ctx, partner.id)
     touched: list[Any] = []
-    close_settled_cases(ctx, partner, account, ctx.today, touched)
+    close_settled_cases(ctx, partner, account, cmd.cases, ctx.today, touched)
     return Result(ctx.save(*touched) if touched else 0, partner.id)
 
 

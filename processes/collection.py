@@ -34,10 +34,15 @@ def run_collection(run: Any, reads: Any, day: date, partners: list[UUID] | None 
     started = run(start_run, StartRun(day=day))
     if started is None or reads.collection.run_completed(day):
         return {"day": day, "ran": False}
-    candidates = partners if partners is not None else reads.collection.partners_to_collect()
+    if partners is None:
+        candidates = reads.collection.partners_to_collect()
+    else:
+        known = reads.collection.open_cases(partners)
+        candidates = {p: known.get(p, []) for p in partners}
     total = PartnerReport()
-    for partner in candidates:
-        result: Result | None = run(collect_partner, CollectPartner(partner=partner, day=day))
+    for partner, open_cases in candidates.items():
+        command = CollectPartner(partner=partner, day=day, open_cases=open_cases)
+        result: Result | None = run(collect_partner, command)
         report = result.detail if result is not None else None
         if isinstance(report, PartnerReport):
             total.invoices += report.invoices
@@ -60,5 +65,6 @@ def day_started(e: DayStarted, acts: Acts) -> None:
 
 @collection_process.on(PaymentAllocated, CreditNoteAllocated, UnappliedCreditUsed, ItemCancelled, ChargeWaived)
 def money_moved(e: Any, acts: Acts) -> None:
-    if acts.reads.collection.has_open_cases(str(e.partner)):
-        acts.run(settle_cases, SettleCases(partner=e.partner))
+    open_cases = acts.reads.collection.open_cases([e.partner]).get(e.partner)
+    if open_cases:
+        acts.run(settle_cases, SettleCases(partner=e.partner, cases=open_cases))

@@ -63,26 +63,28 @@ class CollectionQueries:
             raise not_found("collection case", case_id)
         return case_view(dict(row))
 
-    def has_open_cases(self, partner_id: str) -> bool:
-        t = self._t("cases")
-        with self.catalog.engine.connect() as conn:
-            stmt = select(t.c.id).where(t.c.partner_id == partner_id, t.c.status == "open").limit(1)
-            return conn.execute(stmt).first() is not None
-
-    def partners_to_collect(self) -> list[UUID]:
-        """Partners with an open invoice or an open case."""
-        items = self.catalog.table("receivables", "items")
+    def open_cases(self, partners: list[UUID] | None = None) -> dict[UUID, list[UUID]]:
+        """The open case ids per partner (of the given partners, or of all)."""
         cases = self._t("cases")
+        stmt = select(cases.c.partner_id, cases.c.id).where(cases.c.status == "open")
+        if partners is not None:
+            stmt = stmt.where(cases.c.partner_id.in_([str(p) for p in partners]))
+        found: dict[UUID, list[UUID]] = {}
         with self.catalog.engine.connect() as conn:
-            owing = (
-                conn.execute(
-                    select(items.c.partner_id).distinct().where(items.c.status == "open", items.c.kind == "invoice")
-                )
-                .scalars()
-                .all()
-            )
-            open_cases = conn.execute(select(cases.c.partner_id).distinct().where(cases.c.status == "open")).scalars()
-            return sorted({UUID(p) for p in [*owing, *open_cases]}, key=str)
+            for partner_id, case_id in conn.execute(stmt.order_by(cases.c.id)):
+                found.setdefault(UUID(partner_id), []).append(UUID(case_id))
+        return found
+
+    def partners_to_collect(self) -> dict[UUID, list[UUID]]:
+        """Partners with an open invoice or an open case, in id order, with their open cases."""
+        items = self.catalog.table("receivables", "items")
+        with self.catalog.engine.connect() as conn:
+            owing = conn.execute(
+                select(items.c.partner_id).distinct().where(items.c.status == "open", items.c.kind == "invoice")
+            ).scalars()
+            candidates: dict[UUID, list[UUID]] = {UUID(p): [] for p in owing}
+        candidates.update(self.open_cases())
+        return dict(sorted(candidates.items(), key=lambda kv: str(kv[0])))
 
     def run_completed(self, day: date) -> bool:
         t = self._t("runs")
