@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint serve bench clean
+.PHONY: demo test lint serve bench clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,13 @@ lint: $(STAMP)
 	$(BIN)/mypy aggregates commands queries projections processes services
 	$(BIN)/lint-imports
 
-test: lint
+# The portal's browser test drives Debian's Chromium (no browser download); as root, install it
+# when it is missing. Without it (and not root) that test is skipped.
+chromium:
+	@test -x /usr/bin/chromium || [ "$$(id -u)" != 0 ] || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: lint chromium
 	$(BIN)/pytest -n 2 --dist loadfile
 
 bench: $(STAMP)

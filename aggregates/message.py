@@ -67,6 +67,9 @@ class Composition(Value):
     campaign: str | None = None
     attach_letter: RenderedLetter | None = None
     fallback_from: str | None = None
+    # A mailing's links: where the List-Unsubscribe header points, and the read-tracking image.
+    list_unsubscribe: str | None = None
+    tracking_pixel: str | None = None
 
 
 class MessageQueued(CreatedEvent):

@@ -88,6 +88,8 @@ class Contact(Value):
     active: bool = True
     portal_access: bool = False
     custom_fields: dict[str, Any] = {}
+    # The day the contact asked for no mailings at all (None: mailings may reach them).
+    opted_out_on: date | None = None
 
 
 class Attachment(Value):
@@ -149,6 +151,25 @@ class ContactChanged(DomainEvent):
 class ContactRemoved(DomainEvent):
     TOPIC = "counterparty.partner.ContactRemoved.v1"
     contact_id: UUID
+
+
+class ContactOptedOut(DomainEvent):
+    """The contact wants no mailings at all (whatever interest area, group or campaign).
+    ``via``: ``api`` (recorded by staff) or ``link`` (the unsubscribe link of a mailing)."""
+
+    TOPIC = "counterparty.partner.ContactOptedOut.v1"
+    contact_id: UUID
+    on: date
+    via: str
+
+
+class ContactOptedIn(DomainEvent):
+    """The contact accepts mailings again (their opt-out is lifted)."""
+
+    TOPIC = "counterparty.partner.ContactOptedIn.v1"
+    contact_id: UUID
+    on: date
+    via: str
 
 
 class NoteAdded(DomainEvent):
@@ -370,6 +391,31 @@ class Partner(Aggregate):
     @event(ContactRemoved)
     def _contact_removed(self, contact_id: UUID) -> None:
         del self.contacts[contact_id]
+
+    def opt_out_contact(self, contact_id: UUID, on: date, via: str) -> None:
+        """The contact's global opt-out; a contact opted out already keeps its first date."""
+        self._require_active()
+        contact = self.contacts.get(contact_id)
+        if contact is None:
+            raise not_found("contact", contact_id)
+        if contact.opted_out_on is None:
+            self._contact_opted_out(contact_id=contact_id, on=on, via=via)
+
+    @event(ContactOptedOut)
+    def _contact_opted_out(self, contact_id: UUID, on: date) -> None:
+        self.contacts[contact_id] = self.contacts[contact_id].model_copy(update={"opted_out_on": on})
+
+    def opt_in_contact(self, contact_id: UUID, on: date, via: str) -> None:
+        self._require_active()
+        contact = self.contacts.get(contact_id)
+        if contact is None:
+            raise not_found("contact", contact_id)
+        if contact.opted_out_on is not None:
+            self._contact_opted_in(contact_id=contact_id, on=on, via=via)
+
+    @event(ContactOptedIn)
+    def _contact_opted_in(self, contact_id: UUID) -> None:
+        self.contacts[contact_id] = self.contacts[contact_id].model_copy(update={"opted_out_on": None})
 
     def billing_contact(self) -> Contact | None:
         """The first active contact responsible for billing, else the first active contact."""

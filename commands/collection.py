@@ -37,6 +37,7 @@ from aggregates.partner import Partner
 from aggregates.partner_group import PartnerGroup
 from aggregates.sales_document import SalesDocument
 from aggregates.template import Channel
+from commands.activities import collection_task
 from commands.context import CommandContext, Result
 from commands.documents import load_account
 from commands.messages import QueueMessage, compose_message
@@ -345,7 +346,11 @@ def _fire_group(
                 case.set_collection_status(action.status, day)
                 case.record_action(level.seq, kind, "executed", day)
         elif kind is ActionType.TASK:
+            assert action.title is not None
             task_id = natural_id("collection-task", *group_key)
+            due_on = day + timedelta(days=action.due_in_days or 0)
+            case_ids = [c.id for c in cases]
+            touched.append(collection_task(ctx, task_id, partner, action.title, action.assignee, due_on, case_ids))
             for case in cases:
                 case.record_action(level.seq, kind, "executed", day, task=task_id)
             report.count("tasks")

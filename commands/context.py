@@ -4,9 +4,9 @@ they touched in one transaction through ``ctx.save``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Protocol, TypeVar
 from uuid import UUID, uuid4
 
@@ -25,6 +25,8 @@ class IdempotencyReplay(Exception):
 
 class Store(Protocol):
     def get(self, aggregate_id: UUID, version: int | None = None) -> Aggregate: ...
+
+    def existing(self, ids: Sequence[UUID]) -> set[UUID]: ...
 
     def save(self, events: list[DomainEvent]) -> int: ...
 
@@ -51,13 +53,21 @@ class CommandContext:
     expected_version: int | None = None
     idempotency: Idempotency | None = None
     currency: str = "EUR"
+    # The business time zone (CPTY_TIMEZONE): "n days later" is counted on its wall clock.
+    zone: tzinfo = UTC
     recorded_at: Callable[[], datetime] | None = None
     # One instance per aggregate within a command (a unit of work), so that two steps of one
     # command that touch the same stream (a number series, an account) build on each other.
     loaded: dict[UUID, Aggregate] = field(default_factory=dict)
+    # Ids known to have no stream (``expect_new``): finding one costs no query.
+    absent: set[UUID] = field(default_factory=set)
 
     def load(self, cls: type[A], aggregate_id: UUID) -> A:
-        aggregate = self.loaded.get(aggregate_id) or self.store.get(aggregate_id)
+        aggregate = self.loaded.get(aggregate_id)
+        if aggregate is None:
+            if aggregate_id in self.absent:
+                raise NotFound(f"{cls.__name__} {aggregate_id} not found")
+            aggregate = self.store.get(aggregate_id)
         self.loaded[aggregate_id] = aggregate
         if not isinstance(aggregate, cls):
             raise NotFound(f"{cls.__name__} {aggregate_id} not found")
@@ -68,6 +78,12 @@ class CommandContext:
             return self.load(cls, aggregate_id)
         except NotFound:
             return None
+
+    def expect_new(self, ids: Iterable[UUID]) -> None:
+        """Asks the store once which of ``ids`` exist: a command about to create many aggregates
+        with derived ids (a mailing's messages) then finds the new ones without a load each."""
+        unknown = [i for i in dict.fromkeys(ids) if i not in self.loaded]
+        self.absent.update(set(unknown) - self.store.existing(unknown))
 
     def track(self, aggregate: A) -> A:
         """Registers an aggregate the command creates, so later steps find it."""

@@ -33,7 +33,7 @@ Subject = Annotated[str, StringConstraints(max_length=1000)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
 FALLBACK_LANGUAGE = "en"
 # Names the renderer provides itself; the caller's variables may not hide them.
-RESERVED = frozenset({"partner", "contact", "today", "message"})
+RESERVED = frozenset({"partner", "contact", "today", "message", "unsubscribe_url"})
 CONTACT_FIELDS = ("id", "name", "title", "email", "mobile", "phone")
 
 
@@ -126,14 +126,27 @@ def change_template(cmd: ChangeTemplate, ctx: CommandContext) -> Result:
 # -- queueing a message ----------------------------------------------------------------------------
 
 
+class MessageText(Strict):
+    """A caller's own wording, Jinja sources rendered like a template's (a built-in notice)."""
+
+    subject: Subject = ""
+    body: Body
+
+
 class QueueMessage(Strict):
     """A message to render and queue for the sender. ``id`` is the caller's, derived from what the
     message is for, so that queueing it again does nothing.
 
     ``template`` None takes the default template of the channel, purpose and language (then of
-    the channel, purpose and English). ``to`` None takes the contact's (else the partner's)
-    e-mail, the contact's mobile, or for a letter the partner's billing address. ``attach_letter``
-    names a letter template rendered with the same values and attached to the e-mail as PDF."""
+    the channel, purpose and English); ``text`` instead renders the caller's own wording and
+    looks for no template. ``to`` None takes the contact's (else the partner's) e-mail, the
+    contact's mobile, or for a letter the partner's billing address. ``attach_letter`` names a
+    letter template rendered with the same values and attached to the e-mail as PDF.
+    ``subject_tag`` (a request's ``[REQ-00001]``) starts the subject unless the rendered subject
+    carries it already, so that replies can be threaded whatever the template says.
+    ``unsubscribe_url`` (a mailing's link) is the template variable of that name (None for other
+    messages) and the e-mail's List-Unsubscribe; a body that does not show it gets it appended.
+    ``tracking_pixel`` is the image whose fetching marks the e-mail read."""
 
     id: UUID
     channel: Channel
@@ -142,6 +155,8 @@ class QueueMessage(Strict):
     contact: UUID | None = None
     to: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
     template: str | None = None
+    text: MessageText | None = None
+    subject_tag: Annotated[str, StringConstraints(max_length=100)] | None = None
     language: Language = FALLBACK_LANGUAGE
     variables: dict[str, Any] = Field(default_factory=dict)
     documents: list[UUID] = Field(default_factory=list)
@@ -150,6 +165,8 @@ class QueueMessage(Strict):
     campaign: ShortText | None = None
     attach_letter: str | None = None
     fallback_from: ShortText | None = None
+    unsubscribe_url: str | None = None
+    tracking_pixel: str | None = None
 
 
 def _address(partner: Partner) -> Address | None:
@@ -188,14 +205,21 @@ def _recipient(cmd: QueueMessage, partner: Partner, contact: Contact | None) -> 
     return postal_lines(partner, contact)
 
 
+def default_template(ctx: CommandContext, channel: Channel, purpose: Purpose, language: str) -> str | None:
+    """The code of the default template of the channel, purpose and language (else English)."""
+    defaults = ctx.find(TemplateDefaults, DEFAULTS_ID)
+    if defaults is None:
+        return None
+    for lang in dict.fromkeys([language, FALLBACK_LANGUAGE]):
+        code = defaults.default_for(DefaultKey(channel=channel, purpose=purpose, language=lang))
+        if code is not None:
+            return code
+    return None
+
+
 def _resolve_template(ctx: CommandContext, cmd: QueueMessage, code: str | None, channel: Channel) -> Template:
     if code is None:
-        defaults = ctx.find(TemplateDefaults, DEFAULTS_ID)
-        for language in dict.fromkeys([cmd.language, FALLBACK_LANGUAGE]):
-            key = DefaultKey(channel=channel, purpose=cmd.purpose, language=language)
-            code = defaults.default_for(key) if defaults else None
-            if code is not None:
-                break
+        code = default_template(ctx, channel, cmd.purpose, cmd.language)
         if code is None:
             raise conflict(
                 "template_missing", f"no default {channel.value} template for {cmd.purpose.value} in {cmd.language}"
@@ -243,6 +267,7 @@ def render_values(cmd: QueueMessage, ctx: CommandContext, partner: Partner, cont
         "contact": contact_values,
         "today": ctx.today.isoformat(),
         "message": {"id": str(cmd.id)},
+        "unsubscribe_url": cmd.unsubscribe_url,
     }
 
 
@@ -273,11 +298,22 @@ def compose_message(cmd: QueueMessage, ctx: CommandContext) -> Message:
         raise Invalid(["body", "attach_letter"], "only an e-mail carries an attached letter")
     to = _recipient(cmd, partner, contact)
     values = render_values(cmd, ctx, partner, contact)
-    template = _resolve_template(ctx, cmd, cmd.template, cmd.channel)
     html = cmd.channel is Channel.LETTER
-    code = template.code
-    subject = _one_line(templating.render(template.content.subject, values, what=f"template {code} subject"))
-    body = templating.render(template.content.body, values, html=html, what=f"template {code}")
+    if cmd.text is not None:
+        if cmd.template is not None:
+            raise Invalid(["body", "text"], "a message has a template or its own text, not both")
+        code, revision, language = None, None, cmd.language
+        subject_source, body_source, what = cmd.text.subject, cmd.text.body, "the message text"
+    else:
+        template = _resolve_template(ctx, cmd, cmd.template, cmd.channel)
+        code, revision, language = template.code, template.revision, template.content.language
+        subject_source, body_source, what = template.content.subject, template.content.body, f"template {code}"
+    subject = _one_line(templating.render(subject_source, values, what=f"{what} subject"))
+    if cmd.subject_tag and cmd.subject_tag not in subject:
+        subject = f"{cmd.subject_tag} {subject}".strip()
+    body = templating.render(body_source, values, html=html, what=what)
+    if cmd.unsubscribe_url and cmd.unsubscribe_url not in body:
+        body = f"{body.rstrip()}\n\n--\nTo receive no more of these e-mails: {cmd.unsubscribe_url}\n"
     letter = None
     if cmd.attach_letter is not None:
         attached = _resolve_template(ctx, cmd, cmd.attach_letter, Channel.LETTER)
@@ -295,9 +331,9 @@ def compose_message(cmd: QueueMessage, ctx: CommandContext) -> Message:
         partner=partner.id,
         contact=cmd.contact,
         to=to,
-        language=template.content.language,
+        language=language,
         template=code,
-        template_version=template.revision,
+        template_version=revision,
         subject=subject,
         body=body,
         documents=tuple(cmd.documents),
@@ -306,6 +342,8 @@ def compose_message(cmd: QueueMessage, ctx: CommandContext) -> Message:
         campaign=cmd.campaign,
         attach_letter=letter,
         fallback_from=cmd.fallback_from,
+        list_unsubscribe=cmd.unsubscribe_url,
+        tracking_pixel=cmd.tracking_pixel,
     )
     return ctx.track(Message.queue(cmd.id, composition, ctx.now))
 

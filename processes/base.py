@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Protocol
 
 from aggregates.base import DomainEvent
@@ -29,6 +30,9 @@ class Execute(Protocol):
 
 
 Reaction = Callable[[Any, "Acts"], None]
+# When a process manager next needs the clock to move: the earliest moment after the given one at
+# which something of its own falls due (a reminder), read from its read models.
+NextMoment = Callable[[Any, datetime], datetime | None]
 log = logging.getLogger("counterparty.process")
 
 
@@ -57,7 +61,7 @@ class Acts:
             log.warning(
                 "command refused",
                 extra={
-                    "process": self.manager.name,
+                    "manager": self.manager.name,  # "process" is a LogRecord attribute
                     "command": type(command).__name__,
                     "code": refusal.code,
                     "detail": refusal.detail,
@@ -69,12 +73,22 @@ class Acts:
 
 class ProcessManager(Reactor):
     def __init__(
-        self, name: str, execute: Execute, reactions: dict[type[DomainEvent], list[Reaction]], reads: Any
+        self,
+        name: str,
+        execute: Execute,
+        reactions: dict[type[DomainEvent], list[Reaction]],
+        reads: Any,
+        moments: list[NextMoment] | None = None,
     ) -> None:
         self.name = name
         self.execute = execute
         self.reactions = reactions
         self.reads = reads
+        self.moments = moments or []
+
+    def next_moment(self, after: datetime) -> datetime | None:
+        found = [m for moment in self.moments if (m := moment(self.reads, after)) is not None]
+        return min(found, default=None)
 
     def handles(self, logged: LoggedEvent) -> bool:
         return type(logged.event) in self.reactions
@@ -90,6 +104,7 @@ class Reactions:
     def __init__(self, name: str) -> None:
         self.name = name
         self.by_type: dict[type[DomainEvent], list[Reaction]] = {}
+        self.moments: list[NextMoment] = []
 
     def on(self, *event_classes: type[DomainEvent]) -> Callable[[Reaction], Reaction]:
         def register(func: Reaction) -> Reaction:
@@ -99,5 +114,12 @@ class Reactions:
 
         return register
 
+    def moment(self, func: NextMoment) -> NextMoment:
+        """Registers when the process next needs the clock to move between day starts: the
+        clock records a ``ClockMoved`` at that moment (manual ticks stop there, the system
+        scheduler records it once the wall clock has passed it), and the process reacts to it."""
+        self.moments.append(func)
+        return func
+
     def manager(self, execute: Execute, reads: Any = None) -> ProcessManager:
-        return ProcessManager(self.name, execute, self.by_type, reads)
+        return ProcessManager(self.name, execute, self.by_type, reads, self.moments)

@@ -29,6 +29,8 @@ from aggregates.partner import (
     ChildDetached,
     ContactAdded,
     ContactChanged,
+    ContactOptedIn,
+    ContactOptedOut,
     ContactRemoved,
     CreditHoldLifted,
     CreditHoldPlaced,
@@ -94,7 +96,17 @@ def define(meta: MetaData, prefix: str) -> dict[str, Table]:
         Column("value", Text, nullable=False),
     )
     Index(f"{prefix}ix_fields", fields.c.code, fields.c.value)
-    return {"partners": partners, "fields": fields, **side}
+    # Who writes from an address (inbound e-mail): the partner's own e-mail (contact_id "") and
+    # its active contacts' e-mails, lower-cased.
+    emails = Table(
+        f"{prefix}emails",
+        meta,
+        Column("partner_id", String(36), primary_key=True),
+        Column("contact_id", String(36), primary_key=True),
+        Column("email", String(254), primary_key=True),
+    )
+    Index(f"{prefix}ix_emails", emails.c.email)
+    return {"partners": partners, "fields": fields, "emails": emails, **side}
 
 
 directory = Projection("partner_directory", define)
@@ -158,6 +170,15 @@ def _write_side_tables(
             rows.insert("fields", partner_id=partner_id, code=code, value="\x1f".join(field_text(v) for v in values))
 
 
+def _write_emails(rows: Rows, partner_id: str, email: str | None, contacts: dict[str, Any], new: bool = False) -> None:
+    if not new:
+        rows.delete("emails", partner_id=partner_id)
+    found = {("", email.strip().lower())} if email else set()
+    found |= {(key, c["email"].strip().lower()) for key, c in contacts.items() if c.get("email") and c.get("active")}
+    for contact_id, address in sorted(found):
+        rows.insert("emails", partner_id=partner_id, contact_id=contact_id, email=address[:254])
+
+
 @directory.on(PartnerRegistered)
 def registered(e: PartnerRegistered, rows: Rows) -> None:
     pid = str(e.originator_id)
@@ -178,6 +199,7 @@ def registered(e: PartnerRegistered, rows: Rows) -> None:
         **_details_columns(e.details, e.code, {}),
     )
     _write_side_tables(rows, pid, e.details, new=True)
+    _write_emails(rows, pid, e.details.email, {}, new=True)
 
 
 def _row(rows: Rows, e: Any) -> dict[str, Any]:
@@ -197,6 +219,8 @@ def details_changed(e: PartnerDetailsChanged, rows: Rows) -> None:
         **_details_columns(e.details, row["code"], json.loads(row["contacts"])),
     )
     _write_side_tables(rows, pid, e.details, changed=e.fields)
+    if "email" in e.fields:
+        _write_emails(rows, pid, e.details.email, json.loads(row["contacts"]))
 
 
 def _change_collection(rows: Rows, e: Any, column: str, key: str, value: dict[str, Any] | None) -> None:
@@ -220,6 +244,7 @@ def _change_collection(rows: Rows, e: Any, column: str, key: str, value: dict[st
     if column == "contacts":
         details = PartnerDetails.model_validate_json(row["details"])
         values["search"] = search_text(details, row["code"], items)
+        _write_emails(rows, row["id"], details.email, items)
     rows.update("partners", {"id": row["id"]}, **values)
 
 
@@ -241,6 +266,14 @@ def contact_stored(e: ContactAdded | ContactChanged, rows: Rows) -> None:
 @directory.on(ContactRemoved)
 def contact_removed(e: ContactRemoved, rows: Rows) -> None:
     _change_collection(rows, e, "contacts", str(e.contact_id), None)
+
+
+@directory.on(ContactOptedOut, ContactOptedIn)
+def contact_consent(e: ContactOptedOut | ContactOptedIn, rows: Rows) -> None:
+    contact = json.loads(_row(rows, e)["contacts"]).get(str(e.contact_id))
+    if contact is not None:
+        contact["opted_out_on"] = e.on.isoformat() if isinstance(e, ContactOptedOut) else None
+        _change_collection(rows, e, "contacts", str(e.contact_id), contact)
 
 
 @directory.on(AttachmentAdded)
@@ -292,6 +325,7 @@ def absorbed(e: PartnerAbsorbed, rows: Rows) -> None:
         **_details_columns(e.details, row["code"], contacts),
     )
     _write_side_tables(rows, row["id"], e.details)
+    _write_emails(rows, row["id"], e.details.email, contacts)
     # Earlier absorptions of the absorbed partner now point at the survivor too.
     rows.update("partners", {"merged_into": str(e.absorbed)}, merged_into=row["id"])
 
@@ -307,6 +341,7 @@ def merged_into(e: PartnerMergedInto, rows: Rows) -> None:
         contacts="{}",
         addresses="{}",
     )
+    rows.delete("emails", partner_id=str(e.originator_id))
 
 
 @directory.on(SalesBlocked, SalesUnblocked)

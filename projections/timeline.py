@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Date, DateTime, Index, MetaData, String, Table, Text
 
 from aggregates.account import ChargeWaived
+from aggregates.activity import (
+    ActivityCompleted,
+    ActivityKind,
+    ActivityReassigned,
+    ActivityRecorded,
+    ActivityRescheduled,
+    Timing,
+)
 from aggregates.base import DomainEvent
+from aggregates.campaign import CampaignLaunched
 from aggregates.collection_case import ActionRecorded, CaseClosed, CaseOpened, LevelReached
-from aggregates.message import DeliveryFailed, MessageQueued, MessageSent
+from aggregates.interest_area import ContactResubscribed, ContactSubscribed, ContactUnsubscribed
+from aggregates.mailing import MailingStarted, RecipientResubscribed, RecipientsQueued, RecipientUnsubscribed
+from aggregates.message import DeliveryFailed, MessageBounced, MessageQueued, MessageRead, MessageSent
 from aggregates.partner import (
     AddressAdded,
     AddressChanged,
@@ -17,6 +29,8 @@ from aggregates.partner import (
     AttachmentAdded,
     ContactAdded,
     ContactChanged,
+    ContactOptedIn,
+    ContactOptedOut,
     ContactRemoved,
     CreditHoldLifted,
     CreditHoldPlaced,
@@ -29,6 +43,14 @@ from aggregates.partner import (
     SalesUnblocked,
 )
 from aggregates.payment import PaymentReceived
+from aggregates.request import (
+    DueState,
+    RequestCommented,
+    RequestDueStateChanged,
+    RequestEscalated,
+    RequestOpened,
+    RequestStatusChanged,
+)
 from aggregates.sales_document import (
     DisputeResolved,
     DocType,
@@ -314,3 +336,152 @@ def case_closed(e: CaseClosed, rows: Rows) -> None:
 def sales_block(e: SalesBlocked | SalesUnblocked, rows: Rows) -> None:
     text = "Sales blocked by collection" if isinstance(e, SalesBlocked) else "Collection block lifted"
     record(rows, e, e.originator_id, "credit", text, e.case)
+
+
+# -- campaigns -------------------------------------------------------------------------------------
+
+
+@timeline.on(CampaignLaunched)
+def campaign_launched(e: CampaignLaunched, rows: Rows) -> None:
+    for seq, partner in enumerate(e.targets):
+        record(rows, e, partner, "campaign", f"Targeted by campaign {e.code} ({e.name}), launched", e.code, seq)
+
+
+# -- activities ------------------------------------------------------------------------------------
+
+
+def _when(timing: Timing) -> str:
+    if timing.start_at is not None:
+        return timing.start_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return timing.due_on.isoformat() if timing.due_on else ""
+
+
+@timeline.on(ActivityRecorded)
+def activity_recorded(e: ActivityRecorded, rows: Rows) -> None:
+    label = f'{e.kind.value.capitalize()} "{e.subject}"'
+    # The activity's later events do not say its partner: the documents table keeps it, as for cases.
+    rows.insert("documents", id=str(e.originator_id), partner_id=str(e.partner), label=label[:120])
+    detail = "".join(
+        [
+            f" for {_when(e.timing)}" if e.timing.start_at or e.timing.due_on else "",
+            f", assigned to {e.assignee}" if e.assignee else "",
+            " (outside the contact's hours)" if e.forced else "",
+        ]
+    )
+    verb = "recorded" if e.kind is ActivityKind.NOTE else "planned"
+    record(rows, e, e.partner, "activity", f"{label} {verb}{detail}", e.originator_id)
+
+
+@timeline.on(ActivityRescheduled)
+def activity_rescheduled(e: ActivityRescheduled, rows: Rows) -> None:
+    when = f" to {_when(e.timing)}" if e.timing.start_at or e.timing.due_on else ""
+    _document_fact(rows, e, "activity", f"rescheduled{when}")
+
+
+@timeline.on(ActivityReassigned)
+def activity_reassigned(e: ActivityReassigned, rows: Rows) -> None:
+    _document_fact(rows, e, "activity", f"reassigned to {e.assignee}" if e.assignee else "unassigned")
+
+
+@timeline.on(ActivityCompleted)
+def activity_completed(e: ActivityCompleted, rows: Rows) -> None:
+    _document_fact(rows, e, "activity", "completed" + (f": {e.outcome}" if e.outcome else ""))
+
+
+# -- interest areas and mailings -------------------------------------------------------------------
+
+
+@timeline.on(ContactSubscribed)
+def subscribed(e: ContactSubscribed, rows: Rows) -> None:
+    # The subscription's later events do not say their area: the documents table keeps it.
+    label = f"interest area {e.area}"
+    rows.insert("documents", id=str(e.originator_id), partner_id=str(e.partner), label=label[:120])
+    record(rows, e, e.partner, "subscription", f"Contact subscribed to {label}", e.contact)
+
+
+@timeline.on(ContactResubscribed, ContactUnsubscribed)
+def subscription_changed(e: ContactResubscribed | ContactUnsubscribed, rows: Rows) -> None:
+    found = rows.get("documents", id=str(e.originator_id))
+    label = found["label"] if found else "an interest area"
+    if isinstance(e, ContactResubscribed):
+        summary = f"Contact subscribed again to {label}"
+    else:
+        summary = f"Contact opted out of {label}" + (" through a mailing's link" if e.via == "link" else "")
+    record(rows, e, e.partner, "subscription", summary, e.originator_id)
+
+
+@timeline.on(ContactOptedOut, ContactOptedIn)
+def contact_consent(e: ContactOptedOut | ContactOptedIn, rows: Rows) -> None:
+    link = " through a mailing's link" if e.via == "link" else ""
+    verb = "opted out of all mailings" if isinstance(e, ContactOptedOut) else "accepts mailings again"
+    record(rows, e, e.originator_id, "subscription", f"Contact {verb}{link}", e.contact_id)
+
+
+@timeline.on(MailingStarted)
+def mailing_started(e: MailingStarted, rows: Rows) -> None:
+    label = f"Mailing {e.template}" + (f" (campaign {e.campaign})" if e.campaign else "")
+    rows.insert("documents", id=str(e.originator_id), partner_id="", label=label[:120])
+
+
+def _mailing_label(rows: Rows, e: DomainEvent) -> str:
+    found = rows.get("documents", id=str(e.originator_id))
+    return found["label"] if found else "Mailing"
+
+
+@timeline.on(RecipientsQueued)
+def mailing_recipients(e: RecipientsQueued, rows: Rows) -> None:
+    label = _mailing_label(rows, e)
+    for seq, r in enumerate(e.recipients):
+        what = f"not sent to {r.email or 'the contact'}: {r.error}" if r.error else f"queued for {r.email}"
+        record(rows, e, r.partner, "mailing", f"{label} {what}", e.originator_id, seq)
+    for seq, s in enumerate(e.skipped, start=len(e.recipients)):
+        record(rows, e, s.partner, "mailing", f"{label} skipped a contact: {s.reason.value}", e.originator_id, seq)
+
+
+@timeline.on(RecipientUnsubscribed, RecipientResubscribed)
+def mailing_link(e: RecipientUnsubscribed | RecipientResubscribed, rows: Rows) -> None:
+    what = ", ".join(f"interest area {a}" for a in e.areas) if e.areas and not e.everything else "every mailing"
+    verb = "unsubscribed from" if isinstance(e, RecipientUnsubscribed) else "subscribed again to"
+    record(rows, e, e.partner, "mailing", f"{_mailing_label(rows, e)}: the contact {verb} {what}", e.originator_id)
+
+
+@timeline.on(MessageRead, MessageBounced)
+def message_outcome(e: MessageRead | MessageBounced, rows: Rows) -> None:
+    found = rows.get("messages", id=str(e.originator_id))
+    if found is not None:
+        what = "read" if isinstance(e, MessageRead) else f"bounced: {e.reason}"
+        record(rows, e, found["partner_id"], "message", f"{found['label']} {what}", e.originator_id)
+
+
+# -- requests --------------------------------------------------------------------------------------
+
+
+@timeline.on(RequestOpened)
+def request_opened(e: RequestOpened, rows: Rows) -> None:
+    label = f"Request {e.number}"
+    rows.insert("documents", id=str(e.originator_id), partner_id=str(e.details.partner), label=label)
+    summary = f'{label} opened ({e.details.type}, {e.priority.value}): "{e.details.subject}"'
+    record(rows, e, e.details.partner, "request", summary, e.originator_id)
+
+
+@timeline.on(RequestStatusChanged)
+def request_status(e: RequestStatusChanged, rows: Rows) -> None:
+    if e.status is not e.previous:
+        resolution = f": {e.resolution}" if e.resolution else ""
+        _document_fact(rows, e, "request", f"{e.status.value.replace('_', ' ')}{resolution}")
+
+
+@timeline.on(RequestCommented)
+def request_comment(e: RequestCommented, rows: Rows) -> None:
+    _document_fact(rows, e, "request", f"{e.visibility.value} comment by {e.author}")
+
+
+@timeline.on(RequestDueStateChanged)
+def request_overdue(e: RequestDueStateChanged, rows: Rows) -> None:
+    if e.due_state is DueState.OVERDUE:
+        _document_fact(rows, e, "request", "overdue")
+
+
+@timeline.on(RequestEscalated)
+def request_escalated(e: RequestEscalated, rows: Rows) -> None:
+    _document_fact(rows, e, "request", f"escalated{' to ' + e.to if e.to else ''}")

@@ -127,9 +127,12 @@ class DocumentQueries:
         start: date | None = None,
         end: date | None = None,
         types: tuple[str, ...] | None = None,
+        numbered: bool = False,
     ) -> dict[str, Any]:
         t = self.table
         stmt = select(t)
+        if numbered:
+            stmt = stmt.where(t.c.number.is_not(None))
         if partners is not None:
             stmt = stmt.where(t.c.partner_id.in_(partners))
         if doc_type:

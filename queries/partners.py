@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -22,11 +22,14 @@ from aggregates.credit import credit_status
 from aggregates.errors import Invalid, not_found
 from aggregates.partner import Partner, PartnerStatus, normalise_code
 from projections.catalog import Catalog
+from queries.activities import ActivityQueries
 from queries.collection import CollectionQueries
 from queries.documents import summary
 from queries.formats import money, utc
+from queries.interest_areas import InterestAreaQueries
 from queries.pages import PageRequest, page
 from queries.receivables import ReceivableQueries
+from queries.requests import RequestQueries
 
 DEFAULT_WATCH = Decimal("90.00")
 
@@ -39,8 +42,9 @@ def _address(a: dict[str, Any]) -> dict[str, Any]:
 
 
 def _contact(c: dict[str, Any]) -> dict[str, Any]:
+    # ``opted_out_on`` is shown only on a contact that opted out of every mailing.
     return {
-        **c,
+        **{k: v for k, v in c.items() if k != "opted_out_on" or v is not None},
         "responsibilities": list(c.get("responsibilities", ())),
         "availability": [
             {"weekday": a["weekday"], "from": a["start"], "to": a["end"]} for a in c.get("availability", ())
@@ -185,6 +189,21 @@ class PartnerQueries:
         with self.catalog.engine.connect() as conn:
             return self.state(conn, ref).id
 
+    def sender(self, email: str) -> tuple[str, str | None] | None:
+        """The (partner id, contact id) an e-mail address belongs to: an active contact's before
+        a partner's own address, the oldest partner first; None when nobody has it."""
+        t, emails = self.partners, self.catalog.table("partner_directory", "emails")
+        stmt = (
+            select(emails.c.partner_id, emails.c.contact_id)
+            .join(t, t.c.id == emails.c.partner_id)
+            .where(emails.c.email == email.strip().lower(), t.c.status == "active")
+            .order_by((emails.c.contact_id == "").asc(), t.c.created_position, emails.c.contact_id)
+            .limit(1)
+        )
+        with self.catalog.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return (row[0], row[1] or None) if row else None
+
     def as_of(self, ref: str, moment: datetime, events: Callable[[UUID], list[DomainEvent]]) -> dict[str, Any]:
         """The partner as it was at ``moment``, replayed from its own events."""
         partner_id = UUID(self.partner_id(ref))
@@ -215,14 +234,16 @@ class PartnerQueries:
             "unapplied_credit": money(state.unapplied),
         }
 
-    def profile(self, ref: str, today: date) -> dict[str, Any]:
-        """The 360° view; later capabilities add their sections to what this returns."""
+    def profile(self, ref: str, today: date, now: datetime | None = None) -> dict[str, Any]:
+        """The 360° view; later capabilities add their sections to what this returns. ``now``
+        (the business clock's; by default the start of ``today``) dates the requests' due states."""
         partner = self.get(ref)
         ids = self.merged_ids(partner["id"])
         recent = self.timeline(partner["id"], None, None, None, PageRequest(limit=10), newest_first=True)["items"]
         documents = summary(self.catalog, ids, today)
         payments = self.receivables.counts(ids)
         balance = self.balance(partner["id"])
+        activities = ActivityQueries(self.catalog).of_partners(ids, today)
         return {
             "partner": partner,
             "balance": balance,
@@ -235,15 +256,17 @@ class PartnerQueries:
             },
             "totals": {**documents["totals"], "payments": money(payments["total"])},
             "turnover": documents["turnover"],
-            "last_activities": [],
-            "next_activities": [],
-            "open_requests": [],
+            "last_activities": activities["last"],
+            "next_activities": activities["next"],
+            "open_requests": RequestQueries(self.catalog).open_requests(
+                ids, now or datetime.combine(today, time.min, UTC)
+            ),
             "open_collection_cases": [
                 {k: case[k] for k in ("id", "document", "number", "level", "times_dunned", "opened_on", "scheme")}
                 for case in CollectionQueries(self.catalog).cases(PageRequest(limit=500), ids, None, "open")["items"]
             ],
             "blocked": self._blocked(partner["id"]),
-            "interest_areas": [],
+            "interest_areas": InterestAreaQueries(self.catalog).of_partners(ids),
             "recent": recent,
         }
 

@@ -16,9 +16,18 @@ what the performance budget in DESIGN.md is checked against.
     the queries use.
 (e) A collection run (``run_collection``) at two sizes built the same way: seconds per run, events
     written per second, and how the time grows with the size.
+(f) Campaign target selection (median of 5 runs) over 100,000 partners with 300,000 contacts and
+    their sales facts, the read-model rows written directly in bulk.
+(g) Mailing preparation over 100,000 partners with 300,000 contacts (built like (d)): the plan
+    (recipients and skip list) and the whole ``send_mailing`` (plan, then every message queued
+    through the command layer), in seconds.
+
+(h) The requests process manager's service-level check over 50,000 open requests (built like
+    (d)): a check with nothing due, the next-moment query the clock asks, and the check at the
+    moment all of them fall due (seconds per tick).
 
 ``CPTY_BENCH_GROUPS=invoices,collection`` (any of commands, projections, invoices, queries,
-collection) runs only those groups.
+collection, campaigns, mailings, requests) runs only those groups.
 
 Every measurement group gets a fresh store: a new SQLite directory, or an emptied schema of a
 scratch PostgreSQL database ``cpty_bench_<random>`` that is dropped at the end.
@@ -29,6 +38,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import random
 import secrets
 import sqlite3
 import statistics
@@ -55,19 +65,34 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from sqlalchemy import text
 
 from aggregates.account import Account, ItemKind, OpenItem
 from aggregates.base import DomainEvent, EventMeta
 from aggregates.errors import DomainError
+from aggregates.interest_area import Subscription
+from aggregates.mailing import Mailing
+from aggregates.money import cents
 from aggregates.partner import Address, Contact, Partner, PartnerDetails
+from aggregates.request import Request as OpenedRequest
+from aggregates.request import RequestDetails, ServiceLevel
 from aggregates.sales_document import DocType, DocumentTerms, Line, SalesDocument
+from commands.campaigns import PlanCampaign, TargetIn, plan_campaign
 from commands.collection import DefineScheme, define_scheme
 from commands.context import Result
 from commands.documents import DraftDocument, IssueDocument, LineIn, draft_document, issue_document
+from commands.interest_areas import CreateInterestArea, create_interest_area
+from commands.mailings import MailingSpec, QueueRecipients, send_mailing
 from commands.messages import CreateTemplate, create_template
+from commands.partner_groups import CreatePartnerGroup, create_partner_group
 from commands.partners import ChangePartner, RegisterPartner, change_partner, register_partner
 from commands.payments import ReceivePayment, receive_payment
 from processes.collection import run_collection
+from processes.requests import check_moment
+from projections.partner_directory import _details_columns, dump
+from queries.campaigns import CampaignQueries
+from queries.mailings import MailingQueries
+from queries.pages import PageRequest
 from queries.partners import PartnerQueries
 from queries.receivables import ReceivableQueries
 from queries.reports import GROUPINGS, ReportQueries
@@ -84,7 +109,7 @@ ROUNDS = 5  # interleaved rounds of commands and their baselines
 QUERY_RUNS = 20  # each query is timed this many times; the figure is the median
 LINES_PER_INVOICE = 5  # invoice lines per invoice in the query data set
 INVOICES_PER_PARTNER = 10  # invoices per partner in the invoice and query data sets
-GROUPS = ("commands", "projections", "invoices", "queries", "collection")
+GROUPS = ("commands", "projections", "invoices", "queries", "collection", "campaigns", "mailings", "requests")
 GROUPS_ENV = "CPTY_BENCH_GROUPS"  # e.g. "invoices,collection": run only those groups
 # The read models the queries and the collection run read; the fast builds catch up only these.
 QUERY_READ_MODELS = ("partner_directory", "partner_groups", "users", "receivables", "profitability")
@@ -103,14 +128,25 @@ class Sizes:
     query_lines: int = 10_000  # invoice lines behind the query latencies
     # (invoices, partners) of the small and the large collection run
     collection: tuple[tuple[int, int], tuple[int, int]] = ((1_000, 200), (5_000, 1_000))
+    campaign_partners: int = 10_000  # partners (3 contacts each) behind campaign target selection
+    mailing_partners: int = 2_000  # partners (3 contacts each) a mailing is prepared for
+    requests: int = 2_000  # open requests behind the service-level check
 
     @classmethod
     def for_mode(cls, quick: bool) -> Sizes:
         if quick:
             return cls(commands=200, http=100, log_events=10_000)
-        # 100,000 invoices over 20,000 partners would take about 12 min for the run alone on
-        # PostgreSQL here (about 28 partners/s in the quick run), so the large size is 50,000.
-        return cls(2_000, 1_000, 100_000, 10_000, 100_000, ((10_000, 2_000), (50_000, 10_000)))
+        return cls(
+            2_000,
+            1_000,
+            100_000,
+            10_000,
+            100_000,
+            ((10_000, 2_000), (100_000, 20_000)),
+            campaign_partners=100_000,
+            mailing_partners=100_000,
+            requests=50_000,
+        )
 
 
 @dataclass
@@ -801,11 +837,13 @@ def catch_up_read_models(c: Container, names: Sequence[str], bar: Progress, labe
     return time.perf_counter() - started
 
 
-def timed_query(backend: str, measurement: str, query: Callable[[], Any], rows: Callable[[Any], int]) -> Figure:
-    """The median of ``QUERY_RUNS`` runs (after one untimed warm-up), in milliseconds."""
+def timed_query(
+    backend: str, measurement: str, query: Callable[[], Any], rows: Callable[[Any], int], runs: int = QUERY_RUNS
+) -> Figure:
+    """The median of ``runs`` runs (after one untimed warm-up), in milliseconds."""
     answer = query()
     times = []
-    for _ in range(QUERY_RUNS):
+    for _ in range(runs):
         t0 = time.perf_counter()
         query()
         times.append(time.perf_counter() - t0)
@@ -820,7 +858,7 @@ def timed_query(backend: str, measurement: str, query: Callable[[], Any], rows: 
         extra={
             "rows": rows(answer),
             "p95_ms": round(1000 * times[int(0.95 * (len(times) - 1))], 2),
-            "runs": QUERY_RUNS,
+            "runs": runs,
         },
     )
 
@@ -929,18 +967,22 @@ def bench_collection_run(target: Target, invoices: int, partners: int, bar: Prog
         reads = ProcessReads(c.catalog)
         advance = task(bar, f"{name}: collection run, {partners:,} partners", partners + 2)
         request = Request(actor="bench")
+        # When each command started: the rate in the run's first and last tenth tells whether a
+        # partner costs more as the log grows within the run.
+        stamps: list[float] = []
 
         def run(handler: Callable[[Any, Any], Result], command: Any) -> Result | None:
             advance(1)
+            stamps.append(time.perf_counter())
             try:
                 return c.execute(handler, command, request)
             except DomainError:
                 return None
 
         head = c.store.head()
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         outcome = run_collection(run, reads, day)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         events = c.store.head() - head
     assert outcome["ran"], outcome
     figure = Figure(
@@ -952,10 +994,21 @@ def bench_collection_run(target: Target, invoices: int, partners: int, bar: Prog
         events=events,
         events_per_s=round(events / seconds, 1),
         partners_per_s=round(partners / seconds, 1),
+        # This process's CPU seconds: unlike wall time, other processes' load does not inflate them.
+        cpu_s=round(cpu, 1),
+        first_tenth_partners_per_s=round(_rate(stamps, 0), 1),
+        last_tenth_partners_per_s=round(_rate(stamps, 9), 1),
         build_s=round(built, 1),
         catch_up_s=round(caught, 1),
     )
     return figure
+
+
+def _rate(stamps: list[float], tenth: int) -> float:
+    """Commands per second within one tenth (0–9) of a run's command start times."""
+    size = len(stamps) // 10
+    part = stamps[tenth * size : (tenth + 1) * size + 1]
+    return (len(part) - 1) / (part[-1] - part[0]) if len(part) > 1 and part[-1] > part[0] else 0.0
 
 
 def bench_collection(target: Target, sizes: Sizes, bar: Progress) -> list[Figure]:
@@ -974,11 +1027,404 @@ def bench_collection(target: Target, sizes: Sizes, bar: Progress) -> list[Figure
                 f.seconds,
             )
         )
-    growth = Figure(target.name, "collection time large ÷ small", large.value / small.value, "×")
-    growth.baseline = f"size ratio {large_n / small_n:g}×"
-    growth.baseline_value = large_n / small_n
-    growth.extra.update(size_ratio=large_n / small_n)
-    return [*figures, growth]
+    growths = []
+    for label, small_s, large_s in (
+        ("time", small.value, large.value),
+        ("CPU time", small.extra["cpu_s"], large.extra["cpu_s"]),
+    ):
+        growth = Figure(target.name, f"collection {label} large ÷ small", large_s / max(small_s, 0.1), "×")
+        growth.baseline = f"size ratio {large_n / small_n:g}×"
+        growth.baseline_value = large_n / small_n
+        growth.extra.update(size_ratio=large_n / small_n)
+        growths.append(growth)
+    return [*figures, *growths]
+
+
+# -- (f) campaign target selection ---------------------------------------------------------------
+
+CAMPAIGN_CONTACTS = 3  # contacts per partner in the target-selection data set
+CAMPAIGN_SEED = 20260115
+CAMPAIGN_GROUPS = 10
+CAMPAIGN_RUNS = 5  # each selection is timed this many times; the figure is the median
+ROW_BATCH = 5_000  # read-model rows per executemany while building the data set
+# What a campaign can ask, from the broadest to everything at once (groups G0–G9 exist).
+CAMPAIGN_TARGETS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("no criteria", {}),
+    ("2 groups + 1 tag", {"groups": ["G1", "G2"], "tags": ["t3"]}),
+    ("last sale window + min revenue", {"last_sale_after": -300, "last_sale_before": -60, "min_revenue": "500"}),
+    ("3 products in a year", {"products": ["P001", "P017", "P042"], "revenue_from": -365}),
+    (
+        "all criteria",
+        {
+            "groups": ["G1", "G2", "G3"],
+            "tags": ["t1", "t2", "t3", "t4"],
+            "last_sale_after": -300,
+            "min_revenue": "200",
+            "revenue_from": -365,
+            "products": ["P001", "P017", "P042"],
+        },
+    ),
+)
+
+
+def campaign_rows(i: int, today: date, rng: random.Random) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A directory row of partner ``i`` (group, tags, three contacts) and its tag rows, shaped as
+    the partner directory projection writes them."""
+    people = [
+        Contact(id=uuid4(), name=f"Contact {i}-{k}", email=f"c{i}-{k}@example.com") for k in range(CAMPAIGN_CONTACTS)
+    ]
+    contacts = {str(p.id): p.model_dump(mode="json") for p in people}
+    code = f"K{i:07d}"
+    d = details(i).model_copy(update={"group": f"G{rng.randrange(CAMPAIGN_GROUPS)}"})
+    row = {
+        "id": str(uuid4()),
+        "code": code,
+        "status": "active",
+        "merged_into": None,
+        "manual_hold": None,
+        "blocks": 0,
+        "created_on": today,
+        "created_position": i,
+        "version": 1 + CAMPAIGN_CONTACTS,
+        "addresses": "{}",
+        "contacts": dump(contacts),
+        "attachments": "{}",
+        **_details_columns(d, code, contacts),
+    }
+    return row, [{"partner_id": row["id"], "tag": tag} for tag in d.tags]
+
+
+def sales_facts(partner: dict[str, Any], today: date, rng: random.Random, position: int) -> list[dict[str, Any]]:
+    """Seven partners in ten buy: one to five invoices of one to three lines over the last two
+    years; a tenth of the invoices are partly credited."""
+    if rng.random() >= 0.7:
+        return []
+    facts = []
+    for n in range(rng.randint(1, 5)):
+        document = str(uuid4())
+        day = today - timedelta(days=rng.randrange(730))
+        for seq in range(rng.randint(1, 3)):
+            quantity = Decimal(rng.randint(1, 10))
+            revenue = quantity * Decimal(rng.randint(20, 200))
+            facts.append(
+                fact(
+                    partner, document, "invoice", day, position + n, seq, f"P{rng.randrange(50):03d}", quantity, revenue
+                )
+            )
+        if rng.random() < 0.1:
+            last = facts[-1]
+            facts.append(
+                fact(
+                    partner,
+                    str(uuid4()),
+                    "credit_note",
+                    min(today, day + timedelta(days=14)),
+                    position + n,
+                    100,
+                    last["product"],
+                    -last["quantity"],
+                    -last["revenue"],
+                )
+            )
+    return facts
+
+
+def fact(
+    partner: dict[str, Any],
+    document: str,
+    kind: str,
+    day: date,
+    position: int,
+    seq: int,
+    product: str,
+    quantity: Decimal,
+    revenue: Decimal,
+) -> dict[str, Any]:
+    """A profitability fact row (one invoice or credit-note line)."""
+    return {
+        "position": position,
+        "seq": seq,
+        "document": document,
+        "kind": kind,
+        "date": day,
+        "partner_id": partner["id"],
+        "group_code": partner["group_code"],
+        "sales_rep": None,
+        "product": product,
+        "campaign": None,
+        "quantity": quantity,
+        "revenue": revenue,
+        "cost": cents(revenue * Decimal("0.6")),
+        "other_income": Decimal(0),
+    }
+
+
+def build_campaign_rows(c: Container, partners: int, advance: Advance) -> dict[str, int]:
+    """The read-model rows target selection reads, written straight into the live tables in
+    batches of ``ROW_BATCH`` (going through the log would spend the whole bench on catch-up):
+    the directory (one partner in a hundred merged into the next one), tags and sales facts."""
+    today = c.today()
+    rng = random.Random(CAMPAIGN_SEED)
+    tables = {
+        "partners": c.catalog.table("partner_directory", "partners"),
+        "tags": c.catalog.table("partner_directory", "tags"),
+        "facts": c.catalog.table("profitability", "facts"),
+    }
+    pending: dict[str, list[dict[str, Any]]] = {name: [] for name in tables}
+    counts = dict.fromkeys(tables, 0)
+
+    def flush(conn: Any, force: bool = False) -> None:
+        for name, rows in pending.items():
+            if rows and (force or len(rows) >= ROW_BATCH):
+                conn.execute(tables[name].insert(), rows)
+                counts[name] += len(rows)
+                pending[name] = []
+
+    position = 1
+    with c.engine.begin() as conn:
+        previous: dict[str, Any] | None = None
+        for i in range(partners):
+            row, tags = campaign_rows(i, today, rng)
+            if previous is not None and i % 100 == 0:
+                previous.update(status="merged", merged_into=row["id"])
+            facts = sales_facts(row, today, rng, position)
+            position += 10
+            if previous is not None:
+                pending["partners"].append(previous)
+            pending["tags"] += tags
+            pending["facts"] += facts
+            previous = row
+            flush(conn)
+            advance(1)
+        if previous is not None:
+            pending["partners"].append(previous)
+        flush(conn, force=True)
+    if c.engine.dialect.name == "postgresql":
+        # A live database has its statistics (autovacuum analyses after large writes); without
+        # them the planner takes the aggregated sales for 200 rows and nests loops over them.
+        with c.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    return {
+        "partners": counts["partners"],
+        "contacts": counts["partners"] * CAMPAIGN_CONTACTS,
+        "facts": counts["facts"],
+    }
+
+
+def campaign_target(spec: dict[str, Any], today: date) -> TargetIn:
+    """A target with its day offsets (negative: days before today) turned into dates."""
+    dated = {k: (today + timedelta(days=v)).isoformat() if isinstance(v, int) else v for k, v in spec.items()}
+    return TargetIn.model_validate(dated)
+
+
+def bench_campaigns(target: Target, sizes: Sizes, bar: Progress) -> list[Figure]:
+    """Target selection (``CampaignQueries.preview``: the first page of 50 with the total, and
+    why each partner is listed) for targets of growing selectivity, and the whole target list a
+    launch sends to, over ``sizes.campaign_partners`` partners."""
+    name = target.name
+    n = sizes.campaign_partners
+    with open_container(target.settings("campaigns")) as c:
+        today = c.today()
+        started = time.perf_counter()
+        built = build_campaign_rows(c, n, task(bar, f"{name}: building {n:,} partners for campaigns", n))
+        build_s = time.perf_counter() - started
+        request = Request(actor="bench")
+        for g in range(CAMPAIGN_GROUPS):
+            c.execute(create_partner_group, CreatePartnerGroup(code=f"G{g}", name=f"Group {g}"), request)
+        for k, (_, spec) in enumerate(CAMPAIGN_TARGETS):
+            command = PlanCampaign(code=f"BENCH{k}", name="Bench", target=campaign_target(spec, today))
+            c.execute(plan_campaign, command, request)
+        catch_up_read_models(c, ("campaigns",), bar, name)
+        queries = CampaignQueries(c.catalog)
+        size = f"{built['partners']:,} partners"
+        figures = [
+            timed_query(
+                name,
+                f"campaign preview, {label} ({size})",
+                lambda k=k: queries.preview(f"BENCH{k}", PageRequest()),  # type: ignore[misc]
+                lambda a: int(a["total"]),
+                runs=CAMPAIGN_RUNS,
+            )
+            for k, (label, _) in enumerate(CAMPAIGN_TARGETS)
+        ]
+        figures.append(
+            timed_query(
+                name,
+                f"campaign target list, no criteria ({size})",
+                lambda: queries.target_ids("BENCH0"),
+                len,
+                runs=CAMPAIGN_RUNS,
+            )
+        )
+    for f in figures:
+        f.extra.update(built, build_s=round(build_s, 1))
+    return figures
+
+
+# -- (g) mailing preparation ---------------------------------------------------------------------
+
+MAILING_READ_MODELS = ("partner_directory", "interest_areas", "mailings")
+MAILING_GROUPS = 10
+
+
+def mailing_partner(i: int, today: date) -> list[DomainEvent]:
+    """Partner ``i`` (group G0–G9) with three contacts, as events: the first has an address of its
+    own and every fourth one subscribes to NEWS; the second is inactive one time in twenty, opted
+    out of every mailing one time in thirty, and shares the first one's address one time in fifty;
+    the third has no e-mail one time in ten."""
+    d = details(i).model_copy(update={"group": f"G{i % MAILING_GROUPS}"})
+    partner = Partner.register(uuid4(), f"M{i:07d}", d, today)
+    first = Contact(id=uuid4(), name=f"First {i}", email=f"first{i}@example.com")
+    second = Contact(
+        id=uuid4(),
+        name=f"Second {i}",
+        email=first.email if i % 50 == 0 else f"second{i}@example.com",
+        active=i % 20 != 1,
+        opted_out_on=today if i % 30 == 2 else None,
+    )
+    third = Contact(id=uuid4(), name=f"Third {i}", email=None if i % 10 == 3 else f"third{i}@example.com")
+    for contact in (first, second, third):
+        partner.add_contact(contact)
+    events = partner.collect_events()
+    if i % 4 == 0:
+        events += Subscription.subscribe_first("NEWS", first.id, partner.id, today, "api").collect_events()
+    return events
+
+
+def bench_mailings(target: Target, sizes: Sizes, bar: Progress) -> list[Figure]:
+    """A mailing to every group and the area NEWS (every contact reached, the subscribers also
+    through their group): the plan alone, then ``send_mailing`` as POST /v1/mailings runs it."""
+    name = target.name
+    n = sizes.mailing_partners
+    size = f"{n:,} partners / {3 * n:,} contacts"
+    with open_container(target.settings("mailings")) as c:
+        today = c.today()
+        request = Request(actor="bench")
+        c.execute(create_interest_area, CreateInterestArea(code="NEWS", name="Newsletter"), request)
+        body = "Dear {{ contact.name }},\nour news for {{ partner.name }}.\n{{ unsubscribe_url }}\n"
+        template = CreateTemplate(code="BENCH-NEWS", channel="email", purpose="campaign", subject="News", body=body)  # type: ignore[arg-type]
+        c.execute(create_template, template, request)
+        started = time.perf_counter()
+        advance = task(bar, f"{name}: building {size}", n)
+        batch: list[DomainEvent] = []
+        for i in range(n):
+            batch += mailing_partner(i, today)
+            if len(batch) >= LOG_BATCH or i == n - 1:
+                c.store.save(stamped(batch, today))
+                batch = []
+            advance(1)
+        built = time.perf_counter() - started
+        caught = catch_up_read_models(c, MAILING_READ_MODELS, bar, name)
+        queries = MailingQueries(c.catalog)
+        spec = MailingSpec(
+            template="BENCH-NEWS", groups=[f"G{g}" for g in range(MAILING_GROUPS)], interest_areas=["NEWS"]
+        )
+        t0 = time.perf_counter()
+        plan = queries.candidates(queries.targets(spec))
+        plan_s = time.perf_counter() - t0
+        advance = task(bar, f"{name}: mailing to {sum(1 for p in plan if p.reason is None):,} recipients", len(plan))
+
+        def run(handler: Callable[[Any, Any], Result], command: Any) -> Result:
+            result = c.execute(handler, command, request)
+            if isinstance(command, QueueRecipients):
+                advance(len(command.candidates))
+            return result
+
+        head = c.store.head()
+        t0 = time.perf_counter()
+        mailing_id = send_mailing(run, queries, spec, c.settings.public_url)
+        seconds = time.perf_counter() - t0
+        events = c.store.head() - head
+        mailing = c.store.get(mailing_id)
+        assert isinstance(mailing, Mailing) and mailing.prepared
+    whole = Figure(name, f"mailing preparation ({size})", seconds, "s", mailing.queued, seconds)
+    whole.extra.update(
+        recipients=mailing.recipients,
+        queued=mailing.queued,
+        skipped=mailing.skipped,
+        messages_per_s=round(mailing.queued / seconds, 1),
+        events=events,
+        events_per_s=round(events / seconds, 1),
+        build_s=round(built, 1),
+        catch_up_s=round(caught, 1),
+    )
+    planned = Figure(name, f"mailing plan: recipients and skip list ({size})", plan_s, "s", len(plan), plan_s)
+    planned.extra.update(contacts=len(plan), recipients=mailing.recipients, skipped=mailing.skipped)
+    return [whole, planned]
+
+
+# -- (h) request service levels ------------------------------------------------------------------
+
+REQUEST_READ_MODELS = ("requests",)
+
+
+def save_open_requests(c: Container, n: int, opened_at: datetime, sla: ServiceLevel, advance: Advance) -> None:
+    """``n`` open requests with the same service level, saved directly in batches."""
+    today = c.today()
+    details = RequestDetails(type="BENCH", partner=uuid4(), subject="Shelf broken")
+    batch: list[DomainEvent] = []
+    for i in range(n):
+        batch += OpenedRequest.open(uuid4(), f"BR-{i + 1:07d}", details, 0, opened_at, sla).collect_events()
+        if len(batch) >= LOG_BATCH or i == n - 1:
+            c.store.save(stamped(batch, today))
+            advance(len(batch))
+            batch = []
+
+
+def bench_requests(target: Target, sizes: Sizes, bar: Progress) -> list[Figure]:
+    """The requests process manager's service-level check over N open requests that all fall due
+    one hour before the clock's now: a check between moments (nothing due: the candidate query),
+    the clock's question for the next moment, and the check at the moment they are all due
+    (``check_service_levels`` transactions of 100 requests, each request recording
+    ``RequestDueStateChanged``)."""
+    name = target.name
+    n = sizes.requests
+    with open_container(target.settings("requests")) as c:
+        now = c.clock.now()
+        opened_at = now - timedelta(days=2)
+        sla = ServiceLevel(due_at=now - timedelta(hours=1), overdue_at=now + timedelta(days=1))
+        started = time.perf_counter()
+        save_open_requests(c, n, opened_at, sla, task(bar, f"{name}: building {n:,} open requests", n))
+        built = time.perf_counter() - started
+        caught = catch_up_read_models(c, REQUEST_READ_MODELS, bar, name)
+        if c.store.is_postgres:
+            # Autovacuum analyses a freshly filled table soon; until then the planner has no
+            # statistics and scans the whole table instead of using the index on the moments.
+            with c.engine.begin() as conn:
+                conn.execute(text(f"ANALYZE {c.catalog.table('requests', 'requests').name}"))
+        reads = ProcessReads(c.catalog)
+        request = Request(actor="bench")
+        advance = task(bar, f"{name}: SLA check, {n:,} requests due", n)
+
+        def run(handler: Callable[[Any, Any], Result], command: Any) -> Result:
+            advance(len(command.requests))
+            return c.execute(handler, command, request)
+
+        between = opened_at + timedelta(hours=1)
+        idle = timed_query(
+            name,
+            f"SLA check, nothing due ({n:,} open requests)",
+            lambda: check_moment(run, reads, between, between.date()),
+            lambda checked: checked,
+        )
+        upcoming = timed_query(
+            name, f"next SLA moment ({n:,} open requests)", lambda: reads.requests.next_moment(between), lambda _: 1
+        )
+        head = c.store.head()
+        t0 = time.perf_counter()
+        checked = check_moment(run, reads, now)
+        seconds = time.perf_counter() - t0
+        events = c.store.head() - head
+    assert checked == n and events == n, (checked, events)
+    tick = Figure(name, f"SLA check, all {n:,} requests fall due", seconds, "s/tick", n, seconds)
+    tick.extra.update(
+        requests_per_s=round(n / seconds, 1),
+        events=events,
+        events_per_s=round(events / seconds, 1),
+        build_s=round(built, 1),
+        catch_up_s=round(caught, 1),
+    )
+    return [idle, upcoming, tick]
 
 
 # -- the run -------------------------------------------------------------------------------------
@@ -1001,6 +1447,9 @@ def bench_backend(target: Target, sizes: Sizes, console: Console) -> list[Figure
         "invoices": bench_invoices,
         "queries": bench_queries,
         "collection": bench_collection,
+        "campaigns": bench_campaigns,
+        "mailings": bench_mailings,
+        "requests": bench_requests,
     }
     figures: list[Figure] = []
     with progress_bar(console) as bar:

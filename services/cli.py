@@ -86,7 +86,7 @@ def demo(
     import os
     from datetime import UTC, datetime, timedelta
 
-    from services.demo import load_demo
+    from services.demo import load_demo, portal_invite
 
     os.environ.setdefault("CPTY_CLOCK", "manual")
     os.environ.setdefault("CPTY_ADMIN_KEY", "demo-admin-key")
@@ -101,6 +101,10 @@ def demo(
     console.print(f"\n[bold]Counterparty demo loaded[/bold]: {summary}")
     console.print(f"Admin key: [bold]{key}[/bold]")
     console.print(f"API docs:  {base}/docs")
+    invite = portal_invite(container)
+    if invite is not None:
+        code, contact, token = invite
+        console.print(f"Portal:    {base}/portal/?token={token}  (customer {code}, contact {contact})", soft_wrap=True)
     console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/v1/partners?limit=5'")
     console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/v1/partners?q=gmbh&sort=-created_on'")
     console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/v1/clock'")

@@ -1,6 +1,12 @@
 """The clock as the program sees it. In ``system`` mode the wall clock is the business time and
 APScheduler records each day start; in ``manual`` mode only ``tick`` moves time. Either way each
-day start is a ``DayStarted`` event in the log, so a replay replays every daily decision."""
+day start is a ``DayStarted`` event in the log, so a replay replays every daily decision.
+
+Between day starts, process managers name the next moment they need (an activity's reminder):
+the clock records a ``ClockMoved`` there, so what falls due then is a reaction to a logged event
+too. A manual tick stops at each such moment on its way; the system scheduler records one when
+its 30-second check finds that the wall clock has passed a pending moment (so no event is written
+while nothing is due, and a moment is met within 30 seconds)."""
 
 from __future__ import annotations
 
@@ -92,6 +98,28 @@ class ClockService:
             day += timedelta(days=1)
         return days
 
+    def next_moment(self, after: datetime) -> datetime | None:
+        """The earliest moment after ``after`` that a process manager waits for."""
+        found = [m for manager in self.container.managers if (m := manager.next_moment(after)) is not None]
+        return min(found, default=None)
+
+    def _move(self, to: datetime, actor: str) -> int:
+        from services.container import Request
+
+        result = self.container.execute(
+            move_clock, MoveClock(to=to, clock_start=self.clock_start()), Request(actor=actor, now=to)
+        )
+        self.container.runner.wait(result.position, timeout=max(60.0, self.settings.consistency_timeout))
+        return result.position
+
+    def _run_moments(self, before: datetime, actor: str) -> int:
+        """Moves the clock to each pending moment before ``before``, in order, each with its
+        reactions done before the next (a moment they add is met too)."""
+        position = 0
+        while (moment := self.next_moment(self.now())) is not None and moment < before:
+            position = self._move(moment, actor)
+        return position
+
     def _run_days(self, days: list[date], actor: str) -> int:
         from services.container import Request
 
@@ -108,8 +136,6 @@ class ClockService:
         return position
 
     def tick(self, to: date | datetime, actor: str) -> Tick:
-        from services.container import Request
-
         if self.mode != "manual":
             raise conflict("clock_not_manual", "the clock moves by itself in system mode")
         with self._tick_lock:
@@ -118,12 +144,14 @@ class ClockService:
             if target < now:
                 raise conflict("clock_backwards", "the clock moves forward only")
             days = self.days_between(now, target, self.last_day_run())
-            position = self._run_days(days, actor)
-            result = self.container.execute(
-                move_clock, MoveClock(to=target, clock_start=self.clock_start()), Request(actor=actor)
-            )
-            self.container.runner.wait(result.position, timeout=self.settings.consistency_timeout)
-            return Tick(now=target, days_run=days, position=max(position, result.position))
+            position = self.container.store.head()
+            for day in days:
+                # What falls due before the day starts happens before the day's jobs.
+                position = max(position, self._run_moments(self.day_start(day), actor))
+                position = max(position, self._run_days([day], actor))
+            position = max(position, self._run_moments(target, actor))
+            position = max(position, self._move(target, actor))
+            return Tick(now=target, days_run=days, position=position)
 
     # -- system mode ---------------------------------------------------------------------------
 
@@ -141,6 +169,18 @@ class ClockService:
             if days:
                 self._run_days(days, "scheduler")
             return days
+
+    def catch_up_system_moments(self) -> datetime | None:
+        """Records a ``ClockMoved`` to the wall clock's now when a pending moment has passed
+        since the clock last moved; answers that now, or None when nothing was due."""
+        with self._tick_lock:
+            clock = self.recorded()
+            moment = self.next_moment(clock.now if clock else self.clock_start())
+            now = datetime.now(UTC)
+            if moment is None or moment > now:
+                return None
+            self._move(now, "scheduler")
+            return now
 
     def start_scheduler(self) -> None:
         if self.mode != "system":
@@ -164,6 +204,7 @@ class ClockService:
             days = self.catch_up_system_days()
             if days:
                 log.info("days started", extra={"days": [d.isoformat() for d in days]})
+            self.catch_up_system_moments()
         except Exception:
             log.exception("day start failed; the next tick retries")
 

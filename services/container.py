@@ -20,29 +20,39 @@ from sqlalchemy.engine import Engine
 from aggregates.errors import VersionConflict, conflict
 from aggregates.idempotency import IdempotencyRecord
 from commands.context import CommandContext, ConcurrencyConflict, Idempotency, IdempotencyReplay, Result
-from processes.base import Reactions
+from processes.activity_reminders import activity_reminders
+from processes.base import ProcessManager, Reactions
 from processes.collection import collection_process
 from processes.recurring_invoices import recurring
+from processes.requests import requests_process
 from processes.sales import sales
+from projections.activities import activities
 from projections.api_keys import api_keys
 from projections.audit_index import audit_index
+from projections.campaigns import campaigns
 from projections.catalog import Catalog, Projection
 from projections.collection import collection
 from projections.custom_fields import custom_fields
 from projections.documents import documents
+from projections.interest_areas import interest_areas
+from projections.mailings import mailings
 from projections.messages import messages
 from projections.partner_directory import directory
 from projections.partner_groups import partner_groups
+from projections.portal_tokens import portal_tokens
 from projections.profitability import profitability
 from projections.receivables import receivables
 from projections.recurring_invoices import recurring_invoices
+from projections.requests import requests
 from projections.runner import Runner
 from projections.timeline import timeline
 from projections.users import users
+from queries.activities import ActivityQueries
 from queries.collection import CollectionQueries
 from queries.documents import DocumentQueries
 from queries.messages import MessageQueries
 from queries.recurring_invoices import RecurringQueries
+from queries.requests import RequestQueries
 from services.clock import ClockService
 from services.settings import Settings
 from services.store import EventStore
@@ -55,16 +65,22 @@ PROJECTIONS: list[Projection] = [
     users,
     custom_fields,
     api_keys,
+    portal_tokens,
     documents,
     receivables,
     profitability,
     recurring_invoices,
     collection,
     messages,
+    requests,
+    activities,
+    campaigns,
+    interest_areas,
+    mailings,
     timeline,
     audit_index,
 ]
-PROCESSES: list[Reactions] = [sales, recurring, collection_process]
+PROCESSES: list[Reactions] = [sales, recurring, collection_process, activity_reminders, requests_process]
 
 
 class ProcessReads:
@@ -75,6 +91,8 @@ class ProcessReads:
         self.recurring = RecurringQueries(catalog)
         self.messages = MessageQueries(catalog)
         self.collection = CollectionQueries(catalog)
+        self.activities = ActivityQueries(catalog)
+        self.requests = RequestQueries(catalog)
 
 
 C = TypeVar("C")
@@ -161,12 +179,13 @@ class Container:
             self.engine = read_model_engine(settings.read_model_url)
             self.catalog = Catalog(self.engine, PROJECTIONS)
         reads = ProcessReads(self.catalog)
-        managers = [p.manager(self._process_execute, reads) for p in PROCESSES]
-        self.runner = Runner(self.store, self.catalog, managers)
+        self.managers: list[ProcessManager] = [p.manager(self._process_execute, reads) for p in PROCESSES]
+        self.runner = Runner(self.store, self.catalog, self.managers)
         self.store.on_saved(self.runner.wake)
         self.clock = ClockService(settings, self)
         self._listener: Any = None
         self.sender: Any = None
+        self.mailer: Any = None
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -184,6 +203,7 @@ class Container:
             expected_version=request.expected_version,
             idempotency=request.idempotency,
             currency=self.settings.currency,
+            zone=self.settings.zone,
             recorded_at=lambda: datetime.now(UTC),
             **kwargs,
         )
@@ -240,8 +260,14 @@ class Container:
 
             self.sender = Sender(self)
             self.sender.start()
+            from services.mailer import MailingPreparer
+
+            self.mailer = MailingPreparer(self)
+            self.mailer.start()
 
     def close(self) -> None:
+        if self.mailer is not None:
+            self.mailer.stop()
         if self.sender is not None:
             self.sender.stop()
         self.clock.stop_scheduler()

@@ -13,6 +13,7 @@ documents and figures every time (only ids and wall-clock timestamps differ)."""
 from __future__ import annotations
 
 import heapq
+import json
 import random
 import time as timer
 import unicodedata
@@ -22,14 +23,28 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from rich.progress import Progress
 from sqlalchemy import case, func, select
 
 from aggregates.account import Account
+from aggregates.activity import ActivityKind
 from aggregates.errors import Conflict
+from aggregates.partner import Availability, Partner
+from aggregates.request import Confidentiality, Priority, RequestStatus, Visibility
+from aggregates.sales_document import SalesDocument
 from aggregates.user import User
+from commands.activities import CompleteActivity, RecordActivity, complete_activity, record_activity
+from commands.campaigns import (
+    AddCampaignCost,
+    LaunchCampaign,
+    PlanCampaign,
+    TargetIn,
+    add_campaign_cost,
+    launch_campaign,
+    plan_campaign,
+)
 from commands.collection import DefineScheme, define_scheme
 from commands.context import CommandContext, Result
 from commands.custom_fields import DefineCustomField, define_custom_field
@@ -58,6 +73,18 @@ from commands.documents import (
     resolve_dispute,
     set_quote_settings,
 )
+from commands.inbound_email import ReceiveEmail, receive_email
+from commands.interest_areas import (
+    CreateInterestArea,
+    OptOut,
+    OptOutContact,
+    Subscribe,
+    create_interest_area,
+    opt_out,
+    opt_out_contact,
+    subscribe,
+)
+from commands.mailings import MailingSpec, send_mailing
 from commands.messages import CreateTemplate, create_template
 from commands.partner_groups import CreatePartnerGroup, create_partner_group
 from commands.partners import (
@@ -77,16 +104,37 @@ from commands.partners import (
     register_partner,
 )
 from commands.payments import ReceivePayment, receive_payment
+from commands.portal import IssuePortalToken, issue_portal_token
 from commands.recurring_invoices import (
     CreateRecurringInvoice,
     SuspendRecurringInvoice,
     create_recurring_invoice,
     suspend_recurring_invoice,
 )
+from commands.requests import (
+    AddRoutingRule,
+    AssignRequest,
+    ChangeRequestStatus,
+    CommentOnRequest,
+    DefineRequestType,
+    OpenRequest,
+    add_routing_rule,
+    assign_request,
+    change_request_status,
+    comment_on_request,
+    define_request_type,
+    open_request,
+)
 from commands.users import RegisterUser, register_user
+from queries.campaigns import CampaignQueries
 from queries.collection import CollectionQueries
+from queries.mailings import MailingQueries
 from queries.pages import PageRequest
+from queries.requests import RequestQueries
+from services.api.deps import hash_key
+from services.api.portal import new_token
 from services.container import Container, Request
+from services.mailer import prepare
 
 ACTOR = "demo"
 SEED = 20260115
@@ -1458,6 +1506,8 @@ class DemoLoader:
         self.container.runner.drain()
         self.bar.update(self.task, description="Demo partners loaded", completed=self.total)
         sales = SalesYear(self, self.sales_end(start)).walk()
+        mailing = interest_areas_and_mailing(self)
+        campaign = campaigns(self)
         end = self.today()
         c = self.counts
         return (
@@ -1465,7 +1515,8 @@ class DemoLoader:
             f"{c.partners} partners ({c.organizations} organizations incl. {c.subsidiaries} subsidiaries, "
             f"{c.persons} persons; {c.partners - c.absorbed} active), {c.contacts} contacts, "
             f"{c.addresses} addresses, {c.notes} notes, {c.conversions} prospects converted, "
-            f"{c.holds} credit holds, {c.merges} merges ({c.absorbed} duplicates absorbed); {sales}; "
+            f"{c.holds} credit holds, {c.merges} merges ({c.absorbed} duplicates absorbed); {sales}; {mailing}; "
+            f"{campaign}; "
             f"clock moved {(end - start).days} days ({start} → {end}); "
             f"{timer.monotonic() - began:.1f} s"
         )
@@ -1757,6 +1808,148 @@ class Template:
     id: str
     customer: Customer
     seen: int = 0  # invoices already planned for payment
+
+
+# -- activities ----------------------------------------------------------------------------------
+
+ACTIVITIES_SEED = SEED + 1095
+ACTIVITY_WINDOW = 28  # the reps plan their activities over the walk's last four weeks
+ACTIVITY_PLANS = 48
+ACTIVITY_KINDS = (("call", 45), ("meeting", 15), ("task", 30), ("note", 10))
+ACTIVITY_SUBJECTS: dict[str, tuple[str, ...]] = {
+    "call": (
+        "Follow up on the last quote",
+        "Annual price review",
+        "Delivery schedule for next month",
+        "Introduce the new product range",
+        "Check satisfaction after the installation",
+    ),
+    "meeting": ("Quarterly business review", "Site visit", "Contract renewal negotiation"),
+    "task": (
+        "Send the updated price list",
+        "Prepare a quote for spare parts",
+        "Update the delivery addresses",
+        "Check the credit limit with finance",
+    ),
+    "note": (
+        "Prefers to be called in the morning",
+        "The managing director decides on orders above 10,000 EUR",
+        "Budget planning happens in October",
+    ),
+}
+OUTCOMES = (
+    "Agreed to a follow-up quote",
+    "Asked to call back next month",
+    "Renewal agreed in principle",
+    "No answer; left a message",
+)
+OFFICE_HOURS = tuple(Availability(weekday=d, start="09:00", end="17:00") for d in range(1, 6))
+
+
+# -- requests and complaints ---------------------------------------------------------------------
+
+REQUESTS_SEED = SEED + 730
+REQUEST_WINDOW = 21  # the requests are opened over the walk's last three weeks
+MAIL_GATEWAY = "mail-gateway"  # the actor of the mails the demo receives
+REQUEST_STATUSES = ("open", "in_progress", "closed", "final")
+REQUEST_TYPES: list[dict[str, Any]] = [
+    {"code": "QUESTION", "name": "Question", "due_days": 3, "tolerance_days": 2, "assign_to": "sofia"},
+    {"code": "COMPLAINT", "name": "Complaint", "due_days": 2, "tolerance_days": 1, "escalate_after_days": 3},
+    {"code": "DELIVERY", "name": "Delivery inquiry", "due_days": 1, "escalate_after_days": 2},
+    {
+        "code": "WARRANTY",
+        "name": "Warranty claim",
+        "due_days": 10,
+        "tolerance_days": 5,
+        "escalate_after_days": 10,
+        "assign_to": "pierre",
+    },
+]
+ROUTING_RULES: list[dict[str, Any]] = [
+    {"keyword": "invoice", "assign_to": FINANCE},
+    {"type": "DELIVERY", "assign_to": "pierre"},
+    {"type": "COMPLAINT", "assign_to": "anna"},
+]
+
+
+@dataclass(frozen=True)
+class RequestScenario:
+    """A request opened ``opens_after`` days into the window, then ``steps``: (days later, step)."""
+
+    type: str
+    subject: str
+    description: str
+    opens_after: int
+    priority: str = "medium"
+    confidentiality: str = "public"
+    by_email: bool = False
+    steps: tuple[tuple[int, tuple[str, str]], ...] = ()
+
+
+REQUEST_SCENARIOS = (
+    RequestScenario(
+        "COMPLAINT",
+        "Damaged pallet on delivery",
+        "Two rack uprights arrived bent; the pallet wrap was torn.",
+        0,
+        "high",
+        steps=(
+            (1, ("internal", "Carrier claim filed; photos requested from the customer.")),
+            (2, ("reply", "Photos attached: both uprights are unusable.")),
+        ),
+    ),
+    RequestScenario(
+        "COMPLAINT",
+        "Wrong invoice total",
+        "The invoice charges the freight twice.",
+        2,
+        steps=(
+            (1, ("in_progress", "")),
+            (1, ("comment", "You are right, the freight was charged twice; a credit note follows.")),
+        ),
+    ),
+    RequestScenario(
+        "QUESTION",
+        "Opening hours over the holidays",
+        "Is your warehouse open between the holidays?",
+        4,
+        "low",
+        steps=((1, ("comment", "Yes, from 8:00 to 14:00 on working days.")), (2, ("closed", "Answered"))),
+    ),
+    RequestScenario(
+        "COMPLAINT",
+        "Missing spare parts",
+        "The shelf kit came without its bolts.",
+        5,
+        steps=((1, ("in_progress", "")), (2, ("closed", "Bolts sent by express")), (5, ("final", ""))),
+    ),
+    RequestScenario(
+        "DELIVERY",
+        "Delivery date for our order",
+        "When will our order ship?",
+        8,
+        steps=((1, ("closed", "Ships on Monday")),),
+    ),
+    RequestScenario(
+        "COMPLAINT",
+        "Contract terms dispute",
+        "We do not accept the new terms of the framework contract.",
+        9,
+        "high",
+        confidentiality="confidential",
+        steps=((1, ("assign", "luca")), (1, ("in_progress", ""))),
+    ),
+    RequestScenario("QUESTION", "Catalogue for next season", "Please send us the new catalogue.", 12, by_email=True),
+    RequestScenario(
+        "COMPLAINT",
+        "Production line stopped",
+        "A conveyor shelf collapsed.",
+        14,
+        "urgent",
+        steps=((1, ("in_progress", "")),),
+    ),
+    RequestScenario("WARRANTY", "Beam lock broken", "A beam lock broke after two months of use.", 17),
+)
 
 
 class SalesYear:
@@ -2226,6 +2419,166 @@ class SalesYear:
             f"by level {levels or 'none'}; {disputed} disputed, {promised} with promises)"
         )
 
+    # -- requests and complaints -----------------------------------------------------------------
+
+    def plan_requests(self) -> None:
+        """The service desk: request types and routing rules, then, over the last three weeks of
+        the walk, requests that end in every state: open and overdue, escalated to the
+        supervisor, in progress, closed with a resolution, final, confidential, one threaded
+        reply and one request opened by e-mail. Their own generator keeps the sales figures."""
+        for request_type in REQUEST_TYPES:
+            self.run(define_request_type, DefineRequestType.model_validate(request_type), SUPERVISOR)
+        for rule in ROUTING_RULES:
+            self.run(add_routing_rule, AddRoutingRule.model_validate(rule), SUPERVISOR)
+        rng = random.Random(REQUESTS_SEED)
+        customers = [c for c in self.customers if c.buyer and not c.held and c.plan.kind != "person"]
+        if not customers:
+            return
+        first = max(self.today() + timedelta(days=1), self.end - timedelta(days=REQUEST_WINDOW))
+        for scenario in REQUEST_SCENARIOS:
+            customer = rng.choice(customers)
+            self.at(first + timedelta(days=scenario.opens_after), partial(self.open_scenario, scenario, customer))
+
+    def open_scenario(self, scenario: RequestScenario, customer: Customer, _day: date) -> None:
+        partner = self.load(customer.ref)
+        contact = next((c for c in partner.contacts.values() if c.active and c.email), None)
+        sender = (
+            {"from": contact.email, "known_sender": {"partner": partner.id, "contact": contact.id}} if contact else None
+        )
+        if scenario.by_email:
+            if sender is None:
+                return
+            mail = {"subject": scenario.subject, "body": scenario.description, "message_id": f"<demo-{uuid4()}@mail>"}
+            opened = self.run(receive_email, ReceiveEmail.model_validate({**sender, **mail}), MAIL_GATEWAY)
+        else:
+            command = OpenRequest(
+                type=scenario.type,
+                partner=customer.ref,
+                contact=contact.id if contact else None,
+                subject=scenario.subject,
+                description=scenario.description,
+                priority=Priority(scenario.priority),
+                confidentiality=Confidentiality(scenario.confidentiality),
+            )
+            opened = self.run(open_request, command, customer.rep)
+        for after, step in scenario.steps:
+            self.later(after, partial(self.request_step, str(opened.id), step, sender))
+
+    def request_step(self, request: str, step: tuple[str, str], sender: dict[str, Any] | None, _day: date) -> None:
+        """One later step of a scenario: ``(status, resolution)``, ``(comment|internal, text)``,
+        ``(assign, user)`` or ``(reply, text)`` (the customer answers by e-mail)."""
+        kind, text = step
+        if kind in REQUEST_STATUSES:
+            change = ChangeRequestStatus(request=request, status=RequestStatus(kind), resolution=text or None)
+            self.run(change_request_status, change, SUPERVISOR)
+        elif kind in ("comment", "internal"):
+            visibility = Visibility.PUBLIC if kind == "comment" else Visibility.INTERNAL
+            self.run(comment_on_request, CommentOnRequest(request=request, text=text, visibility=visibility), "anna")
+        elif kind == "assign":
+            self.run(assign_request, AssignRequest(request=request, to=text), SUPERVISOR)
+        elif sender is not None:
+            number = self.load(request).number
+            mail = {"subject": f"Re: [{number}] your request", "body": text, "message_id": f"<demo-{uuid4()}@mail>"}
+            self.run(receive_email, ReceiveEmail.model_validate({**sender, **mail}), MAIL_GATEWAY)
+
+    # -- activities ------------------------------------------------------------------------------
+
+    def plan_activities(self) -> None:
+        """The sales reps' calls, meetings, tasks and notes over the walk's last four weeks: calls
+        and meetings within the contact's hours and reminded before they start, most completed
+        afterwards, some tasks left open past their due date, and the last ones planned beyond
+        the walk's end with their reminders pending. Their own generator keeps the sales figures."""
+        rng = random.Random(ACTIVITIES_SEED)
+        customers = [c for c in self.customers if not c.held]
+        if not customers:
+            return
+        first = max(self.today() + timedelta(days=1), self.end - timedelta(days=ACTIVITY_WINDOW))
+        kinds, weights = [k for k, _ in ACTIVITY_KINDS], [w for _, w in ACTIVITY_KINDS]
+        for n in range(ACTIVITY_PLANS):
+            customer = rng.choice(customers)
+            rep = customer.rep if customer.rep in REPS else REPS[n % len(REPS)]
+            kind = rng.choices(kinds, weights)[0]
+            day = first + timedelta(days=rng.randint(0, max(0, (self.end - first).days)))
+            own = random.Random(rng.random())
+            self.at(day, partial(self.plan_activity, own, ActivityKind(kind), customer, rep))
+
+    def plan_activity(self, rng: random.Random, kind: ActivityKind, customer: Customer, rep: str, _day: date) -> None:
+        partner = self.load(customer.ref)
+        contacts = [c for c in partner.contacts.values() if c.active]
+        contact = rng.choice(contacts) if contacts else None
+        command: dict[str, Any] = {
+            "kind": kind.value,
+            "partner": customer.ref,
+            "contact": contact.id if contact else None,
+            "subject": rng.choice(ACTIVITY_SUBJECTS[kind.value]),
+            "assignee": rep,
+        }
+        if kind is ActivityKind.TASK:
+            due = self.today() + timedelta(days=rng.randint(1, 6))
+            result = self.run(record_activity, RecordActivity.model_validate({**command, "due_on": due}), rep)
+            if rng.random() < 0.6:  # the rest stay open: overdue once their date has passed
+                self.at(due - timedelta(days=rng.randint(0, 1)), partial(self.complete_activity, result.id, None, rep))
+            return
+        if kind is ActivityKind.NOTE:
+            self.run(record_activity, RecordActivity.model_validate({**command, "assignee": None}), rep)
+            return
+        minutes = 60 if kind is ActivityKind.MEETING else 30
+        slot = self.slot(rng, contact.availability if contact and contact.availability else OFFICE_HOURS, minutes)
+        if slot is None:
+            return
+        start, end = slot
+        timing = {"start_at": start, "end_at": end, "remind_minutes_before": rng.choice((15, 30, 60))}
+        result = self.run(record_activity, RecordActivity.model_validate({**command, **timing}), rep)
+        if rng.random() < 0.75:
+            done = partial(self.complete_activity, result.id, rng.choice(OUTCOMES), rep)
+            self.at(start.date() + timedelta(days=1), done)
+
+    def slot(
+        self, rng: random.Random, hours: tuple[Availability, ...], minutes: int
+    ) -> tuple[datetime, datetime] | None:
+        """A start on the half hour within the hours, one to six days from today, and its end."""
+        zone = self.container.clock.zone
+        for ahead in rng.sample(range(1, 7), 6):
+            day = self.today() + timedelta(days=ahead)
+            starts = [
+                datetime.combine(day, time(0), zone) + timedelta(minutes=m)
+                for a in hours
+                if a.weekday == day.isoweekday()
+                for m in range(_minutes(a.start), _minutes(a.end) - minutes + 1, 30)
+            ]
+            if starts:
+                start = rng.choice(starts)
+                return start, start + timedelta(minutes=minutes)
+        return None
+
+    def complete_activity(self, activity: UUID | None, outcome: str | None, rep: str, _day: date) -> None:
+        assert activity is not None
+        self.run(complete_activity, CompleteActivity(activity=activity, outcome=outcome), rep)
+
+    def activities_summary(self) -> str:
+        table = self.container.catalog.table("activities", "activities")
+        with self.container.engine.connect() as conn:
+            rows = conn.execute(select(table.c.kind, table.c.status, table.c.due_on, table.c.reminder_status)).all()
+        kinds = ", ".join(f"{sum(1 for r in rows if r.kind == k)} {k}s" for k, _ in ACTIVITY_KINDS)
+        done = sum(1 for r in rows if r.status == "completed")
+        overdue = sum(1 for r in rows if r.status == "open" and r.due_on is not None and r.due_on < self.today())
+        reminded = sum(1 for r in rows if r.reminder_status == "sent")
+        pending = sum(1 for r in rows if r.reminder_status == "pending")
+        return (
+            f"activities: {len(rows)} ({kinds}; {done} completed, {overdue} overdue; "
+            f"{reminded} reminders sent, {pending} pending)"
+        )
+
+    def requests_summary(self) -> str:
+        queries = RequestQueries(self.container.catalog)
+        now = self.container.clock.now()
+        rows = queries.search(PageRequest(limit=500), now)["items"]
+        by_status = {s: sum(1 for r in rows if r["status"] == s) for s in REQUEST_STATUSES}
+        overdue = sum(1 for r in rows if r["due_state"] == "overdue" and r["status"] in ("open", "in_progress"))
+        escalated = sum(1 for r in rows if r["escalated"])
+        states = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in by_status.items())
+        return f"requests: {len(rows)} ({states}; {overdue} overdue, {escalated} escalated)"
+
     # -- the walk --------------------------------------------------------------------------------
 
     def steps(self) -> list[date]:
@@ -2261,6 +2614,8 @@ class SalesYear:
             self.run(set_quote_settings, QuoteSettings(order_on_accept=False), SUPERVISOR)
             self.define_collection()
             self.create_templates()
+            self.plan_requests()
+            self.plan_activities()
         previous = self.today()
         for day in steps:
             self.loader.tick(day, time(self.rng.randint(8, 16), self.rng.randint(0, 59)))
@@ -2311,8 +2666,219 @@ class SalesYear:
             f"({c.credit_limit} credit_limit, {c.credit_stop} credit_stop; {c.cancelled} orders cancelled); "
             f"open balance {cents(balance)} EUR ({cents(Decimal(open_items))} open, "
             f"{cents(Decimal(overdue))} overdue, {cents(Decimal(unapplied))} unapplied credit); "
-            f"{self.collection_summary()}"
+            f"{self.collection_summary()}; {self.requests_summary()}; {self.activities_summary()}"
         )
+
+
+# -- interest areas and a mailing ----------------------------------------------------------------
+
+MAILING_SEED = SEED + 7
+INTEREST_AREAS: list[dict[str, Any]] = [
+    {"code": "NEWSLETTER", "name": "Monthly newsletter", "self_service": True},
+    {"code": "PRODUCT-NEWS", "name": "New products and price lists", "self_service": True},
+    {"code": "EVENTS", "name": "Trade fairs and customer events", "self_service": False},
+]
+# (area, share of the active contacts with an e-mail who subscribe, share of those who leave again)
+SUBSCRIBERS = (("NEWSLETTER", 0.35, 0.08), ("PRODUCT-NEWS", 0.15, 0.05), ("EVENTS", 0.1, 0.0))
+NEWSLETTER = {
+    "code": "NEWSLETTER",
+    "channel": "email",
+    "purpose": "campaign",
+    "subject": "{{ partner.name }}: our news of {{ today[:7] }}",
+    "body": "Dear {{ contact.name }},\n\nthis month: the new catalogue is out, prices for 2026 stay where they\n"
+    "are, and our spring trade fair dates are set.\n\nKind regards\nYour Counterparty team\n\n"
+    "You receive this e-mail because you subscribed to our newsletter or are one of our key\n"
+    "accounts. To receive no more of it: {{ unsubscribe_url }}\n",
+}
+
+
+def interest_areas_and_mailing(loader: DemoLoader) -> str:
+    """Three interest areas with subscribers among the active contacts that have an e-mail (some
+    of whom leave again, one of them every mailing), then the newsletter to its subscribers and
+    the key accounts (G-VIP) in one mailing, which the sender delivers once the demo serves."""
+    container = loader.container
+    rng = random.Random(MAILING_SEED)
+    for definition in INTEREST_AREAS:
+        loader.run(create_interest_area, CreateInterestArea.model_validate(definition))
+    container.runner.drain()
+    contacts = container.catalog.table("mailings", "contacts")
+    with container.engine.connect() as conn:
+        rows = conn.execute(
+            select(contacts.c.contact_id, contacts.c.partner_id)
+            .where(contacts.c.active.is_(True), contacts.c.email.is_not(None))
+            .order_by(contacts.c.contact_id)
+        ).all()
+    subscribed = left = 0
+    for contact_id, partner_id in rows:
+        for area, share, leaving in SUBSCRIBERS:
+            if rng.random() < share:
+                loader.run(subscribe, Subscribe(area=area, contact=contact_id, partner=partner_id))
+                subscribed += 1
+                if rng.random() < leaving:
+                    loader.run(opt_out, OptOut(area=area, contact=contact_id, partner=partner_id))
+                    left += 1
+    if rows:
+        contact_id, partner_id = rows[len(rows) // 2]
+        loader.run(opt_out_contact, OptOutContact(partner=partner_id, contact=contact_id))
+    loader.run(create_template, CreateTemplate.model_validate(NEWSLETTER))
+    container.runner.drain()
+    spec = MailingSpec(template="NEWSLETTER", interest_areas=["NEWSLETTER"], groups=["G-VIP"])
+    queries = MailingQueries(container.catalog)
+    mailing = send_mailing(loader.run, queries, spec, container.settings.public_url)
+    container.runner.drain()
+    found = queries.get(str(mailing))
+    return (
+        f"{len(INTEREST_AREAS)} interest areas with {subscribed} subscriptions ({left} left again), "
+        f"a newsletter mailing to {found['recipients']} recipients ({len(found['skipped'])} skipped)"
+    )
+
+
+# -- a campaign and what it brought ----------------------------------------------------------------
+
+CAMPAIGN_SEED = SEED + 9
+CAMPAIGN_CODE = "RACKING-PRO"
+CAMPAIGN_TEMPLATE = {
+    "code": "RACKING-PRO",
+    "channel": "email",
+    "purpose": "campaign",
+    "subject": "{{ partner.name }}: the professional racking range, 8 % off until the end of next month",
+    "body": "Dear {{ contact.name }},\n\nour new professional racking range is in stock: pallet racking bays,\n"
+    "heavy-duty shelving and safety cabinets, with installation by our own team.\n"
+    "Order by the end of next month and quote RACKING-PRO for 8 % off.\n\nKind regards\n"
+    "Your Counterparty team\n\nTo receive no more of these e-mails: {{ unsubscribe_url }}\n",
+}
+CAMPAIGN_PRODUCTS = ("RACK-PAL", "SHELF-HD", "CAB-SAFE", "SVC-INST")
+CAMPAIGN_BUYERS = 6  # targeted partners who order with the campaign's code
+SEASON_NAMES = {"WINTER": "Winter", "SPRING": "Spring", "SUMMER": "Summer", "AUTUMN": "Autumn"}
+
+
+def campaigns(loader: DemoLoader) -> str:
+    """The professional racking campaign for the partners whose contacts read the product news
+    and who bought in the last year: an agency's cost when planned, the printed catalogues added
+    later, launched as a mailing; a few of them order with its code, one sends a shelf back. And
+    the season promotions the year's documents named, planned with their costs, so that their
+    effectiveness shows on real sales."""
+    container = loader.container
+    rng = random.Random(CAMPAIGN_SEED)
+    today = loader.today()
+    queries = CampaignQueries(container.catalog)
+    seasons = season_campaigns(loader, rng)
+    loader.run(create_template, CreateTemplate.model_validate(CAMPAIGN_TEMPLATE))
+    target = TargetIn(
+        interest_areas=["PRODUCT-NEWS"],
+        revenue_from=today - timedelta(days=365),
+        min_revenue=Decimal("0.01"),
+    )
+    plan = PlanCampaign(
+        code=CAMPAIGN_CODE,
+        name="Professional racking range",
+        start_date=today,
+        end_date=today + timedelta(days=45),
+        cost=Decimal("2400.00"),
+        template=CAMPAIGN_TEMPLATE["code"],
+        target=target,
+    )
+    loader.run(plan_campaign, plan)
+    cost = AddCampaignCost(code=CAMPAIGN_CODE, amount=Decimal("860.00"), description="Printed catalogues")
+    loader.run(add_campaign_cost, cost)
+    container.runner.drain()
+    targets = queries.target_ids(CAMPAIGN_CODE)
+    if not targets:
+        return f"{seasons}; campaign {CAMPAIGN_CODE} planned (no partner meets its criteria yet, not launched)"
+    launch = LaunchCampaign(code=CAMPAIGN_CODE, targets=targets, links=container.settings.public_url)
+    prepare(container, loader.run(launch_campaign, launch).detail, ACTOR)
+    container.runner.drain()
+    catalogue = {p.code: p for p in CATALOGUE}
+    invoices = [
+        campaign_invoice(loader, str(partner), [catalogue[code] for code in CAMPAIGN_PRODUCTS], rng)
+        for partner in rng.sample(targets, min(CAMPAIGN_BUYERS, len(targets)))
+    ]
+    returned = container.store.get(UUID(invoices[0]))
+    assert isinstance(returned, SalesDocument)
+    shelf = next(line for line in returned.lines.values() if line.product == "SHELF-HD")
+    note = {
+        "product": shelf.product,
+        "description": f"Returned: {shelf.description}",
+        "quantity": "1",
+        "unit_price": str(shelf.unit_price),
+        "discount_percent": str(shelf.discount_percent),
+        "tax_rate": str(shelf.tax_rate),
+        "unit_cost": str(shelf.unit_cost),
+    }
+    issue_campaign_document(loader, str(returned.terms.partner), "credit_note", [note], applies_to=invoices[0])
+    container.runner.drain()
+    f = queries.effectiveness(CAMPAIGN_CODE)
+    return (
+        f"{seasons}; campaign {CAMPAIGN_CODE} mailed to {f['messages']} contacts of {f['targeted']} partners: "
+        f"{f['documents']} documents, revenue {f['revenue']}, margin {f['margin']} EUR against "
+        f"{f['campaign_cost']} EUR of costs (ROI {f['roi_percent']} %)"
+    )
+
+
+def campaign_invoice(loader: DemoLoader, partner: str, products: list[Product], rng: random.Random) -> str:
+    """An invoice of the campaign's products at its 8 % discount, with the partner's VAT."""
+    lines = [
+        {
+            "product": item.code,
+            "description": item.description,
+            "quantity": str(rng.randint(item.quantities[0], max(item.quantities[0], item.quantities[1] // 3))),
+            "unit_price": str(item.price),
+            "discount_percent": "8",
+            "unit_cost": str(item.cost),
+        }
+        for item in products[: rng.randint(2, len(products))]
+    ]
+    return issue_campaign_document(loader, partner, "invoice", lines)
+
+
+def issue_campaign_document(
+    loader: DemoLoader, partner: str, doc_type: str, lines: list[dict[str, Any]], **terms: Any
+) -> str:
+    """A document naming the campaign, issued today; lines without a tax rate take the VAT of the
+    partner's country (that of its first address)."""
+    found = loader.container.store.get(UUID(partner))
+    assert isinstance(found, Partner)
+    addresses = list(found.addresses.values())
+    rate = str(TAX_RATES.get(addresses[0].country if addresses else "", Decimal("0")))
+    command = DraftDocument.model_validate(
+        {
+            "type": doc_type,
+            "partner": partner,
+            "currency": EUR,
+            "campaign": CAMPAIGN_CODE,
+            "lines": [{"tax_rate": rate, **line} for line in lines],
+            **terms,
+        }
+    )
+    document = str(loader.run(draft_document, command).id)
+    loader.run(issue_document, IssueDocument(document=document))
+    return document
+
+
+def season_campaigns(loader: DemoLoader, rng: random.Random) -> str:
+    """The season promotions the year's documents named (``season_campaign``), planned now with
+    the period of those documents and an agency's cost."""
+    container = loader.container
+    docs = container.catalog.table("documents", "documents")
+    first, last = func.min(docs.c.issue_date), func.max(docs.c.issue_date)
+    with container.engine.connect() as conn:
+        rows = conn.execute(
+            select(docs.c.campaign, first, last)
+            .where(docs.c.campaign.is_not(None), docs.c.status.notin_(("draft", "cancelled")))
+            .group_by(docs.c.campaign)
+            .order_by(first)
+        ).all()
+    for code, start, end in rows:
+        season = code.rstrip("0123456789")
+        name = f"{SEASON_NAMES.get(season, season.title())} 20{code[len(season) :]} promotion"
+        cost = Decimal(rng.randrange(12, 40) * 100)
+        loader.run(plan_campaign, PlanCampaign(code=code, name=name, start_date=start, end_date=end, cost=cost))
+    return f"{len(rows)} season promotions"
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
 
 
 def _all_cases(queries: CollectionQueries) -> list[dict[str, Any]]:
@@ -2349,3 +2915,27 @@ def load_demo(container: Container, partners: int, bar: Progress, days: int = DA
     if reason:
         return reason
     return DemoLoader(container, partners, bar, days).load()
+
+
+def portal_invite(container: Container) -> tuple[str, str, str] | None:
+    """A fresh portal token for a contact of a customer with a quote waiting for an answer (else
+    of any partner with an active contact), so the demo can show the customer portal: (partner
+    code, contact name, token). A token is shown once, so every run issues a new one."""
+    docs = container.catalog.table("documents", "documents")
+    partners = container.catalog.table("partner_directory", "partners")
+    quoted = select(docs.c.partner_id).where(docs.c.type == "quote", docs.c.status == "sent")
+    with container.engine.connect() as conn:
+        rows = conn.execute(
+            select(partners.c.id, partners.c.code, partners.c.contacts)
+            .where(partners.c.status == "active")
+            .order_by(partners.c.id.in_(quoted).desc(), partners.c.code)
+        ).all()
+    for partner_id, code, contacts in rows:
+        contact = next((c for c in json.loads(contacts).values() if c["active"]), None)
+        if contact is not None:
+            token = new_token()
+            command = IssuePortalToken(partner=partner_id, contact=contact["id"], token_hash=hash_key(token))
+            container.execute(issue_portal_token, command, Request(actor=ACTOR))
+            container.runner.drain()
+            return code, contact["name"], token
+    return None

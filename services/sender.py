@@ -160,6 +160,8 @@ class Sender:
             mail_from=self.container.settings.mail_from,
             pdf=pdf,
             pdf_name=pdf_name,
+            list_unsubscribe=c.list_unsubscribe,
+            tracking_pixel=c.tracking_pixel,
         )
 
     def _pdf(self, message: Message) -> bytes:

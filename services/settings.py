@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     sms_url: str | None = None
     # The From address of e-mails; its domain names their Message-IDs.
     mail_from: str = "counterparty@localhost"
+    # Where the service is reached from outside: the base of the unsubscribe and tracking links
+    # that mailings put into their e-mails.
+    public_url: str = "http://127.0.0.1:8000"
     max_attachment_bytes: int = Field(default=25 * 1024 * 1024)
     log_level: str = "INFO"
     rate_limit_per_second: float = 500.0

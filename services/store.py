@@ -167,6 +167,29 @@ class EventStore:
         last = self.app.recorder.select_events(aggregate_id, desc=True, limit=1)
         return last[0].originator_version if last else 0
 
+    def existing(self, ids: Sequence[UUID]) -> set[UUID]:
+        """Which of the streams exist, in one query (a stream exists once its version 1 does)."""
+        if not ids:
+            return set()
+        recorder: Any = self.app.recorder
+        if self.is_postgres:
+            from psycopg.sql import SQL, Identifier
+
+            statement = SQL(
+                "SELECT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s) AND originator_version = 1"
+            ).format(schema=Identifier(recorder.datastore.schema), table=Identifier(recorder.events_table_name))
+            with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(statement, [list(ids)])
+                return {UUID(str(row["originator_id"])) for row in curs.fetchall()}
+        marks = ",".join("?" * len(ids))
+        query = (
+            f"SELECT originator_id FROM {recorder.events_table_name} "
+            f"WHERE originator_version = 1 AND originator_id IN ({marks})"
+        )
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(query, [i.hex for i in ids])
+            return {UUID(str(row["originator_id"])) for row in c.fetchall()}
+
     def save(self, events: Sequence[DomainEvent]) -> int:
         if not events:
             return self.head()

@@ -6,7 +6,9 @@ recognised as a duplicate by whoever receives it."""
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -42,6 +44,8 @@ class Outgoing:
     mail_from: str
     pdf: bytes | None = None
     pdf_name: str | None = None
+    list_unsubscribe: str | None = None
+    tracking_pixel: str | None = None
 
     @property
     def message_id(self) -> str:
@@ -59,7 +63,10 @@ class Transport(Protocol):
 
 def build_email(message: Outgoing) -> EmailMessage:
     """The e-mail as it goes out: the headers (Date is the time it was queued, so a resent copy is
-    byte for byte the first), the text, and the letter's PDF when there is one."""
+    byte for byte the first), the text, and the letter's PDF when there is one.
+
+    A mailing's e-mail also carries List-Unsubscribe with the one-click POST of RFC 8058, and,
+    when it is tracked, an HTML alternative of the same text that shows the tracking image."""
     mail = EmailMessage()
     mail["From"] = message.mail_from
     mail["To"] = message.to
@@ -67,10 +74,24 @@ def build_email(message: Outgoing) -> EmailMessage:
     mail["Date"] = format_datetime(message.queued_at)
     mail["Message-ID"] = message.message_id
     mail["X-Counterparty-Channel"] = message.channel
+    if message.list_unsubscribe:
+        mail["List-Unsubscribe"] = f"<{message.list_unsubscribe}>"
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mail.set_content(message.body)
+    if message.tracking_pixel:
+        mail.add_alternative(_tracked_html(message.body, message.tracking_pixel), subtype="html")
     if message.pdf is not None:
         mail.add_attachment(message.pdf, maintype="application", subtype="pdf", filename=message.pdf_name)
     return mail
+
+
+def _tracked_html(text: str, pixel: str) -> str:
+    linked = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', html.escape(text, quote=False))
+    image = f'<img src="{html.escape(pixel)}" width="1" height="1" alt="" style="display:block">'
+    return f'<!doctype html>\n<html><body><div style="white-space:pre-wrap">{linked}</div>{image}</body></html>\n'
+
+
+_URL = re.compile(r"https?://[^\s<>\"]+")
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -11,18 +11,25 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from services.api import (
+    activities,
     admin,
     api_keys,
     audit,
+    campaigns,
     clock,
     collection,
     documents,
     health,
+    inbound,
+    interest_areas,
+    mailings,
     messages,
     partners,
     payments,
+    portal,
     recurring_invoices,
     reports,
+    requests,
     settings,
 )
 from services.api.errors import install, problem
@@ -72,13 +79,22 @@ def create_app(container: Container) -> FastAPI:
         reports,
         collection,
         messages,
+        requests,
+        inbound,
+        activities,
+        campaigns,
+        interest_areas,
+        mailings,
         settings,
         api_keys,
         clock,
         audit,
         admin,
+        portal,
     ):
         app.include_router(module.router)
+    portal.mount_page(app)
+    app.include_router(mailings.links)
     limiter = RateLimiter(container.settings.rate_limit_per_second, container.settings.rate_limit_burst)
 
     @app.middleware("http")

@@ -20,15 +20,21 @@ from pydantic_core import to_jsonable_python
 
 from aggregates.idempotency import IdempotencyRecord
 from commands.context import CommandContext, Idempotency, IdempotencyReplay, Result
+from queries.activities import ActivityQueries
 from queries.audit import AuditQueries
+from queries.campaigns import CampaignQueries
 from queries.collection import CollectionQueries
 from queries.documents import DocumentQueries
+from queries.interest_areas import InterestAreaQueries
+from queries.mailings import MailingQueries
 from queries.messages import MessageQueries
 from queries.pages import MAX_LIMIT, PageRequest
 from queries.partners import PartnerQueries
+from queries.portal import PortalAccess, PortalQueries
 from queries.receivables import ReceivableQueries
 from queries.recurring_invoices import RecurringQueries
 from queries.reports import ReportQueries
+from queries.requests import RequestQueries
 from queries.settings import SettingsQueries
 from services.api.errors import ApiError
 from services.api.idempotency import ResponseStore
@@ -53,6 +59,8 @@ def hash_key(secret: str) -> str:
 class Principal:
     name: str
     role: str
+    # What a portal token opens (role ``portal``); None for API keys.
+    portal: PortalAccess | None = None
 
 
 def principal(
@@ -69,9 +77,15 @@ def principal(
     else:
         found = SettingsQueries(c.catalog).api_key_role(hash_key(secret))
     if found is None:
-        raise ApiError(401, "unauthorized", "unknown or revoked API key", {"WWW-Authenticate": "Bearer"})
-    request.state.actor = found[0]
-    return Principal(*found)
+        # A portal token authenticates too, so that outside /v1/portal it meets a 403, not a 401.
+        access = PortalQueries(c.catalog).access(hash_key(secret))
+        if access is None:
+            raise ApiError(401, "unauthorized", "unknown or revoked key", {"WWW-Authenticate": "Bearer"})
+        who = Principal(f"portal:{access.contact}", "portal", access)
+    else:
+        who = Principal(*found)
+    request.state.actor = who.name
+    return who
 
 
 def require(*roles: str) -> Callable[..., Principal]:
@@ -87,6 +101,8 @@ AnyRole = Annotated[Principal, Depends(require("admin", "clerk", "analyst", "aud
 Writer = Annotated[Principal, Depends(require("admin", "clerk"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
 AuditorRole = Annotated[Principal, Depends(require("admin", "auditor"))]
+# Staff keys are refused on the portal's routes (403) just as portal tokens are on the staff's.
+PortalUser = Annotated[Principal, Depends(require("portal"))]
 
 
 def page_request(limit: int = 50, cursor: str | None = None) -> PageRequest:
@@ -115,6 +131,12 @@ class Reads:
         self.settings = SettingsQueries(c.catalog)
         self.audit = AuditQueries(c.catalog, c.store)
         self.messages = MessageQueries(c.catalog)
+        self.requests = RequestQueries(c.catalog)
+        self.activities = ActivityQueries(c.catalog)
+        self.campaigns = CampaignQueries(c.catalog)
+        self.portal = PortalQueries(c.catalog)
+        self.interest_areas = InterestAreaQueries(c.catalog)
+        self.mailings = MailingQueries(c.catalog)
 
 
 def _nul_at(value: Any, loc: list[Any]) -> list[Any] | None:
@@ -282,6 +304,28 @@ async def commands(
     idempotency_key: Annotated[str | None, Header()] = None,
     prefer: Annotated[str | None, Header()] = None,
 ) -> Commands:
+    return await _commands(request, c, who, if_match, idempotency_key, prefer)
+
+
+async def portal_commands(
+    request: Request,
+    c: Cont,
+    who: PortalUser,
+    if_match: Annotated[str | None, Header()] = None,
+    idempotency_key: Annotated[str | None, Header()] = None,
+    prefer: Annotated[str | None, Header()] = None,
+) -> Commands:
+    return await _commands(request, c, who, if_match, idempotency_key, prefer)
+
+
+async def _commands(
+    request: Request,
+    c: Container,
+    who: Principal,
+    if_match: str | None,
+    idempotency_key: str | None,
+    prefer: str | None,
+) -> Commands:
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.url.path}\n".encode())
     try:
@@ -304,3 +348,4 @@ async def commands(
 
 
 Cmd = Annotated[Commands, Depends(commands)]
+PortalCmd = Annotated[Commands, Depends(portal_commands)]

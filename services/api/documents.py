@@ -35,7 +35,8 @@ from commands.documents import (
     resolve_dispute,
 )
 from commands.types import Money
-from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
+from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels, Reads
+from services.container import Container
 from services.pdf import document_pdf
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
@@ -178,7 +179,11 @@ def get_document(document: str, _who: AnyRole, reads: ReadModels) -> dict[str, A
     responses={200: {"content": {"application/pdf": {}}}},
 )
 def get_pdf(document: str, _who: AnyRole, reads: ReadModels, c: Cont) -> Response:
-    doc = reads.documents.get(document)
+    return pdf_response(reads.documents.get(document), reads, c)
+
+
+def pdf_response(doc: dict[str, Any], reads: Reads, c: Container) -> Response:
+    """The document rendered as PDF (the portal serves its customers the same file)."""
     partner = reads.partners.get(doc["partner"])
     pdf = document_pdf(doc, partner, c.settings)
     filename = f"{doc['number'] or doc['id']}.pdf"

@@ -101,6 +101,11 @@ class ContactPublic(BaseModel):
     active: bool
     portal_access: bool
     custom_fields: dict[str, Any]
+    opted_out_on: date | None = Field(
+        None,
+        exclude_if=lambda v: v is None,
+        description="the day the contact opted out of every mailing (only on a contact that did)",
+    )
 
 
 class AttachmentPublic(BaseModel):
@@ -470,7 +475,7 @@ def balance(partner: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
 
 @router.get("/{partner}/profile", response_model=ProfilePublic, summary="The 360° view of a partner")
 def profile(partner: str, _who: AnyRole, reads: ReadModels, c: Cont) -> dict[str, Any]:
-    return reads.partners.profile(partner, c.today())
+    return reads.partners.profile(partner, c.today(), c.clock.now())
 
 
 @router.get("/{partner}/timeline", response_model=Timeline, summary="Every recorded fact about the partner, in order")

@@ -12,8 +12,11 @@ from typing import Any
 from rich.progress import Progress
 from sqlalchemy import select
 
+from queries.activities import ActivityQueries
 from queries.collection import CollectionQueries
 from queries.documents import DocumentQueries
+from queries.interest_areas import InterestAreaQueries
+from queries.mailings import MailingQueries
 from queries.pages import PageRequest
 from queries.partners import PartnerFilters, PartnerQueries
 from queries.receivables import ReceivableQueries
@@ -117,6 +120,14 @@ def test_the_demo_loads_exact_counts_through_the_commands(sqlite_container: Cont
     created = {date.fromisoformat(p["created_on"]) for p in listed}
     assert len(created) >= 4 and min(created) == start and max(created) <= end
     assert container.clock.last_day_run() == end
+
+    # Interest areas with subscribers, and the newsletter mailing to them and the key accounts.
+    areas = InterestAreaQueries(container.catalog).areas(ALL)["items"]
+    assert [a["code"] for a in areas] == ["EVENTS", "NEWSLETTER", "PRODUCT-NEWS"]
+    assert all(a["subscribers"] > 0 for a in areas)
+    (mailing,) = MailingQueries(container.catalog).mailings(ALL)["items"]
+    assert mailing["template"] == "NEWSLETTER" and mailing["recipients"] == mailing["sent"] > 0
+    assert f"a newsletter mailing to {mailing['recipients']} recipients" in summary
 
     # Loading again adds nothing.
     head = container.store.head()
@@ -241,3 +252,14 @@ def test_the_sales_year_gives_balances_aging_and_profitability(sqlite_container:
     assert all(c["level"] >= 1 for c in cases)
     closed = [c for c in cases if c["status"] == "closed"]
     assert all(c["closed_on"] and c["close_reason"] for c in closed)
+
+    # The reps' activities: calls, meetings and tasks for several users, reminded before they
+    # started, most completed, some tasks overdue, the last ones still ahead with their reminder.
+    activities = _all(lambda page: ActivityQueries(container.catalog).search(page, today))
+    assert {"call", "meeting", "task", "note"} <= {a["kind"] for a in activities}
+    assert len({a["assignee"] for a in activities if a["origin"] is None} - {None}) >= 3
+    assert {a["status"] for a in activities} == {"open", "completed"}
+    assert any(a["overdue"] for a in activities if a["kind"] == "task")
+    assert any(a["reminder_status"] == "sent" for a in activities)
+    assert any(a["reminder_status"] == "pending" and a["start_at"] > container.clock.now() for a in activities)
+    assert "activities:" in summary

@@ -1,0 +1,472 @@
+"""Requests and complaints: request types with their service levels, the routing rules, and the
+request itself with its assignment, comments, status and service-level clock.
+
+The service level is three moments fixed when a request opens (the command computes them from the
+type's days on the business time zone's calendar): ``due_at``, ``overdue_at`` = due + tolerance
+and ``escalate_at`` = due + escalation days. Each takes effect at its moment (half-open
+intervals): ``scheduled`` before ``due_at``, ``due`` from ``due_at``, ``overdue`` from
+``overdue_at``. A closed request's clock stands still; ``final`` refuses every change."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event, natural_id
+from aggregates.errors import Conflict, conflict
+
+
+class Priority(Enum):
+    URGENT = "urgent"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    MINOR = "minor"
+
+
+# Lowest to highest: a boost of n steps moves n places right, never past urgent.
+SCALE = (Priority.MINOR, Priority.LOW, Priority.MEDIUM, Priority.HIGH, Priority.URGENT)
+
+
+def boosted(priority: Priority, steps: int) -> Priority:
+    return SCALE[min(len(SCALE) - 1, SCALE.index(priority) + max(0, steps))]
+
+
+class RequestStatus(Enum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+    FINAL = "final"
+
+
+ACTIVE = frozenset({RequestStatus.OPEN, RequestStatus.IN_PROGRESS})
+
+
+class DueState(Enum):
+    SCHEDULED = "scheduled"
+    DUE = "due"
+    OVERDUE = "overdue"
+
+
+class Visibility(Enum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+
+
+class Confidentiality(Enum):
+    PUBLIC = "public"
+    CONFIDENTIAL = "confidential"
+
+
+class Source(Enum):
+    """Where a request or comment came from: a clerk (API), the customer portal, an e-mail."""
+
+    API = "api"
+    PORTAL = "portal"
+    EMAIL = "email"
+
+
+# -- request types -------------------------------------------------------------------------------
+
+
+class TypeDefinition(Value):
+    name: str
+    due_days: int
+    tolerance_days: int = 0
+    escalate_after_days: int | None = None
+    alert_when_overdue: bool = True
+    # Who gets the type's requests when no routing rule matches (None: nobody).
+    assign_to: str | None = None
+
+
+class RequestTypeDefined(CreatedEvent):
+    TOPIC = "counterparty.request.RequestTypeDefined.v1"
+    code: str
+    definition: TypeDefinition
+
+
+class RequestTypeChanged(DomainEvent):
+    TOPIC = "counterparty.request.RequestTypeChanged.v1"
+    definition: TypeDefinition
+
+
+class RequestType(Aggregate):
+    TOPIC = "counterparty.request.RequestType"
+
+    code: str
+    definition: TypeDefinition
+
+    @staticmethod
+    def id_for(code: str) -> UUID:
+        return natural_id("request-type", code)
+
+    @classmethod
+    def define(cls, code: str, definition: TypeDefinition) -> RequestType:
+        return cls._create(RequestTypeDefined, id=cls.id_for(code), code=code, definition=definition)
+
+    @event(RequestTypeDefined)
+    def _defined(self, code: str, definition: TypeDefinition) -> None:
+        self.code = code
+        self.definition = definition
+
+    def change(self, definition: TypeDefinition) -> None:
+        if definition != self.definition:
+            self._changed(definition=definition)
+
+    @event(RequestTypeChanged)
+    def _changed(self, definition: TypeDefinition) -> None:
+        self.definition = definition
+
+
+# -- routing ---------------------------------------------------------------------------------------
+
+
+class RoutingRule(Value):
+    id: UUID
+    type: str | None = None
+    keyword: str | None = None
+    assign_to: str
+
+    def matches(self, type_code: str, text: str) -> bool:
+        if self.type is not None and self.type != type_code:
+            return False
+        return self.keyword is None or self.keyword.casefold() in text.casefold()
+
+
+class RoutingOpened(CreatedEvent):
+    TOPIC = "counterparty.request.RoutingOpened.v1"
+
+
+class RoutingRuleAdded(DomainEvent):
+    TOPIC = "counterparty.request.RoutingRuleAdded.v1"
+    rule: RoutingRule
+
+
+class RoutingRuleRemoved(DomainEvent):
+    TOPIC = "counterparty.request.RoutingRuleRemoved.v1"
+    rule_id: UUID
+
+
+class DefaultTypeSet(DomainEvent):
+    TOPIC = "counterparty.request.DefaultTypeSet.v1"
+    type: str
+
+
+ROUTING_ID: UUID = natural_id("request-routing", "main")
+
+
+class Routing(Aggregate):
+    """The routing rules in their order (the first rule that matches a request assigns it), and
+    the type given to requests that arrive without one (opened by e-mail)."""
+
+    TOPIC = "counterparty.request.Routing"
+    SNAPSHOT_EVERY = 50
+
+    rules: list[RoutingRule]
+    default_type: str | None
+
+    @classmethod
+    def open(cls) -> Routing:
+        return cls._create(RoutingOpened, id=ROUTING_ID)
+
+    @event(RoutingOpened)
+    def _opened(self) -> None:
+        self.rules = []
+        self.default_type = None
+
+    def set_default_type(self, code: str) -> None:
+        if code != self.default_type:
+            self._default_type_set(type=code)
+
+    @event(DefaultTypeSet)
+    def _default_type_set(self, type: str) -> None:
+        self.default_type = type
+
+    def add(self, rule: RoutingRule) -> None:
+        self._added(rule=rule)
+
+    @event(RoutingRuleAdded)
+    def _added(self, rule: RoutingRule) -> None:
+        self.rules.append(rule)
+
+    def remove(self, rule_id: UUID) -> None:
+        if any(r.id == rule_id for r in self.rules):
+            self._removed(rule_id=rule_id)
+
+    @event(RoutingRuleRemoved)
+    def _removed(self, rule_id: UUID) -> None:
+        self.rules = [r for r in self.rules if r.id != rule_id]
+
+    def route(self, type_code: str, text: str) -> str | None:
+        return next((r.assign_to for r in self.rules if r.matches(type_code, text)), None)
+
+
+# -- the request -----------------------------------------------------------------------------------
+
+
+class ServiceLevel(Value):
+    due_at: datetime
+    overdue_at: datetime
+    escalate_at: datetime | None = None
+    alert_when_overdue: bool = True
+
+    def state_at(self, at: datetime) -> DueState:
+        if at >= self.overdue_at:
+            return DueState.OVERDUE
+        if at >= self.due_at:
+            return DueState.DUE
+        return DueState.SCHEDULED
+
+
+class RequestDetails(Value):
+    type: str
+    partner: UUID
+    contact: UUID | None = None
+    subject: str
+    description: str = ""
+    requested_priority: Priority = Priority.MEDIUM
+    document: UUID | None = None
+    confidentiality: Confidentiality = Confidentiality.PUBLIC
+    custom_fields: dict[str, Any] = {}
+    source: Source = Source.API
+
+
+class RequestOpened(CreatedEvent):
+    TOPIC = "counterparty.request.RequestOpened.v1"
+    number: str
+    details: RequestDetails
+    # The requested priority raised by the partner group's boost.
+    priority: Priority
+    opened_at: datetime
+    service_level: ServiceLevel
+
+
+class RequestAssigned(DomainEvent):
+    """``reason``: ``routing`` (when it opened), ``manual`` or ``escalation``."""
+
+    TOPIC = "counterparty.request.RequestAssigned.v1"
+    assignee: str | None
+    previous: str | None
+    reason: str
+
+
+class RequestCommented(DomainEvent):
+    TOPIC = "counterparty.request.RequestCommented.v1"
+    comment_id: UUID
+    author: str
+    text: str
+    visibility: Visibility
+    source: Source
+    at: datetime
+
+
+class RequestStatusChanged(DomainEvent):
+    TOPIC = "counterparty.request.RequestStatusChanged.v1"
+    status: RequestStatus
+    previous: RequestStatus
+    resolution: str | None
+    closed_at: datetime | None
+    at: datetime
+
+
+class RequestDueStateChanged(DomainEvent):
+    TOPIC = "counterparty.request.RequestDueStateChanged.v1"
+    due_state: DueState
+    previous: DueState
+    at: datetime
+
+
+class RequestEscalated(DomainEvent):
+    """Past due + the escalation days: the request goes to the assignee's supervisor (``to``;
+    None when there is no assignee or the assignee has no supervisor)."""
+
+    TOPIC = "counterparty.request.RequestEscalated.v1"
+    to: str | None
+    previous: str | None
+    at: datetime
+
+
+class OverdueAlerted(DomainEvent):
+    """The day's overdue alert: ``message`` to ``to`` (None: nobody to alert, or no e-mail)."""
+
+    TOPIC = "counterparty.request.OverdueAlerted.v1"
+    on: date
+    to: str | None
+    message: UUID | None
+
+
+def request_final(number: str) -> Conflict:
+    return conflict("request_final", f"request {number} is final: it can no longer be changed")
+
+
+class Request(Aggregate):
+    TOPIC = "counterparty.request.Request"
+    SNAPSHOT_EVERY = 50
+
+    number: str
+    details: RequestDetails
+    priority: Priority
+    opened_at: datetime
+    service_level: ServiceLevel
+    status: RequestStatus
+    assignee: str | None
+    due_state: DueState
+    escalated: bool
+    closed_at: datetime | None
+    resolution: str | None
+    comments: int
+    last_alert_on: date | None
+
+    @classmethod
+    def open(
+        cls,
+        id: UUID,
+        number: str,
+        details: RequestDetails,
+        priority_boost: int,
+        opened_at: datetime,
+        service_level: ServiceLevel,
+    ) -> Request:
+        priority = boosted(details.requested_priority, priority_boost)
+        return cls._create(
+            RequestOpened,
+            id=id,
+            number=number,
+            details=details,
+            priority=priority,
+            opened_at=opened_at,
+            service_level=service_level,
+        )
+
+    @event(RequestOpened)
+    def _opened(
+        self, number: str, details: RequestDetails, priority: Priority, opened_at: datetime, service_level: ServiceLevel
+    ) -> None:
+        self.number = number
+        self.details = details
+        self.priority = priority
+        self.opened_at = opened_at
+        self.service_level = service_level
+        self.status = RequestStatus.OPEN
+        self.assignee = None
+        self.due_state = DueState.SCHEDULED
+        self.escalated = False
+        self.closed_at = None
+        self.resolution = None
+        self.comments = 0
+        self.last_alert_on = None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    def _require_not_final(self) -> None:
+        if self.status is RequestStatus.FINAL:
+            raise request_final(self.number)
+
+    def assign(self, to: str | None, reason: str = "manual") -> None:
+        self._require_not_final()
+        if to != self.assignee:
+            self._assigned(assignee=to, previous=self.assignee, reason=reason)
+
+    @event(RequestAssigned)
+    def _assigned(self, assignee: str | None) -> None:
+        self.assignee = assignee
+
+    def comment(
+        self, comment_id: UUID, author: str, text: str, visibility: Visibility, source: Source, at: datetime
+    ) -> None:
+        self._require_not_final()
+        self._commented(comment_id=comment_id, author=author, text=text, visibility=visibility, source=source, at=at)
+
+    @event(RequestCommented)
+    def _commented(self) -> None:
+        self.comments += 1
+
+    def change_status(self, status: RequestStatus, resolution: str | None, at: datetime) -> None:
+        """Any change but out of ``final``. Closing (or finalising) stamps ``closed_at``; reopening
+        clears it, and the service-level clock runs on from the request's original moments."""
+        self._require_not_final()
+        if status is self.status and (resolution is None or resolution == self.resolution):
+            return
+        if status in ACTIVE:
+            closed_at = None
+        else:
+            closed_at = self.closed_at or at
+        self._status_changed(
+            status=status,
+            previous=self.status,
+            resolution=resolution if resolution is not None else self.resolution,
+            closed_at=closed_at,
+            at=at,
+        )
+
+    @event(RequestStatusChanged)
+    def _status_changed(self, status: RequestStatus, resolution: str | None, closed_at: datetime | None) -> None:
+        self.status = status
+        self.resolution = resolution
+        self.closed_at = closed_at
+
+    def update_due_state(self, at: datetime) -> None:
+        """Records the state the service level has reached at ``at`` (an open request only)."""
+        if not self.active:
+            return
+        state = self.service_level.state_at(at)
+        if state is not self.due_state:
+            self._due_state_changed(due_state=state, previous=self.due_state, at=at)
+
+    @event(RequestDueStateChanged)
+    def _due_state_changed(self, due_state: DueState) -> None:
+        self.due_state = due_state
+
+    def escalation_due(self, at: datetime) -> bool:
+        escalate_at = self.service_level.escalate_at
+        return self.active and not self.escalated and escalate_at is not None and at >= escalate_at
+
+    def escalate(self, to: str | None, at: datetime) -> None:
+        if not self.escalation_due(at):
+            return
+        self._escalated(to=to, previous=self.assignee, at=at)
+
+    @event(RequestEscalated)
+    def _escalated(self, to: str | None) -> None:
+        self.escalated = True
+        if to is not None:
+            self.assignee = to
+
+    def alert_due(self, on: date) -> bool:
+        """Whether today's overdue alert is still to be sent (one a day while overdue and open)."""
+        return (
+            self.active
+            and self.due_state is DueState.OVERDUE
+            and self.service_level.alert_when_overdue
+            and (self.last_alert_on is None or on > self.last_alert_on)
+        )
+
+    def record_alert(self, on: date, to: str | None, message: UUID | None) -> None:
+        if self.alert_due(on):
+            self._alerted(on=on, to=to, message=message)
+
+    @event(OverdueAlerted)
+    def _alerted(self, on: date) -> None:
+        self.last_alert_on = on
+
+    def next_moment(self) -> datetime | None:
+        return next_moment(self.service_level, self.status, self.due_state, self.escalated)
+
+
+def next_moment(sl: ServiceLevel, status: RequestStatus, due_state: DueState, escalated: bool) -> datetime | None:
+    """The next service-level moment that will change something (None once nothing will): the
+    read side computes ``next_action_at`` with the same rule."""
+    if status not in ACTIVE:
+        return None
+    moments = []
+    if due_state is DueState.SCHEDULED:
+        moments.append(sl.due_at)
+    if due_state is not DueState.OVERDUE:
+        moments.append(sl.overdue_at)
+    if not escalated and sl.escalate_at is not None:
+        moments.append(sl.escalate_at)
+    return min(moments, default=None)

@@ -1,0 +1,271 @@
+"""/v1/request-types and /v1/requests: request types, routing rules, requests with their comments,
+assignment, status and service level."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict
+
+from aggregates.request import RequestStatus, Visibility
+from commands.requests import (
+    AddRoutingRule,
+    AssignRequest,
+    ChangeRequestStatus,
+    ChangeRequestType,
+    CommentOnRequest,
+    CommentText,
+    DefineRequestType,
+    OpenRequest,
+    RemoveRoutingRule,
+    RequestFields,
+    Resolution,
+    TypeFields,
+    add_routing_rule,
+    assign_request,
+    change_request_status,
+    change_request_type,
+    comment_on_request,
+    define_request_type,
+    open_request,
+    remove_routing_rule,
+)
+from commands.types import Username
+from services.api.deps import AnyRole, Cmd, Paging, ReadModels, Reads
+
+router = APIRouter(prefix="/v1", tags=["requests"])
+
+
+def now(reads: Reads) -> datetime:
+    return reads.container.clock.now()
+
+
+# -- request types and routing rules ---------------------------------------------------------------
+
+
+class RequestTypeCreate(DefineRequestType):
+    pass
+
+
+class RequestTypeUpdate(TypeFields):
+    pass
+
+
+class RequestTypePublic(BaseModel):
+    code: str
+    name: str
+    due_days: int
+    tolerance_days: int
+    escalate_after_days: int | None
+    alert_when_overdue: bool
+    assign_to: str | None
+    is_default: bool
+    version: int
+
+
+class RequestTypeList(BaseModel):
+    items: list[RequestTypePublic]
+    next_cursor: str | None
+
+
+@router.post("/request-types", status_code=201, response_model=RequestTypePublic, summary="Define a request type")
+def create_type(body: RequestTypeCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    command = DefineRequestType.model_validate(body.model_dump())
+    return cmd.run(define_request_type, command, lambda r: reads.requests.request_type(command.code), status=201)
+
+
+@router.get("/request-types", response_model=RequestTypeList, summary="Request types")
+def list_types(_who: AnyRole, reads: ReadModels, paging: Paging) -> dict[str, Any]:
+    return reads.requests.request_types(paging)
+
+
+@router.get("/request-types/{code}", response_model=RequestTypePublic, summary="One request type")
+def get_type(code: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    return reads.requests.request_type(code)
+
+
+@router.patch("/request-types/{code}", response_model=RequestTypePublic, summary="Change a request type")
+def change_type(code: str, body: RequestTypeUpdate, cmd: Cmd, reads: ReadModels) -> Response:
+    command = ChangeRequestType.model_validate({**body.model_dump(exclude_unset=True), "code": code})
+    return cmd.run(change_request_type, command, lambda r: reads.requests.request_type(code))
+
+
+class RoutingRuleCreate(AddRoutingRule):
+    pass
+
+
+class RoutingRulePublic(BaseModel):
+    id: UUID
+    type: str | None
+    keyword: str | None
+    assign_to: str
+
+
+class RoutingRuleList(BaseModel):
+    items: list[RoutingRulePublic]
+    next_cursor: str | None
+
+
+def _rule(reads: Reads, rule_id: UUID | None) -> dict[str, Any]:
+    return next(r for r in reads.requests.routing_rules() if r["id"] == str(rule_id))
+
+
+@router.post(
+    "/requests/routing-rules",
+    status_code=201,
+    response_model=RoutingRulePublic,
+    summary="Add a routing rule (tried after the existing ones)",
+)
+def create_rule(body: RoutingRuleCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    command = AddRoutingRule.model_validate(body.model_dump())
+    return cmd.run(add_routing_rule, command, lambda r: _rule(reads, r.id), status=201)
+
+
+@router.get(
+    "/requests/routing-rules", response_model=RoutingRuleList, summary="Routing rules in the order they are tried"
+)
+def list_rules(_who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    return {"items": reads.requests.routing_rules(), "next_cursor": None}
+
+
+@router.delete("/requests/routing-rules/{rule}", status_code=204, summary="Remove a routing rule")
+def delete_rule(rule: UUID, cmd: Cmd) -> Response:
+    return cmd.run(remove_routing_rule, RemoveRoutingRule(rule=rule), lambda r: None, status=204)
+
+
+# -- requests --------------------------------------------------------------------------------------
+
+
+class RequestCreate(RequestFields):
+    pass
+
+
+class CommentPublic(BaseModel):
+    id: UUID
+    at: datetime
+    author: str
+    text: str
+    visibility: str
+    source: str
+
+
+class HistoryEntry(BaseModel):
+    at: datetime | None
+    by: str | None
+    field: str
+    old: str | None
+    new: str | None
+
+
+class RequestPublic(BaseModel):
+    id: UUID
+    number: str
+    type: str
+    partner: UUID
+    contact: UUID | None
+    subject: str
+    description: str
+    priority: str
+    requested_priority: str
+    document: UUID | None
+    confidentiality: str
+    custom_fields: dict[str, Any]
+    source: str
+    status: str
+    assignee: str | None
+    due_state: str
+    next_action_at: datetime | None
+    escalated: bool
+    due_at: datetime
+    overdue_at: datetime
+    escalate_at: datetime | None
+    created_at: datetime
+    closed_at: datetime | None
+    resolution: str | None
+    version: int
+
+
+class RequestDetail(RequestPublic):
+    comments: list[CommentPublic]
+    history: list[HistoryEntry]
+
+
+class RequestList(BaseModel):
+    items: list[RequestPublic]
+    next_cursor: str | None
+
+
+def request_view(reads: Reads, ref: str) -> dict[str, Any]:
+    return reads.requests.get(ref, now(reads))
+
+
+@router.post("/requests", status_code=201, response_model=RequestDetail, summary="Open a request")
+def create_request(body: RequestCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    command = OpenRequest.model_validate(body.model_dump())
+    return cmd.run(open_request, command, lambda r: request_view(reads, str(r.id)), status=201)
+
+
+@router.get("/requests", response_model=RequestList, summary="Requests, newest first")
+def list_requests(
+    _who: AnyRole,
+    reads: ReadModels,
+    paging: Paging,
+    partner: str | None = None,
+    assignee: str | None = None,
+    status: str | None = None,
+    due_state: str | None = None,
+) -> dict[str, Any]:
+    partner_ids = reads.partners.merged_ids(reads.partners.partner_id(partner)) if partner else None
+    return reads.requests.search(paging, now(reads), partner_ids, assignee, status, due_state)
+
+
+@router.get("/requests/{request}", response_model=RequestDetail, summary="One request (by id or number)")
+def get_request(request: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    return request_view(reads, request)
+
+
+class CommentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: CommentText
+    visibility: Visibility = Visibility.PUBLIC
+
+
+@router.post(
+    "/requests/{request}/comments",
+    status_code=201,
+    response_model=RequestDetail,
+    summary="Comment on a request (public comments are e-mailed to the contact)",
+)
+def comment(request: str, body: CommentCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    command = CommentOnRequest(request=request, text=body.text, visibility=body.visibility)
+    return cmd.run(comment_on_request, command, lambda r: request_view(reads, str(r.id)), status=201)
+
+
+class AssignBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: Username | None
+
+
+@router.post("/requests/{request}/assign", response_model=RequestDetail, summary="Assign a request")
+def assign(request: str, body: AssignBody, cmd: Cmd, reads: ReadModels) -> Response:
+    command = AssignRequest(request=request, to=body.to)
+    return cmd.run(assign_request, command, lambda r: request_view(reads, str(r.id)))
+
+
+class StatusBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: RequestStatus
+    resolution: Resolution | None = None
+
+
+@router.post("/requests/{request}/status", response_model=RequestDetail, summary="Change a request's status")
+def change_status(request: str, body: StatusBody, cmd: Cmd, reads: ReadModels) -> Response:
+    command = ChangeRequestStatus(request=request, status=body.status, resolution=body.resolution)
+    return cmd.run(change_request_status, command, lambda r: request_view(reads, str(r.id)))

@@ -1,0 +1,91 @@
+"""The mailing preparer: a loop that finishes mailings whose preparation stopped.
+
+A mailing is prepared in the request that sends it (or, with ``Prefer: respond-async``, in a
+thread of that process), batch by batch. If that process dies in between, the mailing stays
+``preparing``; once it has not moved for the lease (wall clock, far longer than one batch takes),
+this loop resumes it from its last recorded batch. Two preparers racing on one mailing (a slow
+original and a resumer) cannot both record a batch: the mailing refuses a batch number twice, and
+the messages' ids are derived from the mailing and the contact, so nobody gets it twice."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from aggregates.mailing import Mailing
+from commands.context import Result
+from commands.mailings import BATCH, Candidate, MailingProgress, prepare_mailing, progress_of
+from queries.mailings import MailingQueries
+
+if TYPE_CHECKING:
+    from services.container import Container
+
+log = logging.getLogger("counterparty.mailer")
+ACTOR = "process:mailer"
+LEASE = timedelta(minutes=2)
+
+
+def prepare(
+    container: Container,
+    mailing_id: UUID,
+    actor: str = ACTOR,
+    candidates: list[Candidate] | None = None,
+    batch: int = BATCH,
+) -> MailingProgress:
+    """Queues what is left of the mailing's plan (the whole plan made again, unless given)."""
+    from services.container import Request
+
+    def run(handler: Any, command: Any) -> Result:
+        return container.execute(handler, command, Request(actor=actor))
+
+    mailing = container.store.get(mailing_id)
+    assert isinstance(mailing, Mailing)
+    return prepare_mailing(run, MailingQueries(container.catalog), progress_of(mailing), candidates, batch)
+
+
+class MailingPreparer:
+    def __init__(
+        self,
+        container: Container,
+        wall: Callable[[], datetime] | None = None,
+        lease: timedelta = LEASE,
+        poll_interval: float = 5.0,
+    ) -> None:
+        self.container = container
+        self.wall = wall or (lambda: datetime.now(UTC))
+        self.lease = lease
+        self.poll_interval = poll_interval
+        self.queries = MailingQueries(container.catalog)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> int:
+        """Resumes every stalled mailing; returns how many."""
+        stalled = self.queries.stalled(self.wall() - self.lease)
+        for mailing_id in stalled:
+            log.warning("resuming a stalled mailing", extra={"mailing": str(mailing_id)})
+            prepare(self.container, mailing_id)
+        return len(stalled)
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="mailing-preparer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # a lost connection, or a mailing that cannot go on: log, go on
+                log.exception("mailing preparer round failed; retrying")
+            self._stop.wait(self.poll_interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=60)
+            self._thread = None
