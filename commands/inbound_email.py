@@ -19,13 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from aggregates.base import Aggregate
 from aggregates.code_claim import CodeClaim
-from aggregates.errors import Invalid, conflict
+from aggregates.errors import Invalid
 from aggregates.inbound_email import InboundEmail
-from aggregates.request import ROUTING_ID, Request, RequestStatus, Routing, Source, Visibility
+from aggregates.request import Request, RequestStatus, Source, Visibility
 from commands.context import CommandContext, Result
 from commands.mailings import mark_bounced_messages, recognise_bounce
 from commands.partners import load_partner
-from commands.requests import REQUEST_NUMBERS, TAG, OpenRequest, add_comment, start_request
+from commands.requests import REQUEST_NUMBERS, TAG, OpenRequest, add_comment, default_request_type, start_request
 from commands.types import Email
 
 NO_SUBJECT = "(no subject)"
@@ -103,13 +103,10 @@ def open_from_email(mail: ReceiveEmail, ctx: CommandContext) -> Handled | None:
     sender = mail.known_sender
     if sender is None:
         return None
-    routing = ctx.find(Routing, ROUTING_ID)
-    if routing is None or routing.default_type is None:
-        raise conflict("no_request_type", "there is no request type for requests that arrive by e-mail")
     touched = start_request(
         ctx,
         OpenRequest(
-            type=routing.default_type,
+            type=default_request_type(ctx, "by e-mail"),
             partner=str(sender.partner),
             contact=sender.contact,
             subject=mail.subject.strip()[:500] or NO_SUBJECT,

@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict
 
 from aggregates.errors import Invalid, conflict, not_found
 from aggregates.portal_token import PortalToken
-from aggregates.request import ROUTING_ID, Priority, Routing, Source
+from aggregates.request import Priority, Source
 from commands.context import CommandContext, Result
 from commands.partners import load_partner
-from commands.requests import OpenRequest, Subject, start_request
+from commands.requests import OpenRequest, Subject, default_request_type, start_request
 from commands.types import Code, Text
 
 
@@ -65,14 +65,8 @@ class OpenPortalRequest(BaseModel):
 def open_portal_request(cmd: OpenPortalRequest, ctx: CommandContext) -> Result:
     """Opens it like any request (numbered, routed, acknowledged); without a type, of the
     default type, the one requests that arrive by e-mail get."""
-    request_type = cmd.type
-    if request_type is None:
-        routing = ctx.find(Routing, ROUTING_ID)
-        if routing is None or routing.default_type is None:
-            raise conflict("no_request_type", "there is no request type for requests from the portal")
-        request_type = routing.default_type
     opened = OpenRequest(
-        type=request_type,
+        type=cmd.type or default_request_type(ctx, "from the portal"),
         partner=str(cmd.partner),
         contact=cmd.contact,
         subject=cmd.subject,

@@ -131,6 +131,14 @@ def _routing(ctx: CommandContext) -> Routing:
     return ctx.find(Routing, ROUTING_ID) or ctx.track(Routing.open())
 
 
+def default_request_type(ctx: CommandContext, arriving: str) -> str:
+    """The type of requests that arrive without one (by e-mail, from the portal)."""
+    routing = ctx.find(Routing, ROUTING_ID)
+    if routing is None or routing.default_type is None:
+        raise conflict("no_request_type", f"there is no request type for requests that arrive {arriving}")
+    return routing.default_type
+
+
 def load_request(ctx: CommandContext, ref: str) -> Request:
     """A request by id or by its number."""
     request_id = parse_uuid(ref)

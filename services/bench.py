@@ -111,6 +111,7 @@ LINES_PER_INVOICE = 5  # invoice lines per invoice in the query data set
 INVOICES_PER_PARTNER = 10  # invoices per partner in the invoice and query data sets
 GROUPS = ("commands", "projections", "invoices", "queries", "collection", "campaigns", "mailings", "requests")
 GROUPS_ENV = "CPTY_BENCH_GROUPS"  # e.g. "invoices,collection": run only those groups
+BACKENDS_ENV = "CPTY_BENCH_BACKENDS"  # "sqlite" or "postgres": measure only that one
 # The read models the queries and the collection run read; the fast builds catch up only these.
 QUERY_READ_MODELS = ("partner_directory", "partner_groups", "users", "receivables", "profitability")
 COLLECTION_READ_MODELS = ("partner_directory", "receivables", "collection")
@@ -1430,6 +1431,11 @@ def bench_requests(target: Target, sizes: Sizes, bar: Progress) -> list[Figure]:
 # -- the run -------------------------------------------------------------------------------------
 
 
+def selected_backends() -> tuple[str, ...]:
+    """Both backends, or those named in ``CPTY_BENCH_BACKENDS`` (``sqlite`` or ``postgres``)."""
+    return tuple(b.strip() for b in os.environ.get(BACKENDS_ENV, "sqlite,postgres").split(",") if b.strip())
+
+
 def selected_groups() -> tuple[str, ...]:
     """Every group, or those named in ``CPTY_BENCH_GROUPS`` (comma-separated)."""
     wanted = [g.strip() for g in os.environ.get(GROUPS_ENV, "").split(",") if g.strip()]
@@ -1518,10 +1524,14 @@ def run_benchmarks(quick: bool, postgres_url: str | None, console: Console) -> l
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cpty-bench-") as tmp:
         root = Path(tmp)
-        sqlite = SqliteTarget(root)
-        figures += bench_backend(sqlite, sizes, console)
-        targets: list[Target] = [sqlite]
-        server, found, _handle = locate_postgres(postgres_url)
+        targets: list[Target] = []
+        if "sqlite" in selected_backends():
+            sqlite = SqliteTarget(root)
+            figures += bench_backend(sqlite, sizes, console)
+            targets.append(sqlite)
+        server, found, _handle = (
+            locate_postgres(postgres_url) if "postgres" in selected_backends() else (None, "not selected", None)
+        )
         if server is None:
             skipped = f"PostgreSQL skipped: {found}"
             console.print(f"[yellow]{skipped}[/yellow]")

@@ -2702,11 +2702,14 @@ def interest_areas_and_mailing(loader: DemoLoader) -> str:
         loader.run(create_interest_area, CreateInterestArea.model_validate(definition))
     container.runner.drain()
     contacts = container.catalog.table("mailings", "contacts")
+    partners = container.catalog.table("partner_directory", "partners")
     with container.engine.connect() as conn:
+        # In an order that does not depend on the (random) ids, so one size gives one data set.
         rows = conn.execute(
             select(contacts.c.contact_id, contacts.c.partner_id)
+            .join(partners, partners.c.id == contacts.c.partner_id)
             .where(contacts.c.active.is_(True), contacts.c.email.is_not(None))
-            .order_by(contacts.c.contact_id)
+            .order_by(partners.c.code, contacts.c.name, contacts.c.email)
         ).all()
     subscribed = left = 0
     for contact_id, partner_id in rows:

@@ -36,7 +36,8 @@ def prepare(
     candidates: list[Candidate] | None = None,
     batch: int = BATCH,
 ) -> MailingProgress:
-    """Queues what is left of the mailing's plan (the whole plan made again, unless given)."""
+    """Queues what is left of the mailing's plan (the whole plan made again, unless given), and
+    answers once the read models show it, like a command."""
     from services.container import Request
 
     def run(handler: Any, command: Any) -> Result:
@@ -44,7 +45,9 @@ def prepare(
 
     mailing = container.store.get(mailing_id)
     assert isinstance(mailing, Mailing)
-    return prepare_mailing(run, MailingQueries(container.catalog), progress_of(mailing), candidates, batch)
+    progress = prepare_mailing(run, MailingQueries(container.catalog), progress_of(mailing), candidates, batch)
+    container.runner.wait(container.store.head(), container.settings.consistency_timeout)
+    return progress
 
 
 class MailingPreparer:
