@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from aggregates.errors import Invalid
 from queries.formats import utc
 from services.api.deps import AuditorRole, Cont, ReadModels
+from services.log_verify import verify_log
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -33,6 +34,25 @@ class AuditEvent(BaseModel):
 class AuditEvents(BaseModel):
     items: list[AuditEvent]
     next_after: int | None
+
+
+class LogHead(BaseModel):
+    position: int
+    hash: str
+
+
+class LogProblem(BaseModel):
+    position: int
+    stream: str
+    problem: str
+
+
+class LogVerification(BaseModel):
+    ok: bool
+    events: int
+    streams: int
+    problems: list[LogProblem]
+    head: LogHead
 
 
 class AuditStream(BaseModel):
@@ -72,3 +92,8 @@ def stream(
 ) -> dict[str, Any]:
     moment = utc(as_of if as_of is None or as_of.tzinfo else as_of.replace(tzinfo=c.settings.zone))
     return reads.audit.stream(stream, moment, version)
+
+
+@router.get("/verify", response_model=LogVerification, summary="Checks the whole log: versions and hash chain")
+def verify(_who: AuditorRole, c: Cont) -> dict[str, Any]:
+    return verify_log(c.store)
