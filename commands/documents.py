@@ -11,7 +11,6 @@ from uuid import UUID, uuid4
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from aggregates.account import Account, ItemKind, OpenItem
-from aggregates.code_claim import CodeClaim
 from aggregates.credit import credit_status
 from aggregates.custom_field import FieldEntity
 from aggregates.errors import Invalid, conflict, not_found
@@ -20,7 +19,7 @@ from aggregates.partner_group import PartnerGroup
 from aggregates.sales_document import ConvertedLine, DocStatus, DocType, DocumentTerms, Line, SalesDocument
 from aggregates.sales_settings import SETTINGS_ID, SalesSettings
 from commands.context import CommandContext, Result
-from commands.numbering import draw_unique
+from commands.numbering import claim_owner, draw_unique
 from commands.partners import custom_field_values, load_partner, parse_uuid
 from commands.types import Currency, Money, ShortText
 
@@ -69,10 +68,7 @@ class DraftDocument(Strict):
 
 def load_document(ctx: CommandContext, ref: str) -> SalesDocument:
     """A document by id or by its number."""
-    doc_id = parse_uuid(ref)
-    if doc_id is None:
-        claim = ctx.find(CodeClaim, CodeClaim.id_for(DOCUMENT_NUMBERS, ref.strip()))
-        doc_id = claim.owner if claim else None
+    doc_id = parse_uuid(ref) or claim_owner(ctx, DOCUMENT_NUMBERS, ref.strip())
     document = ctx.find(SalesDocument, doc_id) if doc_id else None
     if document is None:
         raise not_found("document", ref)

@@ -18,12 +18,12 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from aggregates.base import Aggregate
-from aggregates.code_claim import CodeClaim
 from aggregates.errors import Invalid
 from aggregates.inbound_email import InboundEmail
 from aggregates.request import Request, RequestStatus, Source, Visibility
 from commands.context import CommandContext, Result
 from commands.mailings import mark_bounced_messages, recognise_bounce
+from commands.numbering import claim_owner
 from commands.partners import load_partner
 from commands.requests import REQUEST_NUMBERS, TAG, OpenRequest, add_comment, default_request_type, start_request
 from commands.types import Email
@@ -86,8 +86,8 @@ def thread_reply(mail: ReceiveEmail, ctx: CommandContext) -> Handled | None:
     if sender is None:
         return None
     for number in TAG.findall(mail.subject):
-        claim = ctx.find(CodeClaim, CodeClaim.id_for(REQUEST_NUMBERS, number))
-        request = ctx.find(Request, claim.owner) if claim else None
+        owner = claim_owner(ctx, REQUEST_NUMBERS, number)
+        request = ctx.find(Request, owner) if owner else None
         if request is None or request.status is RequestStatus.FINAL:
             continue
         if load_partner(ctx, str(request.details.partner)).id != sender.partner:

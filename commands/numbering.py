@@ -35,6 +35,12 @@ def set_numbering_mask(cmd: SetNumberingMask, ctx: CommandContext) -> Result:
     return Result(ctx.save(series), series.id)
 
 
+def claim_owner(ctx: CommandContext, namespace: str, key: str) -> UUID | None:
+    """Who holds a number or code in ``namespace``, if anybody."""
+    claim = ctx.find(CodeClaim, CodeClaim.id_for(namespace, key))
+    return claim.owner if claim else None
+
+
 def draw_unique(ctx: CommandContext, series: str, on: date, namespace: str, owner: UUID) -> tuple[str, list[Aggregate]]:
     """The series' next number that nobody holds yet in ``namespace``, claimed for ``owner``.
 

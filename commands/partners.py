@@ -26,7 +26,7 @@ from aggregates.partner import (
     normalise_code,
 )
 from commands.context import CommandContext, Result
-from commands.numbering import draw_unique
+from commands.numbering import claim_owner, draw_unique
 from commands.types import Currency, Email, Money, Name, ShortText, Text
 
 PARTNER_CODES = "partner"
@@ -92,8 +92,7 @@ def find_partner_id(ctx: CommandContext, ref: str) -> UUID | None:
     pid = parse_uuid(ref)
     if pid is not None:
         return pid
-    claim = ctx.find(CodeClaim, CodeClaim.id_for(PARTNER_CODES, normalise_code(ref)))
-    return claim.owner if claim else None
+    return claim_owner(ctx, PARTNER_CODES, normalise_code(ref))
 
 
 def load_partner(ctx: CommandContext, ref: str, follow_merge: bool = True) -> Partner:

@@ -10,12 +10,11 @@ from uuid import UUID, uuid4
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from aggregates.account import Account, Allocation
-from aggregates.code_claim import CodeClaim
 from aggregates.errors import Invalid, NotFound, not_found
 from aggregates.payment import Payment
 from commands.context import CommandContext, Result
 from commands.documents import DOCUMENT_NUMBERS, load_account, not_after_today
-from commands.numbering import draw_unique
+from commands.numbering import claim_owner, draw_unique
 from commands.partners import load_partner, parse_uuid
 from commands.types import Currency, Money
 
@@ -42,10 +41,7 @@ class ReceivePayment(Strict):
 
 def _item_id(ctx: CommandContext, account: Account, ref: str) -> UUID:
     """An allocation names an invoice (id or number) or a fee/interest item (id)."""
-    item_id = parse_uuid(ref)
-    if item_id is None:
-        claim = ctx.find(CodeClaim, CodeClaim.id_for(DOCUMENT_NUMBERS, ref.strip()))
-        item_id = claim.owner if claim else None
+    item_id = parse_uuid(ref) or claim_owner(ctx, DOCUMENT_NUMBERS, ref.strip())
     if item_id is None or item_id not in account.items:
         raise not_found("open item", ref)
     return item_id

@@ -17,7 +17,6 @@ from uuid import UUID, uuid4
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from aggregates.base import Aggregate, natural_id
-from aggregates.code_claim import CodeClaim
 from aggregates.custom_field import FieldEntity
 from aggregates.errors import DomainError, Invalid, conflict, not_found
 from aggregates.message import Message
@@ -43,7 +42,7 @@ from aggregates.user import User
 from commands.context import CommandContext, Result
 from commands.documents import load_document
 from commands.messages import MessageText, QueueMessage, compose_message, default_template
-from commands.numbering import draw_unique
+from commands.numbering import claim_owner, draw_unique
 from commands.partners import custom_field_values, load_partner, parse_uuid
 from commands.types import Code, Name, ShortText, Text, Username
 
@@ -141,10 +140,7 @@ def default_request_type(ctx: CommandContext, arriving: str) -> str:
 
 def load_request(ctx: CommandContext, ref: str) -> Request:
     """A request by id or by its number."""
-    request_id = parse_uuid(ref)
-    if request_id is None:
-        claim = ctx.find(CodeClaim, CodeClaim.id_for(REQUEST_NUMBERS, ref.strip()))
-        request_id = claim.owner if claim else None
+    request_id = parse_uuid(ref) or claim_owner(ctx, REQUEST_NUMBERS, ref.strip())
     request = ctx.find(Request, request_id) if request_id else None
     if request is None:
         raise not_found("request", ref)
