@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from services.container import Container
+from services.bootstrap.container import Container
 from services.settings import Settings
 
 ADMIN_KEY = "test-admin-key"

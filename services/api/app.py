@@ -35,7 +35,7 @@ from services.api import (
 from services.api.errors import install, problem
 from services.api.health import LATENCY, REQUESTS
 from services.api.idempotency import ResponseStore
-from services.container import Container
+from services.bootstrap.container import Container
 
 log = logging.getLogger("counterparty.http")
 

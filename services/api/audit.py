@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from aggregates.errors import Invalid
 from queries.formats import utc
+from services.adapters.log_verify import verify_log
 from services.api.deps import AuditorRole, Cont, ReadModels
-from services.log_verify import verify_log
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 

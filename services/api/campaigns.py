@@ -28,7 +28,7 @@ from commands.campaigns import (
 )
 from commands.context import Result
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
-from services.mailer import prepare
+from services.workers.mailer import prepare
 
 log = logging.getLogger("counterparty.campaigns")
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
@@ -169,7 +169,7 @@ def launch(code: str, cmd: Cmd, reads: ReadModels, c: Cont) -> Response:
     command = LaunchCampaign(code=code, targets=reads.campaigns.target_ids(code), links=c.settings.public_url)
 
     def respond(result: Result) -> dict[str, Any]:
-        prepare(c, result.detail, cmd.who.name)
+        prepare(c.ports, result.detail, cmd.who.name)
         c.runner.wait(c.store.head(), c.settings.consistency_timeout)
         return reads.campaigns.get(code)
 
@@ -179,7 +179,7 @@ def launch(code: str, cmd: Cmd, reads: ReadModels, c: Cont) -> Response:
 
         def queue_all() -> None:
             try:
-                prepare(c, mailing, cmd.who.name)
+                prepare(c.ports, mailing, cmd.who.name)
             except Exception:  # the mailing preparer resumes it after its lease
                 log.exception("campaign mailing preparation failed", extra={"campaign": code})
 

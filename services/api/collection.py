@@ -15,7 +15,7 @@ from aggregates.errors import Invalid, not_found
 from commands.collection import DefineScheme, define_scheme
 from processes.collection import run_collection
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
-from services.container import Request
+from services.workers.ports import Request
 
 router = APIRouter(prefix="/v1/collection", tags=["collection"])
 Day = date

@@ -38,8 +38,8 @@ from queries.requests import RequestQueries
 from queries.settings import SettingsQueries
 from services.api.errors import ApiError
 from services.api.idempotency import ResponseStore
-from services.container import Container
-from services.container import Request as CommandRequest
+from services.bootstrap.container import Container
+from services.workers.ports import Request as CommandRequest
 
 C = TypeVar("C")
 

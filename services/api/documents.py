@@ -35,9 +35,9 @@ from commands.documents import (
     resolve_dispute,
 )
 from commands.types import Money
+from services.adapters.pdf import document_pdf
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels, Reads
-from services.container import Container
-from services.pdf import document_pdf
+from services.bootstrap.container import Container
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 Day = date  # a field named ``date`` hides the type inside a model

@@ -33,8 +33,9 @@ from commands.messages import MarkRead, mark_read
 from queries.interest_areas import InterestAreaQueries
 from queries.mailings import MailingQueries, RecipientLinkRow
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
-from services.container import Container, Request
-from services.mailer import prepare
+from services.bootstrap.container import Container
+from services.workers.mailer import prepare
+from services.workers.ports import Request
 
 log = logging.getLogger("counterparty.mailings")
 router = APIRouter(prefix="/v1/mailings", tags=["mailings"])
@@ -137,7 +138,7 @@ def create_mailing(body: MailingCreate, cmd: Cmd, reads: ReadModels, c: Cont) ->
 
         def queue_all() -> None:
             try:
-                prepare(c, start.id, cmd.who.name, candidates)
+                prepare(c.ports, start.id, cmd.who.name, candidates)
             except Exception:  # the preparer resumes it after its lease
                 log.exception("mailing preparation failed", extra={"mailing": str(start.id)})
 

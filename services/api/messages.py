@@ -22,8 +22,8 @@ from commands.messages import (
     create_template,
     queue_message,
 )
+from services.adapters.blobs import BlobStore
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
-from services.blobs import BlobStore
 
 router = APIRouter(prefix="/v1", tags=["messages"])
 

@@ -45,9 +45,9 @@ from commands.partners import (
 )
 from queries.formats import utc
 from queries.partners import PartnerFilters
+from services.adapters.blobs import BlobStore, TooLarge
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
 from services.api.errors import ApiError
-from services.blobs import BlobStore, TooLarge
 
 router = APIRouter(prefix="/v1/partners", tags=["partners"])
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from services.container import Container
+from services.bootstrap.container import Container
 from tests.api.helpers import create_partner
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.container import Container
+from services.bootstrap.container import Container
 from tests.api.helpers import assert_problem, create_partner, error_locs
 from tests.api.sales_helpers import act, document, invoice_of, pay, tick
 

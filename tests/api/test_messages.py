@@ -8,9 +8,9 @@ from uuid import UUID
 
 from aggregates.base import natural_id
 from commands.messages import QueueMessage, queue_message
-from services.container import Container
-from services.sender import Sender
-from services.transports import Transports
+from services.bootstrap.container import Container
+from services.workers.sender import Sender
+from services.adapters.transports import Transports
 from tests.api.helpers import assert_problem, create_partner
 
 TEMPLATES = [
@@ -60,7 +60,7 @@ def send_all(client: Any) -> None:
     """What the sender thread does in a serving process, with the default (outbox) transports."""
     c = container_of(client)
     c.runner.drain()
-    Sender(c, Transports.from_settings(c.settings.data_dir, None, None)).run_once()
+    Sender(c.ports, Transports.from_settings(c.settings.data_dir, None, None)).run_once()
     c.runner.drain()
 
 

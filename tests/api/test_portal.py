@@ -382,7 +382,7 @@ def test_the_portal_page_is_served_without_a_key(sqlite_client: Any) -> None:
 
 
 def test_the_demo_invites_a_customer_with_a_quote_to_answer(sqlite_container: Any, sqlite_client: Any) -> None:
-    from services.demo import portal_invite
+    from services.cli.demo import portal_invite
 
     client = sqlite_client
     assert portal_invite(sqlite_container) is None  # nobody to invite yet

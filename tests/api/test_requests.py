@@ -15,7 +15,7 @@ from rich.progress import Progress
 from aggregates.errors import NotFound
 from queries.pages import PageRequest
 from queries.requests import RequestQueries
-from services.replay import verify_all
+from services.cli.replay import verify_all
 from tests.api.helpers import assert_problem, audit_count, create_partner, error_locs
 from tests.api.sales_helpers import tick
 

@@ -26,7 +26,7 @@ from commands.messages import CreateTemplate, create_template
 from commands.partners import AddContact, RegisterPartner, add_contact, register_partner
 from processes.collection import run_collection
 from queries.collection import CollectionQueries
-from services.container import Container, ProcessReads
+from services.bootstrap.container import Container, ProcessReads
 
 PARTNERS = 30
 CRASH_AFTER = 12
@@ -60,7 +60,7 @@ CHILD = textwrap.dedent(
     from datetime import date
 
     import processes.collection as process
-    from services.container import Container, ProcessReads
+    from services.bootstrap.container import Container, ProcessReads
     from services.settings import Settings
 
     settings = Settings(data_dir=sys.argv[1], database_url=sys.argv[2] or None, clock="manual",

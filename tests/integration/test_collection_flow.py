@@ -43,7 +43,7 @@ from processes.collection import run_collection
 from queries.collection import CollectionQueries
 from queries.pages import PageRequest
 from queries.partners import PartnerQueries
-from services.container import Container, ProcessReads
+from services.bootstrap.container import Container, ProcessReads
 
 D = Decimal
 DUE = date(2026, 1, 15)

@@ -23,8 +23,8 @@ from queries.receivables import ReceivableQueries
 from queries.recurring_invoices import RecurringQueries
 from queries.reports import ReportQueries
 from queries.settings import SettingsQueries
-from services.container import Container
-from services.demo import load_demo
+from services.bootstrap.container import Container
+from services.cli.demo import load_demo
 from tests.conftest import make_settings, open_container
 
 PARTNERS = 30

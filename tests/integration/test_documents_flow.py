@@ -41,7 +41,7 @@ from queries.documents import DocumentQueries
 from queries.pages import PageRequest
 from queries.receivables import ReceivableQueries
 from queries.recurring_invoices import RecurringQueries
-from services.container import Container
+from services.bootstrap.container import Container
 
 D = Decimal
 

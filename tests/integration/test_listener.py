@@ -8,7 +8,7 @@ import time
 import psycopg
 
 from commands.partners import RegisterPartner, register_partner
-from services.listener import NotifyListener
+from services.adapters.listener import NotifyListener
 from tests.conftest import make_settings, open_container
 
 

@@ -19,11 +19,11 @@ from commands.messages import CreateTemplate, create_template
 from commands.partners import AddContact, RegisterPartner, add_contact, register_partner
 from queries.mailings import MailingQueries
 from queries.pages import PageRequest
-from services.container import Container
-from services.mailer import MailingPreparer
-from services.sender import Sender
+from services.bootstrap.container import Container
+from services.workers.mailer import MailingPreparer
+from services.workers.sender import Sender
 from services.settings import Settings
-from services.transports import Transports
+from services.adapters.transports import Transports
 from tests.conftest import http_client, open_container
 from tests.integration.test_sender import Mailbox, smtp  # noqa: F401 - the fixture
 
@@ -69,7 +69,7 @@ def run_as(c: Container) -> Any:
 
 
 def deliver(c: Container, url: str) -> int:
-    sender = Sender(c, Transports.from_settings(c.settings.data_dir, url, None))
+    sender = Sender(c.ports, Transports.from_settings(c.settings.data_dir, url, None))
     total = 0
     while True:
         c.runner.drain()
@@ -156,9 +156,9 @@ def test_a_restart_in_the_middle_of_a_mailing_sends_nobody_anything_twice(
         (summary,) = queries.mailings(ALL)["items"]
         assert (summary["status"], summary["recipients"], summary["sent"]) == ("preparing", 2, 2)
         # Within the lease nobody touches it (its preparer may just be slow) ...
-        assert MailingPreparer(second).run_once() == 0
+        assert MailingPreparer(second.ports).run_once() == 0
         # ... past it the preparer finishes the plan from the last recorded batch.
-        later = MailingPreparer(second, wall=lambda: datetime.now(UTC) + timedelta(minutes=3))
+        later = MailingPreparer(second.ports, wall=lambda: datetime.now(UTC) + timedelta(minutes=3))
         assert later.run_once() == 1
         second.runner.drain()
         assert later.run_once() == 0

@@ -22,7 +22,7 @@ from commands.mailings import MailingSpec
 from commands.partner_groups import CreatePartnerGroup, create_partner_group
 from commands.partners import AddContact, MergePartners, RegisterPartner, add_contact, merge_partners, register_partner
 from queries.mailings import MailingQueries
-from services.container import Container
+from services.bootstrap.container import Container
 
 
 class Given:

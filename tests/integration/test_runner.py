@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from commands.partners import AddContact, RegisterPartner, add_contact, register_partner
 from projections.runner import Runner
-from services.container import Container
-from services.replay import verify_all
+from services.bootstrap.container import Container
+from services.cli.replay import verify_all
 from tests.conftest import open_container
 
 

@@ -44,10 +44,10 @@ from commands.messages import (
     queue_message,
 )
 from commands.partners import AddAddress, AddContact, RegisterPartner, add_address, add_contact, register_partner
-from services.blobs import BlobStore
-from services.container import Container
-from services.sender import LEASE, Sender
-from services.transports import OutboxTransport, Outgoing, SmsGatewayTransport, SmtpTransport, Transports
+from services.adapters.blobs import BlobStore
+from services.bootstrap.container import Container
+from services.workers.sender import LEASE, Sender
+from services.adapters.transports import OutboxTransport, Outgoing, SmsGatewayTransport, SmtpTransport, Transports
 from tests.conftest import open_container
 
 T0 = datetime(2026, 1, 15, 0, 0, tzinfo=UTC)  # the manual clock's start (tests/conftest.py)
@@ -243,7 +243,7 @@ def test_an_email_with_its_letter_attached_goes_through_smtp(container: Containe
     _, contact = setup_partner(container)
     setup_templates(container)
     message_id = queue(container, 1, contact=contact, attach_letter="L2")
-    sender = Sender(container, smtp_transports(container, url), now=Clock())
+    sender = Sender(container.ports, smtp_transports(container, url), now=Clock())
 
     assert deliver(container, sender) == 1
     assert deliver(container, sender) == 0  # nothing twice
@@ -283,7 +283,7 @@ def test_an_sms_goes_through_the_gateway(container: Container, gateway: Gateway)
     transports = Transports.from_settings(container.settings.data_dir, None, gateway.url)
     assert isinstance(transports.sms, SmsGatewayTransport)
 
-    assert deliver(container, Sender(container, transports, now=Clock())) == 1
+    assert deliver(container, Sender(container.ports, transports, now=Clock())) == 1
 
     assert gateway.posts == [
         {
@@ -302,7 +302,7 @@ def test_a_gateway_error_is_retried(container: Container, gateway: Gateway) -> N
     setup_templates(container)
     message_id = queue(container, 1, channel="sms", contact=contact, template="S2")
     clock = Clock()
-    sender = Sender(container, Transports.from_settings(container.settings.data_dir, None, gateway.url), now=clock)
+    sender = Sender(container.ports, Transports.from_settings(container.settings.data_dir, None, gateway.url), now=clock)
     gateway.status = 503
     deliver(container, sender)
     m = row(container, message_id)
@@ -322,7 +322,7 @@ def test_the_outbox_writes_the_eml_and_the_letter_pdf(container: Container) -> N
     transports = Transports.from_settings(container.settings.data_dir, None, None)
     assert isinstance(transports.email, OutboxTransport)
 
-    assert deliver(container, Sender(container, transports, now=Clock())) == 2
+    assert deliver(container, Sender(container.ports, transports, now=Clock())) == 2
 
     outbox = container.settings.data_dir / "outbox"
     assert sorted(p.name for p in outbox.iterdir()) == sorted([f"{email_id}.eml", f"{letter_id}.pdf"])
@@ -352,7 +352,7 @@ def test_a_refusing_server_is_retried_with_backoff_then_the_message_fails(
     setup_templates(container)
     message_id = queue(container, 1)
     clock = Clock()
-    sender = Sender(container, smtp_transports(container, url), now=clock)
+    sender = Sender(container.ports, smtp_transports(container, url), now=clock)
 
     for attempt in range(1, 5):
         assert deliver(container, sender) == 1
@@ -390,8 +390,8 @@ def test_two_senders_racing_deliver_each_message_once(container: Container, smtp
     other = open_container(container.settings)  # a second process, as far as the store can tell
     try:
         senders = [
-            Sender(container, smtp_transports(container, url), now=Clock()),
-            Sender(other, smtp_transports(other, url), now=Clock()),
+            Sender(container.ports, smtp_transports(container, url), now=Clock()),
+            Sender(other.ports, smtp_transports(other, url), now=Clock()),
         ]
         barrier = threading.Barrier(2)
         for sender in senders:  # both read the same due list before either starts a delivery
@@ -449,12 +449,12 @@ def test_a_delivery_interrupted_after_the_send_is_sent_once_more_with_the_same_m
 
     container.runner.drain()
     with pytest.raises(Crash):
-        Sender(container, crashing, now=Clock()).run_once()
+        Sender(container.ports, crashing, now=Clock()).run_once()
     assert row(container, message_id)["status"] == "sending"
     assert len(box.received) == 1
 
     # A restarted sender leaves a delivery alone while it may still be under way (the lease) ...
-    restarted = Sender(container, smtp_transports(container, url), now=Clock())
+    restarted = Sender(container.ports, smtp_transports(container, url), now=Clock())
     assert deliver(container, restarted) == 0
     # ... and past the lease sends it once more, with the same Message-ID, and records it.
     restarted.wall = wall_after(LEASE + timedelta(seconds=1))
@@ -479,11 +479,11 @@ def test_a_delivery_interrupted_twice_fails_without_a_third_copy(
     crashing = Transports(email=CrashAfterSend(smtp_transport), sms=smtp_transport, letter=smtp_transport)
     container.runner.drain()
     with pytest.raises(Crash):
-        Sender(container, crashing, now=Clock()).run_once()
+        Sender(container.ports, crashing, now=Clock()).run_once()
     with pytest.raises(Crash):
-        deliver(container, Sender(container, crashing, now=Clock(), wall=wall_after(LEASE + timedelta(seconds=1))))
+        deliver(container, Sender(container.ports, crashing, now=Clock(), wall=wall_after(LEASE + timedelta(seconds=1))))
 
-    later = Sender(container, smtp_transports(container, url), now=Clock(), wall=wall_after(2 * LEASE))
+    later = Sender(container.ports, smtp_transports(container, url), now=Clock(), wall=wall_after(2 * LEASE))
     assert deliver(container, later) == 1
     m = row(container, message_id)
     assert m["status"] == "failed" and "interrupted twice" in m["last_error"]
@@ -554,7 +554,7 @@ def test_a_sent_message_is_marked_read_and_may_bounce(container: Container) -> N
         container.execute(mark_read, MarkRead(message=message_id))
     assert early.value.code == "message_not_sent"
     deliver(
-        container, Sender(container, Transports.from_settings(container.settings.data_dir, None, None), now=Clock())
+        container, Sender(container.ports, Transports.from_settings(container.settings.data_dir, None, None), now=Clock())
     )
     container.execute(mark_read, MarkRead(message=message_id))
     container.execute(mark_read, MarkRead(message=message_id))  # once is enough

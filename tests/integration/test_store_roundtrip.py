@@ -8,7 +8,7 @@ import pytest
 
 from aggregates.partner import Partner, PartnerDetails
 from commands.context import ConcurrencyConflict
-from services.container import Container
+from services.bootstrap.container import Container
 
 
 def _details(name: str) -> PartnerDetails:

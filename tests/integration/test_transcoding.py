@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from aggregates.base import Aggregate, CreatedEvent, DomainEvent, EventMeta, event
 from aggregates.business_clock import BusinessClock, ClockStarted
 from aggregates.partner import Address, Availability, Contact, Partner, PartnerDetails, PartnerKind, Role
-from services.container import Container
+from services.bootstrap.container import Container
 
 
 def assert_exact(got: Any, want: Any, path: str = "") -> None:

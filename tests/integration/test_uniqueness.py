@@ -9,12 +9,12 @@ import threading
 
 from aggregates.errors import DomainError
 from commands.partners import RegisterPartner, register_partner
-from services.container import Container
+from services.bootstrap.container import Container
 
 CHILD = textwrap.dedent(
     """
     import sys
-    from services.container import Container
+    from services.bootstrap.container import Container
     from services.settings import Settings
     from commands.partners import RegisterPartner, register_partner
     from aggregates.errors import DomainError

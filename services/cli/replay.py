@@ -7,7 +7,7 @@ from typing import Any
 from rich.progress import Progress
 from sqlalchemy import select
 
-from services.container import Container
+from services.bootstrap.container import Container
 
 SCRATCH = 100000
 

@@ -10,7 +10,6 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -19,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from aggregates.errors import VersionConflict, conflict
 from aggregates.idempotency import IdempotencyRecord
-from commands.context import CommandContext, ConcurrencyConflict, Idempotency, IdempotencyReplay, Result
+from commands.context import CommandContext, ConcurrencyConflict, IdempotencyReplay, Result
 from processes.activity_reminders import activity_reminders
 from processes.base import ProcessManager, Reactions
 from processes.collection import collection_process
@@ -53,9 +52,12 @@ from queries.documents import DocumentQueries
 from queries.messages import MessageQueries
 from queries.recurring_invoices import RecurringQueries
 from queries.requests import RequestQueries
-from services.clock import ClockService
+from services.adapters.store import EventStore
 from services.settings import Settings
-from services.store import EventStore
+from services.workers.clock import ClockService
+from services.workers.mailer import MailingPreparer
+from services.workers.ports import Ports, Request
+from services.workers.sender import Sender
 
 log = logging.getLogger("counterparty")
 
@@ -128,7 +130,7 @@ def schema_lock(url: str) -> Iterator[None]:
         return
     import psycopg
 
-    from services.store import store_env
+    from services.adapters.store import store_env
 
     env = store_env(url)
     conninfo = psycopg.conninfo.make_conninfo(
@@ -144,19 +146,6 @@ def schema_lock(url: str) -> Iterator[None]:
             yield
         finally:
             conn.execute("SELECT pg_advisory_unlock(727274)")
-
-
-@dataclass
-class Request:
-    """Who asks, and the guards the HTTP request carried."""
-
-    actor: str = "system"
-    expected_version: int | None = None
-    idempotency: Idempotency | None = None
-    correlation: str | None = None
-    causation: str | None = None
-    # The business time the command acts at, when it is not the clock's (a day start being run).
-    now: datetime | None = None
 
 
 def import_aggregates() -> None:
@@ -182,7 +171,8 @@ class Container:
         self.managers: list[ProcessManager] = [p.manager(self._process_execute, reads) for p in PROCESSES]
         self.runner = Runner(self.store, self.catalog, self.managers)
         self.store.on_saved(self.runner.wake)
-        self.clock = ClockService(settings, self)
+        self.clock = ClockService(settings, self.store, self.execute, self.wait, self.next_moment)
+        self.ports = Ports(settings, self.store, self.catalog, self.execute, self.wait, self.clock.now)
         self._listener: Any = None
         self.sender: Any = None
         self.mailer: Any = None
@@ -243,26 +233,30 @@ class Container:
     def today(self) -> date:
         return self.clock.today()
 
+    def wait(self, position: int, timeout: float) -> bool:
+        return self.runner.wait(position, timeout)
+
+    def next_moment(self, after: datetime) -> datetime | None:
+        """The earliest moment after ``after`` that a process manager waits for."""
+        found = [m for manager in self.managers if (m := manager.next_moment(after)) is not None]
+        return min(found, default=None)
+
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self, scheduler: bool = True, sender: bool = True) -> None:
         """Starts the background work of a serving process: runner, LISTEN, scheduler, sender."""
         self.runner.start()
         if self.store.is_postgres:
-            from services.listener import NotifyListener
+            from services.adapters.listener import NotifyListener
 
             self._listener = NotifyListener(self.settings.event_store_url, "counterparty_events", self.runner.wake)
             self._listener.start()
         if scheduler:
             self.clock.start_scheduler()
         if sender:
-            from services.sender import Sender
-
-            self.sender = Sender(self)
+            self.sender = Sender(self.ports)
             self.sender.start()
-            from services.mailer import MailingPreparer
-
-            self.mailer = MailingPreparer(self)
+            self.mailer = MailingPreparer(self.ports)
             self.mailer.start()
 
     def close(self) -> None:

@@ -13,16 +13,14 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from aggregates.mailing import Mailing
 from commands.context import Result
 from commands.mailings import BATCH, Candidate, MailingProgress, prepare_mailing, progress_of
 from queries.mailings import MailingQueries
-
-if TYPE_CHECKING:
-    from services.container import Container
+from services.workers.ports import Ports, Request
 
 log = logging.getLogger("counterparty.mailer")
 ACTOR = "process:mailer"
@@ -30,7 +28,7 @@ LEASE = timedelta(minutes=2)
 
 
 def prepare(
-    container: Container,
+    ports: Ports,
     mailing_id: UUID,
     actor: str = ACTOR,
     candidates: list[Candidate] | None = None,
@@ -38,31 +36,29 @@ def prepare(
 ) -> MailingProgress:
     """Queues what is left of the mailing's plan (the whole plan made again, unless given), and
     answers once the read models show it, like a command."""
-    from services.container import Request
-
     def run(handler: Any, command: Any) -> Result:
-        return container.execute(handler, command, Request(actor=actor))
+        return ports.execute(handler, command, Request(actor=actor))
 
-    mailing = container.store.get(mailing_id)
+    mailing = ports.store.get(mailing_id)
     assert isinstance(mailing, Mailing)
-    progress = prepare_mailing(run, MailingQueries(container.catalog), progress_of(mailing), candidates, batch)
-    container.runner.wait(container.store.head(), container.settings.consistency_timeout)
+    progress = prepare_mailing(run, MailingQueries(ports.catalog), progress_of(mailing), candidates, batch)
+    ports.wait(ports.store.head(), ports.settings.consistency_timeout)
     return progress
 
 
 class MailingPreparer:
     def __init__(
         self,
-        container: Container,
+        ports: Ports,
         wall: Callable[[], datetime] | None = None,
         lease: timedelta = LEASE,
         poll_interval: float = 5.0,
     ) -> None:
-        self.container = container
+        self.ports = ports
         self.wall = wall or (lambda: datetime.now(UTC))
         self.lease = lease
         self.poll_interval = poll_interval
-        self.queries = MailingQueries(container.catalog)
+        self.queries = MailingQueries(ports.catalog)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -71,7 +67,7 @@ class MailingPreparer:
         stalled = self.queries.stalled(self.wall() - self.lease)
         for mailing_id in stalled:
             log.warning("resuming a stalled mailing", extra={"mailing": str(mailing_id)})
-            prepare(self.container, mailing_id)
+            prepare(self.ports, mailing_id)
         return len(stalled)
 
     def start(self) -> None:

@@ -9,7 +9,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from services.store import EventStore
+from services.adapters.store import EventStore
 
 PAGE = 1000
 

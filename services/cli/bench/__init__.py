@@ -96,8 +96,9 @@ from queries.pages import PageRequest
 from queries.partners import PartnerQueries
 from queries.receivables import ReceivableQueries
 from queries.reports import GROUPINGS, ReportQueries
-from services.container import Container, ProcessReads, Request
+from services.bootstrap.container import Container, ProcessReads
 from services.settings import Settings
+from services.workers.ports import Request
 
 ADMIN_KEY = "bench-admin-key"
 COMMAND_AIM = 0.40  # command layer ÷ bare save

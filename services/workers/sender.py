@@ -27,7 +27,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from aggregates.errors import DomainError
@@ -47,12 +47,10 @@ from commands.messages import (
     start_delivery,
 )
 from queries.messages import InDelivery, MessageQueries
-from services.blobs import BlobStore
-from services.pdf import letter_pdf
-from services.transports import DeliveryError, Outgoing, Transports
-
-if TYPE_CHECKING:
-    from services.container import Container
+from services.adapters.blobs import BlobStore
+from services.adapters.pdf import letter_pdf
+from services.adapters.transports import DeliveryError, Outgoing, Transports
+from services.workers.ports import Ports, Request
 
 log = logging.getLogger("counterparty.sender")
 ACTOR = "process:sender"
@@ -62,7 +60,7 @@ LEASE = timedelta(minutes=2)
 class Sender:
     def __init__(
         self,
-        container: Container,
+        ports: Ports,
         transports: Transports | None = None,
         now: Callable[[], datetime] | None = None,
         wall: Callable[[], datetime] | None = None,
@@ -70,15 +68,15 @@ class Sender:
         poll_interval: float = 1.0,
         batch: int = 100,
     ) -> None:
-        settings = container.settings
-        self.container = container
+        settings = ports.settings
+        self.ports = ports
         self.transports = transports or Transports.from_settings(settings.data_dir, settings.smtp_url, settings.sms_url)
-        self.now = now or container.clock.now
+        self.now = now or ports.now
         self.wall = wall or (lambda: datetime.now(UTC))
         self.lease = lease
         self.poll_interval = poll_interval
         self.batch = batch
-        self.queries = MessageQueries(container.catalog)
+        self.queries = MessageQueries(ports.catalog)
         self.blobs = BlobStore(settings.blob_dir)
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -157,7 +155,7 @@ class Sender:
             subject=c.subject,
             body=c.body,
             queued_at=message.queued_at,
-            mail_from=self.container.settings.mail_from,
+            mail_from=self.ports.settings.mail_from,
             pdf=pdf,
             pdf_name=pdf_name,
             list_unsubscribe=c.list_unsubscribe,
@@ -171,7 +169,7 @@ class Sender:
             with self.blobs.open(message.pdf_sha256) as stored:
                 return stored.read()
         c = message.composition
-        on = message.queued_at.astimezone(self.container.settings.zone).date()
+        on = message.queued_at.astimezone(self.ports.settings.zone).date()
         if c.channel is Channel.LETTER:
             pdf = letter_pdf(c.to, c.subject, c.body, on, c.language)
         else:
@@ -187,14 +185,12 @@ class Sender:
     # -- plumbing ------------------------------------------------------------------------------
 
     def _load(self, message_id: UUID) -> Message:
-        message = self.container.store.get(message_id)
+        message = self.ports.store.get(message_id)
         assert isinstance(message, Message)
         return message
 
     def _execute(self, handler: Callable[[Any, CommandContext], Result], command: Any) -> Result:
-        from services.container import Request
-
-        return self.container.execute(handler, command, Request(actor=ACTOR, now=self.now()))
+        return self.ports.execute(handler, command, Request(actor=ACTOR, now=self.now()))
 
     # -- the background thread -----------------------------------------------------------------
 

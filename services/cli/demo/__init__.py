@@ -133,8 +133,9 @@ from queries.pages import PageRequest
 from queries.requests import RequestQueries
 from services.api.deps import hash_key
 from services.api.portal import new_token
-from services.container import Container, Request
-from services.mailer import prepare
+from services.bootstrap.container import Container
+from services.workers.mailer import prepare
+from services.workers.ports import Request
 
 ACTOR = "demo"
 SEED = 20260115
@@ -2789,7 +2790,7 @@ def campaigns(loader: DemoLoader) -> str:
     if not targets:
         return f"{seasons}; campaign {CAMPAIGN_CODE} planned (no partner meets its criteria yet, not launched)"
     launch = LaunchCampaign(code=CAMPAIGN_CODE, targets=targets, links=container.settings.public_url)
-    prepare(container, loader.run(launch_campaign, launch).detail, ACTOR)
+    prepare(container.ports, loader.run(launch_campaign, launch).detail, ACTOR)
     container.runner.drain()
     catalogue = {p.code: p for p in CATALOGUE}
     invoices = [

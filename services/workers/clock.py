@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -19,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 from aggregates.business_clock import CLOCK_ID, BusinessClock
 from aggregates.errors import conflict
 from commands.clock import MoveClock, StartDay, move_clock, start_day
+from services.workers.ports import Execute, Request, WaitFor
 
 if TYPE_CHECKING:
-    from services.container import Container
+    from services.adapters.store import EventStore
     from services.settings import Settings
 
 log = logging.getLogger("counterparty.clock")
@@ -35,9 +37,20 @@ class Tick:
 
 
 class ClockService:
-    def __init__(self, settings: Settings, container: Container) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: EventStore,
+        execute: Execute,
+        wait: WaitFor,
+        next_moment: Callable[[datetime], datetime | None],
+    ) -> None:
         self.settings = settings
-        self.container = container
+        self.store = store
+        self.execute = execute
+        self.wait = wait
+        # The earliest moment after a given one that a process manager waits for.
+        self.next_moment = next_moment
         self.zone = settings.zone
         self._cached: BusinessClock | None = None
         self._tick_lock = threading.Lock()
@@ -58,11 +71,11 @@ class ClockService:
 
     def recorded(self) -> BusinessClock | None:
         """The clock aggregate, reloaded only when its stream has grown."""
-        version = self.container.store.stream_version(CLOCK_ID)
+        version = self.store.stream_version(CLOCK_ID)
         if version == 0:
             return None
         if self._cached is None or self._cached.version != version:
-            self._cached = self.container.store.get(CLOCK_ID)  # type: ignore[assignment]
+            self._cached = self.store.get(CLOCK_ID)  # type: ignore[assignment]
         return self._cached
 
     def now(self) -> datetime:
@@ -98,18 +111,11 @@ class ClockService:
             day += timedelta(days=1)
         return days
 
-    def next_moment(self, after: datetime) -> datetime | None:
-        """The earliest moment after ``after`` that a process manager waits for."""
-        found = [m for manager in self.container.managers if (m := manager.next_moment(after)) is not None]
-        return min(found, default=None)
-
     def _move(self, to: datetime, actor: str) -> int:
-        from services.container import Request
-
-        result = self.container.execute(
+        result = self.execute(
             move_clock, MoveClock(to=to, clock_start=self.clock_start()), Request(actor=actor, now=to)
         )
-        self.container.runner.wait(result.position, timeout=max(60.0, self.settings.consistency_timeout))
+        self.wait(result.position, timeout=max(60.0, self.settings.consistency_timeout))
         return result.position
 
     def _run_moments(self, before: datetime, actor: str) -> int:
@@ -121,18 +127,16 @@ class ClockService:
         return position
 
     def _run_days(self, days: list[date], actor: str) -> int:
-        from services.container import Request
-
-        position = self.container.store.head()
+        position = self.store.head()
         for day in days:
-            result = self.container.execute(
+            result = self.execute(
                 start_day,
                 StartDay(day=day, at=self.day_start(day), clock_start=self.clock_start()),
                 Request(actor=actor, now=self.day_start(day)),
             )
             position = result.position
             # The day's jobs and every reaction to them finish before the next day starts.
-            self.container.runner.wait(position, timeout=max(60.0, self.settings.consistency_timeout))
+            self.wait(position, timeout=max(60.0, self.settings.consistency_timeout))
         return position
 
     def tick(self, to: date | datetime, actor: str) -> Tick:
@@ -144,7 +148,7 @@ class ClockService:
             if target < now:
                 raise conflict("clock_backwards", "the clock moves forward only")
             days = self.days_between(now, target, self.last_day_run())
-            position = self.container.store.head()
+            position = self.store.head()
             for day in days:
                 # What falls due before the day starts happens before the day's jobs.
                 position = max(position, self._run_moments(self.day_start(day), actor))

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import psycopg
 
-from services.store import store_env
+from services.adapters.store import store_env
 
 log = logging.getLogger("counterparty.listener")
 

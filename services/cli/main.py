@@ -21,8 +21,8 @@ console = Console(stderr=True)
 
 
 def _container():  # type: ignore[no-untyped-def]
-    from services.container import Container
-    from services.logs import configure
+    from services.adapters.logs import configure
+    from services.bootstrap.container import Container
 
     settings = Settings()
     configure(settings.log_level)
@@ -86,7 +86,7 @@ def demo(
     import os
     from datetime import UTC, datetime, timedelta
 
-    from services.demo import load_demo, portal_invite
+    from services.cli.demo import load_demo, portal_invite
 
     os.environ.setdefault("CPTY_CLOCK", "manual")
     os.environ.setdefault("CPTY_ADMIN_KEY", "demo-admin-key")
@@ -122,7 +122,7 @@ def replay(
     verify: Annotated[bool, typer.Option("--verify", help="compare fresh tables with the live ones")] = False,
 ) -> None:
     """Rebuild every read model from the log (or, with --verify, compare a fresh build with the live one)."""
-    from services.replay import rebuild_all, verify_all
+    from services.cli.replay import rebuild_all, verify_all
 
     container = _container()
     try:
@@ -177,7 +177,7 @@ def keys_create(
     from commands.api_keys import IssueApiKey, issue_api_key
     from services.api.api_keys import new_secret
     from services.api.deps import hash_key
-    from services.container import Request
+    from services.workers.ports import Request
 
     try:
         api_role = ApiRole(role)
@@ -200,7 +200,7 @@ def bench(
     postgres_url: Annotated[str | None, typer.Option(help="PostgreSQL to measure on")] = None,
 ) -> None:
     """Run the benchmarks on SQLite and PostgreSQL and print ratios against raw baselines."""
-    from services.bench import run_benchmarks
+    from services.cli.bench import run_benchmarks
 
     run_benchmarks(quick=quick, postgres_url=postgres_url, console=console)
 
