@@ -18,12 +18,14 @@ from services.api import (
     campaigns,
     clock,
     collection,
+    custom_fields,
     documents,
     health,
     inbound,
     interest_areas,
     mailings,
     messages,
+    partner_groups,
     partners,
     payments,
     portal,
@@ -31,6 +33,7 @@ from services.api import (
     reports,
     requests,
     settings,
+    users,
 )
 from services.api.errors import install, problem
 from services.api.health import LATENCY, REQUESTS
@@ -86,6 +89,9 @@ def create_app(container: Container) -> FastAPI:
         interest_areas,
         mailings,
         settings,
+        custom_fields,
+        partner_groups,
+        users,
         api_keys,
         clock,
         audit,
