@@ -35,7 +35,9 @@ class LevelReached(DomainEvent):
 
 
 class ActionRecorded(DomainEvent):
-    """An action of a level: executed (with what it made) or skipped (with why)."""
+    """An action of a level, executed or skipped as ``status`` says, in logs written before
+    ``ActionExecuted`` and ``ActionSkipped``. Nothing records it any more; every reader still
+    understands it."""
 
     TOPIC = "counterparty.collection.ActionRecorded.v1"
     level: int
@@ -47,6 +49,39 @@ class ActionRecorded(DomainEvent):
     message: UUID | None = None
     task: UUID | None = None
     item: UUID | None = None
+    on: date
+
+    @property
+    def taken(self) -> ActionType:
+        """The action as it happened: an e-mail that fell back to a letter was recorded with
+        ``action: email``, but what went out (or failed to) was a letter."""
+        return ActionType.LETTER if self.fallback_from else self.action
+
+
+class ActionExecuted(DomainEvent):
+    """An action of a level took effect, with what it made: a charge (``item``, ``amount``), a
+    message, a task. A letter sent because the contact has no e-mail address has
+    ``action: letter, fallback_from: email``."""
+
+    TOPIC = "counterparty.collection.ActionExecuted.v1"
+    level: int
+    action: ActionType
+    fallback_from: ActionType | None = None
+    amount: Decimal | None = None
+    message: UUID | None = None
+    task: UUID | None = None
+    item: UUID | None = None
+    on: date
+
+
+class ActionSkipped(DomainEvent):
+    """An action of a level could not be taken, and why (``no_mobile``, ``template_missing``, …)."""
+
+    TOPIC = "counterparty.collection.ActionSkipped.v1"
+    level: int
+    action: ActionType
+    reason: str
+    fallback_from: ActionType | None = None
     on: date
 
 
@@ -147,8 +182,44 @@ class CollectionCase(Aggregate):
         self.times_dunned += 1
         self.last_level_on = on
 
-    def record_action(self, level: int, action: ActionType, status: str, on: date, **details: object) -> None:
-        self._action_recorded(level=level, action=action, status=status, on=on, **details)
+    def record_executed(
+        self,
+        level: int,
+        action: ActionType,
+        on: date,
+        *,
+        amount: Decimal | None = None,
+        message: UUID | None = None,
+        task: UUID | None = None,
+        item: UUID | None = None,
+        fallback_from: ActionType | None = None,
+    ) -> None:
+        self._action_executed(
+            level=level,
+            action=action,
+            fallback_from=fallback_from,
+            amount=amount,
+            message=message,
+            task=task,
+            item=item,
+            on=on,
+        )
+
+    @event(ActionExecuted)
+    def _action_executed(self, action: ActionType, item: UUID | None) -> None:
+        if action is ActionType.BLOCK_SALES:
+            self.blocked = True
+        if item is not None:
+            self.charges.append(item)
+
+    def record_skipped(
+        self, level: int, action: ActionType, reason: str, on: date, fallback_from: ActionType | None = None
+    ) -> None:
+        self._action_skipped(level=level, action=action, reason=reason, fallback_from=fallback_from, on=on)
+
+    @event(ActionSkipped)
+    def _action_skipped(self) -> None:
+        """A skipped action changes nothing on the case: it is its history only."""
 
     @event(ActionRecorded)
     def _action_recorded(self, action: ActionType, status: str, item: UUID | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -10,6 +11,7 @@ from uuid import UUID
 
 from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event, natural_id
 from aggregates.errors import DomainError, conflict, not_found
+from aggregates.sales_document import DocType
 
 
 class PartnerKind(Enum):
@@ -108,9 +110,27 @@ class PartnerRegistered(CreatedEvent):
 
 
 class PartnerDetailsChanged(DomainEvent):
+    """A clerk's edit of the master data. (Before ``PartnerPromotedToCustomer`` existed, a
+    promotion was recorded as one of these with ``fields=("roles",)``.)"""
+
     TOPIC = "counterparty.partner.PartnerDetailsChanged.v1"
     fields: tuple[str, ...]
     details: PartnerDetails
+
+
+# The documents that make a prospect a customer (API.md, Sales documents).
+PROMOTING_DOCUMENTS = (DocType.QUOTE, DocType.ORDER, DocType.INVOICE)
+
+
+class PartnerPromotedToCustomer(DomainEvent):
+    """A prospect became a customer because of a document: a quote it accepted, an order
+    confirmed or an invoice issued for it. ``roles``: the partner's roles after it."""
+
+    TOPIC = "counterparty.partner.PartnerPromotedToCustomer.v1"
+    document: UUID
+    document_type: DocType
+    number: str | None
+    roles: tuple[Role, ...]
 
 
 class ChildAttached(DomainEvent):
@@ -123,14 +143,44 @@ class ChildDetached(DomainEvent):
     child: UUID
 
 
+class ParentReassigned(DomainEvent):
+    """The partner's parent ``absorbed`` was merged into ``parent``, which is its parent now.
+    (Before this event existed, a merge recorded it as ``PartnerDetailsChanged(fields=("parent",))``.)"""
+
+    TOPIC = "counterparty.partner.ParentReassigned.v1"
+    parent: UUID
+    parent_code: str
+    absorbed: UUID
+    absorbed_code: str
+    on: date
+
+
+def _defaults_not_recorded(state: dict[str, Any]) -> None:
+    state["defaults"] = None
+
+
 class AddressAdded(DomainEvent):
+    """``defaults``: the ids of the partner's default addresses after it, so that no reader
+    repeats the "one default per usage" rule. Version 1 did not record them (None): a reader
+    derives them with ``defaults_after``."""
+
     TOPIC = "counterparty.partner.AddressAdded.v1"
+    class_version = 2
     address: Address
+    defaults: tuple[UUID, ...] | None
+
+    upcast_v1_v2 = staticmethod(_defaults_not_recorded)
 
 
 class AddressChanged(DomainEvent):
+    """``defaults`` as in ``AddressAdded``."""
+
     TOPIC = "counterparty.partner.AddressChanged.v1"
+    class_version = 2
     address: Address
+    defaults: tuple[UUID, ...] | None
+
+    upcast_v1_v2 = staticmethod(_defaults_not_recorded)
 
 
 class AddressRemoved(DomainEvent):
@@ -144,12 +194,27 @@ class ContactAdded(DomainEvent):
 
 
 class ContactChanged(DomainEvent):
+    """A clerk's edit of the contact. Since ``PortalAccessGranted``/``Revoked`` exist, its
+    ``portal_access`` is the contact's current one (older events may also change it)."""
+
     TOPIC = "counterparty.partner.ContactChanged.v1"
     contact: Contact
 
 
 class ContactRemoved(DomainEvent):
     TOPIC = "counterparty.partner.ContactRemoved.v1"
+    contact_id: UUID
+
+
+class PortalAccessGranted(DomainEvent):
+    """The contact may use the customer portal."""
+
+    TOPIC = "counterparty.partner.PortalAccessGranted.v1"
+    contact_id: UUID
+
+
+class PortalAccessRevoked(DomainEvent):
+    TOPIC = "counterparty.partner.PortalAccessRevoked.v1"
     contact_id: UUID
 
 
@@ -207,6 +272,18 @@ class SalesUnblocked(DomainEvent):
     TOPIC = "counterparty.partner.SalesUnblocked.v1"
     case: UUID
     on: date
+
+
+class PaymentTermsChangedByCollection(DomainEvent):
+    """A collection level's ``set_payment_terms`` gave the partner new payment terms: ``days``
+    instead of ``previous_days``, because the ``cases`` reached ``level`` in the run of ``run``."""
+
+    TOPIC = "counterparty.partner.PaymentTermsChangedByCollection.v1"
+    days: int
+    previous_days: int
+    cases: tuple[UUID, ...]
+    level: int
+    run: date
 
 
 class PartnerAbsorbed(DomainEvent):
@@ -302,9 +379,34 @@ class Partner(Aggregate):
     def _details_changed(self, fields: tuple[str, ...], details: PartnerDetails) -> None:
         self.details = details
 
-    def add_role(self, role: Role) -> None:
-        if role not in self.details.roles:
-            self.change_details({"roles": (*self.details.roles, role)})
+    def promote_to_customer(self, document: UUID, document_type: DocType, number: str | None) -> None:
+        """A prospect becomes a customer by the document; anyone else stays as they are."""
+        self._require_active()
+        if document_type not in PROMOTING_DOCUMENTS:
+            raise conflict("not_promoting", f"a {document_type.value} does not make a prospect a customer")
+        roles = self.details.roles
+        if Role.PROSPECT not in roles or Role.CUSTOMER in roles:
+            return
+        self._promoted_to_customer(
+            document=document, document_type=document_type, number=number, roles=(*roles, Role.CUSTOMER)
+        )
+
+    @event(PartnerPromotedToCustomer)
+    def _promoted_to_customer(self, roles: tuple[Role, ...]) -> None:
+        self.details = self.details.model_copy(update={"roles": roles})
+
+    def reassign_parent(self, survivor: Partner, absorbed: Partner, on: date) -> None:
+        """The partner's parent ``absorbed`` is merged into ``survivor``, its parent from now on."""
+        self._require_active()
+        if self.details.parent != absorbed.id:
+            raise conflict("parent_not_absorbed", f"partner {absorbed.code} is not the parent of {self.code}")
+        self._parent_reassigned(
+            parent=survivor.id, parent_code=survivor.code, absorbed=absorbed.id, absorbed_code=absorbed.code, on=on
+        )
+
+    @event(ParentReassigned)
+    def _parent_reassigned(self, parent: UUID) -> None:
+        self.details = self.details.model_copy(update={"parent": parent})
 
     def attach_child(self, child: UUID) -> None:
         if child not in self.children:
@@ -326,32 +428,30 @@ class Partner(Aggregate):
 
     def add_address(self, address: Address) -> None:
         self._require_active()
-        self._address_added(address=address)
+        self._address_added(address=address, defaults=defaults_after(self.addresses.values(), address))
 
     @event(AddressAdded)
-    def _address_added(self, address: Address) -> None:
-        self._store_address(address)
+    def _address_added(self, address: Address, defaults: tuple[UUID, ...] | None) -> None:
+        self._store_address(address, defaults)
 
     def change_address(self, address: Address) -> None:
         self._require_active()
         if address.id not in self.addresses:
             raise not_found("address", address.id)
         if address != self.addresses[address.id]:
-            self._address_changed(address=address)
+            self._address_changed(address=address, defaults=defaults_after(self.addresses.values(), address))
 
     @event(AddressChanged)
-    def _address_changed(self, address: Address) -> None:
-        self._store_address(address)
+    def _address_changed(self, address: Address, defaults: tuple[UUID, ...] | None) -> None:
+        self._store_address(address, defaults)
 
-    def _store_address(self, address: Address) -> None:
-        if address.is_default:
-            # One default per usage: the new default takes it from the others.
-            for other in list(self.addresses.values()):
-                if (other.is_default and set(other.usage) & set(address.usage)) or (
-                    other.is_default and not address.usage and not other.usage
-                ):
-                    self.addresses[other.id] = other.model_copy(update={"is_default": False})
+    def _store_address(self, address: Address, defaults: tuple[UUID, ...] | None) -> None:
+        if defaults is None:
+            defaults = defaults_after(self.addresses.values(), address)
         self.addresses[address.id] = address
+        for other in list(self.addresses.values()):
+            if other.is_default != (other.id in defaults):
+                self.addresses[other.id] = other.model_copy(update={"is_default": other.id in defaults})
 
     def remove_address(self, address_id: UUID) -> None:
         self._require_active()
@@ -364,23 +464,41 @@ class Partner(Aggregate):
         del self.addresses[address_id]
 
     def add_contact(self, contact: Contact) -> None:
+        """Adds the contact; portal access for it is a fact of its own."""
         self._require_active()
-        self._contact_added(contact=contact)
+        self._contact_added(contact=contact.model_copy(update={"portal_access": False}))
+        if contact.portal_access:
+            self._portal_access_granted(contact_id=contact.id)
 
     @event(ContactAdded)
     def _contact_added(self, contact: Contact) -> None:
         self.contacts[contact.id] = contact
 
     def change_contact(self, contact: Contact) -> None:
+        """Records the clerk's edits of the contact, then the grant or revocation of portal access."""
         self._require_active()
-        if contact.id not in self.contacts:
+        current = self.contacts.get(contact.id)
+        if current is None:
             raise not_found("contact", contact.id)
-        if contact != self.contacts[contact.id]:
-            self._contact_changed(contact=contact)
+        edited = contact.model_copy(update={"portal_access": current.portal_access})
+        if edited != current:
+            self._contact_changed(contact=edited)
+        if contact.portal_access and not current.portal_access:
+            self._portal_access_granted(contact_id=contact.id)
+        elif current.portal_access and not contact.portal_access:
+            self._portal_access_revoked(contact_id=contact.id)
 
     @event(ContactChanged)
     def _contact_changed(self, contact: Contact) -> None:
         self.contacts[contact.id] = contact
+
+    @event(PortalAccessGranted)
+    def _portal_access_granted(self, contact_id: UUID) -> None:
+        self.contacts[contact_id] = self.contacts[contact_id].model_copy(update={"portal_access": True})
+
+    @event(PortalAccessRevoked)
+    def _portal_access_revoked(self, contact_id: UUID) -> None:
+        self.contacts[contact_id] = self.contacts[contact_id].model_copy(update={"portal_access": False})
 
     def remove_contact(self, contact_id: UUID) -> None:
         self._require_active()
@@ -466,6 +584,18 @@ class Partner(Aggregate):
     def _sales_unblocked(self, case: UUID) -> None:
         self.blocks.discard(case)
 
+    def change_payment_terms_by_collection(self, days: int, cases: tuple[UUID, ...], level: int, run: date) -> None:
+        self._require_active()
+        if days == self.details.payment_terms_days:
+            return
+        self._payment_terms_changed_by_collection(
+            days=days, previous_days=self.details.payment_terms_days, cases=cases, level=level, run=run
+        )
+
+    @event(PaymentTermsChangedByCollection)
+    def _payment_terms_changed_by_collection(self, days: int) -> None:
+        self.details = self.details.model_copy(update={"payment_terms_days": days})
+
     # -- credit hold ---------------------------------------------------------------------------
 
     def place_credit_hold(self, reason: str, on: date) -> None:
@@ -532,6 +662,20 @@ class Partner(Aggregate):
     def _merged_into(self, survivor: UUID) -> None:
         self.status = PartnerStatus.MERGED
         self.merged_into = survivor
+
+
+def defaults_after(addresses: Iterable[Address], stored: Address) -> tuple[UUID, ...]:
+    """The ids of the default addresses once ``stored`` is added or changed: one default per
+    usage, so a new default takes it from the others with a usage in common (and one without
+    usage from the others without)."""
+
+    def loses_default(other: Address) -> bool:
+        common = set(other.usage) & set(stored.usage) or not (other.usage or stored.usage)
+        return stored.is_default and bool(common)
+
+    result = {a.id: a for a in addresses if a.is_default and not loses_default(a)}
+    result.pop(stored.id, None)
+    return (*result, stored.id) if stored.is_default else tuple(result)
 
 
 def merged_details(survivor: PartnerDetails, absorbed: PartnerDetails) -> PartnerDetails:

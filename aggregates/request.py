@@ -263,11 +263,68 @@ class RequestCommented(DomainEvent):
 
 
 class RequestStatusChanged(DomainEvent):
+    """Any status change, its meaning in ``status``: recorded before the transitions had events of
+    their own (below). Stored streams keep it, so every reader still understands it."""
+
     TOPIC = "counterparty.request.RequestStatusChanged.v1"
     status: RequestStatus
     previous: RequestStatus
     resolution: str | None
     closed_at: datetime | None
+    at: datetime
+
+
+class RequestWorkStarted(DomainEvent):
+    """Someone works on the open request: ``open`` → ``in_progress``."""
+
+    TOPIC = "counterparty.request.RequestWorkStarted.v1"
+    at: datetime
+
+
+class RequestWorkStopped(DomainEvent):
+    """Nobody works on it any more, it waits again: ``in_progress`` → ``open``."""
+
+    TOPIC = "counterparty.request.RequestWorkStopped.v1"
+    at: datetime
+
+
+class RequestClosed(DomainEvent):
+    """An active request (``previous``) is closed at ``at`` with ``resolution`` (the one given, else
+    the one it had): its service-level clock stops."""
+
+    TOPIC = "counterparty.request.RequestClosed.v1"
+    previous: RequestStatus
+    resolution: str | None
+    at: datetime
+
+
+class RequestReopened(DomainEvent):
+    """A closed request is active again as ``status`` (``open`` or ``in_progress``); its close date
+    goes, its resolution stays until replaced, its clock runs on from the original moments."""
+
+    TOPIC = "counterparty.request.RequestReopened.v1"
+    status: RequestStatus
+    at: datetime
+
+
+class RequestFinalised(DomainEvent):
+    """The request (``previous``: any status but final) is final: read-only for good. ``closed_at``
+    is the date it was closed on (``at`` when it was still active)."""
+
+    TOPIC = "counterparty.request.RequestFinalised.v1"
+    previous: RequestStatus
+    resolution: str | None
+    closed_at: datetime
+    at: datetime
+
+
+class RequestResolutionChanged(DomainEvent):
+    """A new resolution without closing: on a closed request, or given with a change that does not
+    close (starting, stopping, reopening)."""
+
+    TOPIC = "counterparty.request.RequestResolutionChanged.v1"
+    resolution: str
+    previous: str | None
     at: datetime
 
 
@@ -386,22 +443,56 @@ class Request(Aggregate):
         self.comments += 1
 
     def change_status(self, status: RequestStatus, resolution: str | None, at: datetime) -> None:
-        """Any change but out of ``final``. Closing (or finalising) stamps ``closed_at``; reopening
-        clears it, and the service-level clock runs on from the request's original moments."""
+        """Any change but out of ``final``, recorded as the transition it is. Closing (or finalising)
+        stamps ``closed_at``, a closed request made final keeps it; reopening clears it, and the
+        service-level clock runs on from the request's original moments. ``resolution`` (None: keep
+        the current one) goes with a closing transition, else it is a change of its own."""
         self._require_not_final()
-        if status is self.status and (resolution is None or resolution == self.resolution):
+        kept = resolution if resolution is not None else self.resolution
+        if status is RequestStatus.FINAL:
+            self._finalised(previous=self.status, resolution=kept, closed_at=self.closed_at or at, at=at)
             return
-        if status in ACTIVE:
-            closed_at = None
-        else:
-            closed_at = self.closed_at or at
-        self._status_changed(
-            status=status,
-            previous=self.status,
-            resolution=resolution if resolution is not None else self.resolution,
-            closed_at=closed_at,
-            at=at,
-        )
+        if status is RequestStatus.CLOSED and self.status is not RequestStatus.CLOSED:
+            self._closed(previous=self.status, resolution=kept, at=at)
+            return
+        if status is not self.status:
+            if self.status is RequestStatus.CLOSED:
+                self._reopened(status=status, at=at)
+            elif status is RequestStatus.IN_PROGRESS:
+                self._work_started(at=at)
+            else:
+                self._work_stopped(at=at)
+        if resolution is not None and resolution != self.resolution:
+            self._resolution_changed(resolution=resolution, previous=self.resolution, at=at)
+
+    @event(RequestWorkStarted)
+    def _work_started(self) -> None:
+        self.status = RequestStatus.IN_PROGRESS
+
+    @event(RequestWorkStopped)
+    def _work_stopped(self) -> None:
+        self.status = RequestStatus.OPEN
+
+    @event(RequestClosed)
+    def _closed(self, resolution: str | None, at: datetime) -> None:
+        self.status = RequestStatus.CLOSED
+        self.resolution = resolution
+        self.closed_at = at
+
+    @event(RequestReopened)
+    def _reopened(self, status: RequestStatus) -> None:
+        self.status = status
+        self.closed_at = None
+
+    @event(RequestFinalised)
+    def _finalised(self, resolution: str | None, closed_at: datetime) -> None:
+        self.status = RequestStatus.FINAL
+        self.resolution = resolution
+        self.closed_at = closed_at
+
+    @event(RequestResolutionChanged)
+    def _resolution_changed(self, resolution: str) -> None:
+        self.resolution = resolution
 
     @event(RequestStatusChanged)
     def _status_changed(self, status: RequestStatus, resolution: str | None, closed_at: datetime | None) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event, natural_id
-from aggregates.errors import conflict
+from aggregates.errors import Invalid, conflict
 from aggregates.money import HUNDRED, ZERO, cents
 
 
@@ -414,9 +414,9 @@ class SalesDocument(Aggregate):
         if not wanted or all(w.quantity <= 0 for w in wanted):
             raise conflict("quantity_exceeds_remaining", "nothing remains to convert")
         seen: set[UUID] = set()
-        for w in wanted:
+        for i, w in enumerate(wanted):
             if w.line_id not in self.lines:
-                raise conflict("unknown_line", f"line {w.line_id} is not on this document")
+                raise Invalid(["body", "lines", i, "line_id"], f"line {w.line_id} is not on this document")
             if w.line_id in seen:
                 raise conflict("duplicate_line", f"line {w.line_id} is listed twice")
             seen.add(w.line_id)

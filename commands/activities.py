@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from aggregates.activity import Activity, ActivityKind, Timing
 from aggregates.base import natural_id
@@ -18,7 +18,8 @@ from aggregates.user import User
 from commands.context import CommandContext, Result
 from commands.messages import MessageText, QueueMessage, compose_message
 from commands.partners import load_partner
-from commands.types import Username
+from commands.references import named_by, require_user
+from commands.types import Strict, Username
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Minutes = Annotated[int, Field(ge=0, le=60 * 24 * 30)]
@@ -36,10 +37,6 @@ REMINDER_TEXT = MessageText(
     ),
 )
 TIMING_FIELDS = ("start_at", "end_at", "due_on", "remind_minutes_before")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ScheduleFields(Strict):
@@ -87,8 +84,8 @@ def _hours(partner: Partner, contact: UUID | None) -> tuple[Availability, ...]:
 
 
 def _check_assignee(ctx: CommandContext, username: str | None) -> None:
-    if username is not None and ctx.find(User, User.id_for(username)) is None:
-        raise Invalid(["body", "assignee"], f"unknown user {username}")
+    if username is not None:
+        require_user(ctx, username, ["body", "assignee"])
 
 
 def load_activity(ctx: CommandContext, activity_id: UUID) -> Activity:
@@ -99,7 +96,8 @@ def load_activity(ctx: CommandContext, activity_id: UUID) -> Activity:
 
 
 def record_activity(cmd: RecordActivity, ctx: CommandContext) -> Result:
-    partner = load_partner(ctx, cmd.partner)
+    with named_by("body", "partner"):
+        partner = load_partner(ctx, cmd.partner)
     hours = _hours(partner, cmd.contact)
     _check_assignee(ctx, cmd.assignee)
     timing = Timing(

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from aggregates.api_key import ApiKey, ApiRole
 from aggregates.errors import not_found
 from commands.context import CommandContext, Result
-from commands.types import Username
+from commands.types import Strict, Username
 
 
-class IssueApiKey(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class IssueApiKey(Strict):
     name: Username
     role: ApiRole
     key_hash: str

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from aggregates.campaign import Campaign, CampaignPlan, Target
 from aggregates.errors import Invalid, conflict, not_found
@@ -17,15 +17,11 @@ from aggregates.partner_group import PartnerGroup
 from aggregates.template import DEFAULTS_ID, Channel, DefaultKey, Purpose, Template, TemplateDefaults
 from commands.context import CommandContext, Result
 from commands.messages import FALLBACK_LANGUAGE
-from commands.types import Code, Money, Name, NonNegativeMoney, ShortText
+from commands.types import Code, Money, Name, NonNegativeMoney, ShortText, Strict
 
 # Group codes are upper-case (POST /v1/partner-groups upper-cases them), so is the reference.
 GroupCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=80)]
 Values = Annotated[list[ShortText], Field(max_length=200)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class TargetIn(Strict):

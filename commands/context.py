@@ -61,6 +61,8 @@ class CommandContext:
     loaded: dict[UUID, Aggregate] = field(default_factory=dict)
     # Ids known to have no stream (``expect_new``): finding one costs no query.
     absent: set[UUID] = field(default_factory=set)
+    # Whether a save went through: such a command is not run again on a refusal after it.
+    saved: bool = False
 
     def load(self, cls: type[A], aggregate_id: UUID) -> A:
         aggregate = self.loaded.get(aggregate_id)
@@ -116,6 +118,7 @@ class CommandContext:
             events += [e.model_copy(update=stamp) for e in record.collect_events()]
             self.idempotency = None
         position = self.store.save(events)
+        self.saved = True
         for aggregate in {a.id: a for a in aggregates}.values():
             every, new = aggregate.SNAPSHOT_EVERY, len(collected[aggregate.id])
             if every and new and aggregate.version // every > (aggregate.version - new) // every:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from aggregates.custom_field import CATALOG_ID, CustomFieldCatalog, CustomFieldDefinition, FieldEntity, FieldType
 from commands.context import CommandContext, Result
-from commands.types import Name, ShortText
+from commands.types import Name, ShortText, Strict
 
 
-class DefineCustomField(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DefineCustomField(Strict):
     entity: FieldEntity
     code: ShortText
     label: Name

@@ -8,30 +8,28 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from aggregates.account import Account, ItemKind, OpenItem
 from aggregates.credit import credit_status
 from aggregates.custom_field import FieldEntity
 from aggregates.errors import Invalid, conflict, not_found
-from aggregates.partner import Partner, Role
+from aggregates.partner import Partner
 from aggregates.partner_group import PartnerGroup
 from aggregates.sales_document import ConvertedLine, DocStatus, DocType, DocumentTerms, Line, SalesDocument
 from aggregates.sales_settings import SETTINGS_ID, SalesSettings
+from commands.campaigns import load_campaign
 from commands.context import CommandContext, Result
 from commands.numbering import claim_owner, draw_unique
 from commands.partners import custom_field_values, load_partner, parse_uuid
-from commands.types import Currency, Money, ShortText
+from commands.references import named_by, require_user
+from commands.types import Currency, Money, ShortText, Strict
 
 DOCUMENT_NUMBERS = "document"
 Day = date  # a field named ``date`` hides the type inside a model
 
 Quantity = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4)]
 Rate = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class LineIn(Strict):
@@ -99,11 +97,17 @@ def _terms(ctx: CommandContext, cmd: DraftDocument, partner: Partner) -> Documen
         if value is not None and value not in partner.addresses:
             raise Invalid(["body", field], "the address is not one of the partner's")
     not_after_today(ctx, cmd.issue_date, "issue_date")
+    if cmd.sales_rep is not None:
+        require_user(ctx, cmd.sales_rep, ["body", "sales_rep"])
+    if cmd.campaign is not None:
+        with named_by("body", "campaign"):
+            load_campaign(ctx, cmd.campaign)
     applies_to = None
     if cmd.applies_to is not None:
         if cmd.type is not DocType.CREDIT_NOTE:
             raise Invalid(["body", "applies_to"], "only a credit note applies to an invoice")
-        invoice = load_document(ctx, cmd.applies_to)
+        with named_by("body", "applies_to"):
+            invoice = load_document(ctx, cmd.applies_to)
         if invoice.doc_type is not DocType.INVOICE or invoice.status is not DocStatus.ISSUED:
             raise conflict("not_an_issued_invoice", "a credit note applies to an issued invoice")
         if invoice.terms.partner != partner.id:
@@ -136,7 +140,8 @@ def _default_address(partner: Partner, usage: str) -> UUID | None:
 
 
 def draft_document(cmd: DraftDocument, ctx: CommandContext) -> Result:
-    partner = load_partner(ctx, cmd.partner)
+    with named_by("body", "partner"):
+        partner = load_partner(ctx, cmd.partner)
     terms = _terms(ctx, cmd, partner)
     lines = [Line.priced(line_id=uuid4(), **line.model_dump()) for line in cmd.lines]
     document = SalesDocument.draft(uuid4(), cmd.type, terms, lines)
@@ -232,6 +237,8 @@ def accept_quote(cmd: AcceptQuote, ctx: CommandContext) -> Result:
     quote = load_document_for_update(ctx, cmd.document)
     on = cmd.date or ctx.today
     not_after_today(ctx, on, "date")
+    if cmd.by is not None:
+        require_user(ctx, cmd.by, ["body", "by"])
     quote.accept(on, cmd.by)
     touched: list[Any] = [quote]
     settings = ctx.find(SalesSettings, SETTINGS_ID)
@@ -375,20 +382,3 @@ def grant_grace(cmd: GrantGrace, ctx: CommandContext) -> Result:
     invoice = load_document_for_update(ctx, cmd.document)
     invoice.grant_grace(cmd.until, ctx.today)
     return Result(ctx.save(invoice), invoice.id)
-
-
-# -- prospect promotion ----------------------------------------------------------------------------
-
-
-class PromoteProspect(Strict):
-    document: UUID
-
-
-def promote_prospect(cmd: PromoteProspect, ctx: CommandContext) -> Result:
-    """A prospect who accepts a quote or gets a confirmed order or an invoice becomes a customer."""
-    document = ctx.load(SalesDocument, cmd.document)
-    partner = load_partner(ctx, str(document.terms.partner))
-    if Role.PROSPECT not in partner.details.roles or Role.CUSTOMER in partner.details.roles:
-        return Result(0, partner.id)
-    partner.add_role(Role.CUSTOMER)
-    return Result(ctx.save(partner), partner.id)

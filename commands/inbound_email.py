@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from aggregates.base import Aggregate
 from aggregates.errors import Invalid
@@ -26,25 +26,23 @@ from commands.mailings import mark_bounced_messages, recognise_bounce
 from commands.numbering import claim_owner
 from commands.partners import load_partner
 from commands.requests import REQUEST_NUMBERS, TAG, OpenRequest, add_comment, default_request_type, start_request
-from commands.types import Email
+from commands.types import Email, Strict
 
 NO_SUBJECT = "(no subject)"
 
 
-class KnownSender(BaseModel):
+class KnownSender(Strict):
     """Whose address the mail came from, as the partner directory knows it (looked up by the
     caller: commands do not read the read models)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     partner: UUID
     contact: UUID | None = None
 
 
-class EmailFields(BaseModel):
+class EmailFields(Strict):
     """What the mail gateway posts."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
     sender: Email = Field(alias="from")
     subject: Annotated[str, StringConstraints(max_length=1000)] = ""

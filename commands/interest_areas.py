@@ -6,21 +6,15 @@ from __future__ import annotations
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
-
 from aggregates.errors import Invalid, conflict, not_found
 from aggregates.interest_area import InterestArea, Subscription
 from aggregates.partner import Partner
 from commands.context import CommandContext, Result
 from commands.partners import load_partner, load_partner_for_update
-from commands.types import Code, Name
+from commands.types import Code, Name, Strict
 
 # Who recorded a consent change: staff through the API, or the contact through a mailing's link.
 Via = Literal["api", "link"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class CreateInterestArea(Strict):

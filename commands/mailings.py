@@ -38,11 +38,14 @@ from aggregates.mailing import (
     message_id_for,
 )
 from aggregates.message import Message, MessageStatus
-from aggregates.template import Channel, Purpose, Template
+from aggregates.template import Channel, Purpose
+from commands.campaigns import load_campaign
 from commands.context import CommandContext, Result
-from commands.messages import QueueMessage, compose_message
+from commands.messages import QueueMessage, compose_message, load_template
+from commands.partner_groups import load_group
 from commands.partners import load_partner
-from commands.types import Code, ShortText
+from commands.references import named_by
+from commands.types import Code, ShortText, Strict
 
 log = logging.getLogger("counterparty.mailings")
 
@@ -51,10 +54,6 @@ log = logging.getLogger("counterparty.mailings")
 BATCH = 500
 GroupCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=80)]
 Codes = Annotated[list[ShortText], Field(max_length=200)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class MailingSpec(Strict):
@@ -169,9 +168,8 @@ def start_mailing(cmd: StartMailing, ctx: CommandContext) -> Result:
     existing = ctx.find(Mailing, cmd.id)
     if existing is not None:
         return Result(ctx.save(), existing.id, progress_of(existing))
-    template = ctx.find(Template, Template.id_for(cmd.template.strip()))
-    if template is None:
-        raise conflict("template_missing", f"there is no template {cmd.template}")
+    with named_by("body", "template"):
+        template = load_template(ctx, cmd.template)
     if template.content.channel is not Channel.EMAIL:
         raise conflict(
             "template_channel_mismatch", f"template {cmd.template} is for {template.content.channel.value}, not email"
@@ -181,6 +179,12 @@ def start_mailing(cmd: StartMailing, ctx: CommandContext) -> Result:
     for i, area in enumerate(cmd.targets.interest_areas):
         if ctx.find(InterestArea, InterestArea.id_for(area)) is None:
             raise Invalid(["body", "interest_areas", i], f"unknown interest area {area}")
+    for i, group in enumerate(cmd.targets.groups):
+        with named_by("body", "groups", i):
+            load_group(ctx, group)
+    if cmd.campaign is not None:
+        with named_by("body", "campaign"):
+            load_campaign(ctx, cmd.campaign)
     mailing = Mailing.start(cmd.id, template.code, cmd.targets, cmd.campaign, cmd.links.rstrip("/"), ctx.now)
     if cmd.sample is not None:
         compose_message(_message_command(mailing, cmd.sample, "sample", "sample"), ctx)

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 from pydantic_core import to_jsonable_python
 
 from aggregates.errors import Invalid, conflict, not_found
 from aggregates.message import Composition, Message, RenderedLetter
 from aggregates.partner import Address, Contact, Partner
+from aggregates.sales_document import SalesDocument
 from aggregates.template import (
     CONTENT_FIELDS,
     DEFAULTS_ID,
@@ -26,7 +27,8 @@ from aggregates.template import (
 from commands import templating
 from commands.context import CommandContext, Result
 from commands.partners import load_partner
-from commands.types import Code, ShortText
+from commands.references import named_by
+from commands.types import Code, ShortText, Strict
 
 Language = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")]
 Subject = Annotated[str, StringConstraints(max_length=1000)]
@@ -35,10 +37,6 @@ FALLBACK_LANGUAGE = "en"
 # Names the renderer provides itself; the caller's variables may not hide them.
 RESERVED = frozenset({"partner", "contact", "today", "message", "unsubscribe_url"})
 CONTACT_FIELDS = ("id", "name", "title", "email", "mobile", "phone")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # -- templates -------------------------------------------------------------------------------------
@@ -280,6 +278,40 @@ def queue_message(cmd: QueueMessage, ctx: CommandContext) -> Result:
     """Renders and queues the message; if a message with this id exists, does nothing."""
     message = compose_message(cmd, ctx)
     return Result(ctx.save(message), message.id)
+
+
+class SendMessage(Strict):
+    """A clerk's message to one partner (POST /v1/messages), its partner by id or code; without a
+    template, the default one of the channel, purpose and language."""
+
+    channel: Channel
+    purpose: Purpose = Purpose.GENERAL
+    partner: str
+    contact: UUID | None = None
+    to: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    template: str | None = None
+    language: Language = FALLBACK_LANGUAGE
+    variables: dict[str, Any] = Field(default_factory=dict)
+    documents: list[UUID] = Field(default_factory=list)
+    attach_letter: str | None = None
+
+
+def send_message(cmd: SendMessage, ctx: CommandContext) -> Result:
+    """Queues the message once the partner, templates and documents it names are found (the
+    documents must be the partner's)."""
+    with named_by("body", "partner"):
+        partner = load_partner(ctx, cmd.partner)
+    for field in ("template", "attach_letter"):
+        code = getattr(cmd, field)
+        if code is not None:
+            with named_by("body", field):
+                load_template(ctx, code)
+    for i, document_id in enumerate(cmd.documents):
+        document = ctx.find(SalesDocument, document_id)
+        if document is None or load_partner(ctx, str(document.terms.partner)).id != partner.id:
+            raise Invalid(["body", "documents", i], f"document {document_id} is not one of the partner's")
+    fields = cmd.model_dump(exclude={"partner"})
+    return queue_message(QueueMessage(id=uuid4(), partner=partner.id, **fields), ctx)
 
 
 def compose_message(cmd: QueueMessage, ctx: CommandContext) -> Message:

@@ -6,13 +6,14 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import StringConstraints
 
 from aggregates.base import Aggregate
 from aggregates.code_claim import CodeClaim
 from aggregates.errors import not_found
 from aggregates.number_series import SERIES, NumberSeries
 from commands.context import CommandContext, Result
+from commands.types import Strict
 
 
 def load_series(ctx: CommandContext, series: str) -> NumberSeries:
@@ -22,9 +23,7 @@ def load_series(ctx: CommandContext, series: str) -> NumberSeries:
     return ctx.find(NumberSeries, NumberSeries.id_for(series)) or ctx.track(NumberSeries.open(series))
 
 
-class SetNumberingMask(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SetNumberingMask(Strict):
     series: str
     mask: Annotated[str, StringConstraints(min_length=1, max_length=60)]
 

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from aggregates.account import Account
 from aggregates.base import Aggregate
@@ -25,19 +25,18 @@ from aggregates.partner import (
     Role,
     normalise_code,
 )
+from aggregates.sales_document import SalesDocument
 from commands.context import CommandContext, Result
 from commands.numbering import claim_owner, draw_unique
-from commands.types import Currency, Email, Money, Name, ShortText, Text
+from commands.partner_groups import load_group
+from commands.references import load_scheme, named_by, require_user
+from commands.types import Currency, Email, Money, Name, ShortText, Strict, Text
 
 PARTNER_CODES = "partner"
 
 AddressUsage = Literal["billing", "shipping", "tax", "warehouse", "remit"]
 Responsibility = Literal["billing", "purchasing", "technical", "management", "shipping"]
 Time = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class PartnerFields(Strict):
@@ -133,6 +132,18 @@ def _parent(ctx: CommandContext, ref: str | None) -> Partner | None:
     return parent
 
 
+def _check_references(ctx: CommandContext, fields: dict[str, Any]) -> None:
+    """The group, sales reps and collection scheme the body names exist."""
+    if fields.get("group"):
+        with named_by("body", "group"):
+            load_group(ctx, fields["group"])
+    for i, rep in enumerate(fields.get("sales_reps") or ()):
+        require_user(ctx, rep, ["body", "sales_reps", i])
+    if fields.get("collection_scheme"):
+        with named_by("body", "collection_scheme"):
+            load_scheme(ctx, fields["collection_scheme"])
+
+
 def _claim_code(ctx: CommandContext, typed: str | None, partner_id: UUID) -> tuple[str, list[Aggregate]]:
     if typed is not None and normalise_code(typed):
         code = normalise_code(typed)
@@ -145,6 +156,7 @@ def _claim_code(ctx: CommandContext, typed: str | None, partner_id: UUID) -> tup
 def register_partner(cmd: RegisterPartner, ctx: CommandContext) -> Result:
     partner_id = uuid4()
     values = cmd.model_dump(exclude={"code", "parent", "custom_fields"}, exclude_none=True)
+    _check_references(ctx, values)
     parent = _parent(ctx, cmd.parent)
     values["custom_fields"] = custom_field_values(
         ctx, FieldEntity.PARTNER, cmd.custom_fields or {}, ["body", "custom_fields"], True
@@ -188,6 +200,7 @@ def change_partner(cmd: ChangePartner, ctx: CommandContext) -> Result:
     ):
         if required in changes and changes[required] is None:
             raise Invalid(["body", required], "this field cannot be null")
+    _check_references(ctx, changes)
     if "custom_fields" in changes:
         merged = {**partner.details.custom_fields, **(changes["custom_fields"] or {})}
         merged = {k: v for k, v in merged.items() if v is not None}
@@ -274,7 +287,7 @@ def remove_address(cmd: RemoveAddress, ctx: CommandContext) -> Result:
 
 
 class AvailabilityIn(Strict):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
     weekday: Annotated[int, Field(ge=1, le=7)]
     start: Time = Field(alias="from")
@@ -414,6 +427,23 @@ def lift_credit_hold(cmd: LiftCreditHold, ctx: CommandContext) -> Result:
     return Result(ctx.save(partner), partner.id)
 
 
+# -- promotion -----------------------------------------------------------------------------------
+
+
+class PromoteProspect(Strict):
+    """Run by the sales process for the event that made ``document`` effective (its causation)."""
+
+    document: UUID
+
+
+def promote_prospect(cmd: PromoteProspect, ctx: CommandContext) -> Result:
+    """A prospect who accepts a quote or gets a confirmed order or an invoice becomes a customer."""
+    document = ctx.load(SalesDocument, cmd.document)
+    partner = load_partner_for_update(ctx, str(document.terms.partner))
+    partner.promote_to_customer(document.id, document.doc_type, document.number)
+    return Result(ctx.save(partner), partner.id)
+
+
 # -- merge ---------------------------------------------------------------------------------------
 
 
@@ -429,15 +459,16 @@ def merge_partners(cmd: MergePartners, ctx: CommandContext) -> Result:
     def current(p: Any) -> Any:
         return touched.setdefault(p.id, p)
 
-    for ref in cmd.absorb:
-        other = current(load_partner(ctx, ref))
+    for i, ref in enumerate(cmd.absorb):
+        with named_by("body", "absorb", i):
+            other = current(load_partner(ctx, ref))
         if other.id == survivor.id:
             raise conflict("merge_self", "a partner cannot be merged into itself")
         survivor.absorb(other, ctx.today)
         other.mark_merged_into(survivor.id, ctx.today)
         for child_id in sorted(other.children, key=str):
             child = current(ctx.load(Partner, child_id))
-            child.change_details({"parent": survivor.id})
+            child.reassign_parent(survivor, other, ctx.today)
         if other.details.parent and other.details.parent != survivor.id:
             old_parent = current(ctx.load(Partner, other.details.parent))
             old_parent.detach_child(other.id)

@@ -7,22 +7,19 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from aggregates.account import Account, Allocation
-from aggregates.errors import Invalid, NotFound, not_found
+from aggregates.errors import not_found
 from aggregates.payment import Payment
 from commands.context import CommandContext, Result
 from commands.documents import DOCUMENT_NUMBERS, load_account, not_after_today
 from commands.numbering import claim_owner, draw_unique
 from commands.partners import load_partner, parse_uuid
-from commands.types import Currency, Money
+from commands.references import named_by
+from commands.types import Currency, Money, Strict
 
 Day = date
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class AllocationIn(Strict):
@@ -48,7 +45,8 @@ def _item_id(ctx: CommandContext, account: Account, ref: str) -> UUID:
 
 
 def receive_payment(cmd: ReceivePayment, ctx: CommandContext) -> Result:
-    partner = load_partner(ctx, cmd.partner)
+    with named_by("body", "partner"):
+        partner = load_partner(ctx, cmd.partner)
     on = cmd.date or ctx.today
     not_after_today(ctx, on, "date")
     account = load_account(ctx, partner.id)
@@ -56,10 +54,8 @@ def receive_payment(cmd: ReceivePayment, ctx: CommandContext) -> Result:
     if cmd.allocations is not None:
         allocations = []
         for i, a in enumerate(cmd.allocations):
-            try:
+            with named_by("body", "allocations", i, "document"):
                 allocations.append(Allocation(item_id=_item_id(ctx, account, a.document), amount=a.amount))
-            except NotFound as error:
-                raise Invalid(["body", "allocations", i, "document"], error.detail) from None
     payment_id = uuid4()
     number, claimed = draw_unique(ctx, "payment", on, "payment", payment_id)
     payment = Payment.receive(

@@ -6,27 +6,27 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from aggregates.errors import Invalid, conflict, not_found
 from aggregates.portal_token import PortalToken
 from aggregates.request import Priority, Source
 from commands.context import CommandContext, Result
 from commands.partners import load_partner
+from commands.references import named_by
 from commands.requests import OpenRequest, Subject, default_request_type, start_request
-from commands.types import Code, Text
+from commands.types import Code, Strict, Text
 
 
-class IssuePortalToken(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class IssuePortalToken(Strict):
     partner: str
     contact: UUID
     token_hash: str
 
 
 def issue_portal_token(cmd: IssuePortalToken, ctx: CommandContext) -> Result:
-    partner = load_partner(ctx, cmd.partner)
+    with named_by("body", "partner"):
+        partner = load_partner(ctx, cmd.partner)
     contact = partner.contacts.get(cmd.contact)
     if contact is None:
         raise Invalid(["body", "contact"], "the contact is not one of the partner's")
@@ -48,10 +48,8 @@ def revoke_portal_token(cmd: RevokePortalToken, ctx: CommandContext) -> Result:
     return Result(ctx.save(token), token.id)
 
 
-class OpenPortalRequest(BaseModel):
+class OpenPortalRequest(Strict):
     """A request a customer files through the portal, for the token's partner and contact."""
-
-    model_config = ConfigDict(extra="forbid")
 
     partner: UUID
     contact: UUID

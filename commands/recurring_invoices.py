@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from aggregates.errors import not_found
 from aggregates.recurring_invoice import Frequency, RecurringInvoice, Schedule, TemplateLine, Unit
@@ -14,10 +14,8 @@ from aggregates.sales_document import DocType, DocumentTerms, Line, SalesDocumen
 from commands.context import CommandContext, Result
 from commands.documents import LineIn, issue
 from commands.partners import load_partner
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from commands.references import named_by
+from commands.types import Strict
 
 
 class FrequencyIn(Strict):
@@ -39,7 +37,8 @@ class CreateRecurringInvoice(Strict):
 
 
 def create_recurring_invoice(cmd: CreateRecurringInvoice, ctx: CommandContext) -> Result:
-    partner = load_partner(ctx, cmd.partner)
+    with named_by("body", "partner"):
+        partner = load_partner(ctx, cmd.partner)
     schedule = Schedule(
         partner=partner.id,
         lines=tuple(TemplateLine(**line.model_dump()) for line in cmd.lines),

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from aggregates.base import Aggregate, natural_id
 from aggregates.custom_field import FieldEntity
@@ -44,7 +44,8 @@ from commands.documents import load_document
 from commands.messages import MessageText, QueueMessage, compose_message, default_template
 from commands.numbering import claim_owner, draw_unique
 from commands.partners import custom_field_values, load_partner, parse_uuid
-from commands.types import Code, Name, ShortText, Text, Username
+from commands.references import named_by, require_user
+from commands.types import Code, Name, ShortText, Strict, Text, Username
 
 REQUEST_NUMBERS = "request"
 Days = Annotated[int, Field(ge=0, le=3650)]
@@ -89,10 +90,6 @@ ESCALATION = MessageText(
 )
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 def later(moment: datetime, days: int, zone: tzinfo) -> datetime:
     """``days`` calendar days after ``moment`` on the business time zone's wall clock (a day
     across a daylight-saving change is 23 or 25 hours)."""
@@ -108,13 +105,6 @@ def service_level(definition: TypeDefinition, opened_at: datetime, zone: tzinfo)
         escalate_at=later(due_at, escalate, zone) if escalate is not None else None,
         alert_when_overdue=definition.alert_when_overdue,
     )
-
-
-def require_user(ctx: CommandContext, username: str, loc: list[str | int]) -> User:
-    user = ctx.find(User, User.id_for(username))
-    if user is None:
-        raise Invalid(loc, f"unknown user {username}")
-    return user
 
 
 def load_request_type(ctx: CommandContext, code: str, loc: list[str | int] | None = None) -> RequestType:
@@ -272,12 +262,14 @@ def start_request(ctx: CommandContext, cmd: OpenRequest) -> list[Aggregate]:
     """The new request (first) and everything it touched, unsaved, for a handler that saves them
     with its own aggregates in one transaction."""
     request_type = load_request_type(ctx, cmd.type, ["body", "type"])
-    partner = load_partner(ctx, cmd.partner)
+    with named_by("body", "partner"):
+        partner = load_partner(ctx, cmd.partner)
     if cmd.contact is not None and cmd.contact not in partner.contacts:
         raise Invalid(["body", "contact"], "the contact is not one of the partner's")
     document = None
     if cmd.document is not None:
-        document = load_document(ctx, cmd.document)
+        with named_by("body", "document"):
+            document = load_document(ctx, cmd.document)
         if load_partner(ctx, str(document.terms.partner)).id != partner.id:
             raise Invalid(["body", "document"], "the document is not the partner's")
     details = RequestDetails(

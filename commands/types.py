@@ -1,11 +1,18 @@
-"""Field types shared by command models: money, percentages, trimmed strings."""
+"""What command models share: the strict base model, and field types (money, percentages, trimmed
+strings)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+
+class Strict(BaseModel):
+    """A command model: a field it does not declare is the client's mistake (422), never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def _decimal(value: Any) -> Any:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from aggregates.errors import Invalid, conflict
 from aggregates.user import User, UserProfile
 from commands.context import CommandContext, Result
-from commands.types import Email, Name, ShortText, Username
+from commands.types import Email, Name, ShortText, Strict, Username
 
 
-class RegisterUser(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RegisterUser(Strict):
     username: Username
     name: Name
     email: Email | None = None

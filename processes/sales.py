@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aggregates.business_clock import DayStarted
 from aggregates.sales_document import DocType, DocumentIssued, QuoteAccepted
-from commands.documents import ExpireQuote, PromoteProspect, expire_quote, promote_prospect
+from commands.documents import ExpireQuote, expire_quote
+from commands.partners import PromoteProspect, promote_prospect
 from processes.base import Acts, Reactions
 
 sales = Reactions("sales")

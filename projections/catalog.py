@@ -10,12 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, bindparam, select
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateTable
 
 from aggregates.base import DomainEvent
+from projections.rows import Rows
 
 Handler = Callable[[Any, "Rows"], None]
 TableDefs = Callable[[MetaData, str], dict[str, Table]]
@@ -69,109 +70,6 @@ active_versions = Table(
 
 def tracking_key(name: str, version: int) -> str:
     return f"{name}@v{version}"
-
-
-class Rows:
-    """A projection's tables inside one page transaction.
-
-    Statements are built once per shape (table, columns, which keys are NULL) and reused with
-    bound parameters, so SQLAlchemy compiles each shape once instead of coercing every value of
-    every event. Inserts are buffered and sent as one executemany per run of same-shaped rows;
-    any other statement (and ``conn``, and the end of the page) sends them first, so reads and
-    writes see every earlier insert in order."""
-
-    def __init__(self, conn: Connection, tables: dict[str, Table], statements: dict[Any, Any] | None = None) -> None:
-        self._conn = conn
-        self.tables = tables
-        self._statements: dict[Any, Any] = {} if statements is None else statements
-        self._pending: list[tuple[str, tuple[str, ...], dict[str, Any]]] = []
-        # The log position of the event being applied (a stable order key for rows).
-        self.position = 0
-
-    @property
-    def conn(self) -> Connection:
-        self.flush()
-        return self._conn
-
-    def flush(self) -> None:
-        """Sends the buffered inserts, in order, one executemany per run of the same shape."""
-        pending, self._pending = self._pending, []
-        start = 0
-        while start < len(pending):
-            table, keys, _ = pending[start]
-            end = start + 1
-            while end < len(pending) and pending[end][0] == table and pending[end][1] == keys:
-                end += 1
-            params = [values for _, _, values in pending[start:end]]
-            self._conn.execute(self._insert(table), params if len(params) > 1 else params[0])
-            start = end
-
-    def _insert(self, table: str) -> Any:
-        key = ("insert", table)
-        stmt = self._statements.get(key)
-        if stmt is None:
-            stmt = self._statements[key] = self.tables[table].insert()
-        return stmt
-
-    def _where(self, t: Table, stmt: Any, where: dict[str, Any]) -> Any:
-        for column, value in where.items():
-            if value is None:
-                stmt = stmt.where(t.c[column].is_(None))
-            else:
-                stmt = stmt.where(t.c[column] == bindparam(f"w_{column}", type_=t.c[column].type))
-        return stmt
-
-    @staticmethod
-    def _shape(where: dict[str, Any]) -> tuple[tuple[str, bool], ...]:
-        return tuple((column, value is None) for column, value in where.items())
-
-    @staticmethod
-    def _where_params(where: dict[str, Any]) -> dict[str, Any]:
-        return {f"w_{column}": value for column, value in where.items() if value is not None}
-
-    def insert(self, table: str, **values: Any) -> None:
-        self._pending.append((table, tuple(values), values))
-
-    def update(self, table: str, where: dict[str, Any], **values: Any) -> int:
-        self.flush()
-        key = ("update", table, self._shape(where), tuple(values))
-        stmt = self._statements.get(key)
-        if stmt is None:
-            t = self.tables[table]
-            sets = {column: bindparam(f"v_{column}", type_=t.c[column].type) for column in values}
-            stmt = self._statements[key] = self._where(t, t.update().values(sets), where)
-        params = {f"v_{column}": value for column, value in values.items()}
-        return self._conn.execute(stmt, {**params, **self._where_params(where)}).rowcount
-
-    def upsert(self, table: str, key: dict[str, Any], **values: Any) -> None:
-        if not self.update(table, key, **values):
-            self.insert(table, **key, **values)
-
-    def delete(self, table: str, **where: Any) -> None:
-        self.flush()
-        key = ("delete", table, self._shape(where))
-        stmt = self._statements.get(key)
-        if stmt is None:
-            t = self.tables[table]
-            stmt = self._statements[key] = self._where(t, t.delete(), where)
-        self._conn.execute(stmt, self._where_params(where))
-
-    def _select(self, table: str, where: dict[str, Any], one: bool) -> Any:
-        self.flush()
-        key = ("select", table, self._shape(where), one)
-        stmt = self._statements.get(key)
-        if stmt is None:
-            t = self.tables[table]
-            stmt = self._where(t, select(t), where)
-            self._statements[key] = stmt = stmt.limit(1) if one else stmt
-        return self._conn.execute(stmt, self._where_params(where)).mappings()
-
-    def get(self, table: str, **where: Any) -> dict[str, Any] | None:
-        row = self._select(table, where, one=True).first()
-        return dict(row) if row else None
-
-    def all(self, table: str, **where: Any) -> list[dict[str, Any]]:
-        return [dict(r) for r in self._select(table, where, one=False)]
 
 
 class Catalog:

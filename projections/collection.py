@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Date, Index, Integer, MetaData, String, Table, Text
 
 from aggregates.collection_case import (
+    ActionExecuted,
     ActionRecorded,
+    ActionSkipped,
     CaseClosed,
     CaseOpened,
     CollectionStatusSet,
@@ -68,22 +70,24 @@ def define(meta: MetaData, prefix: str) -> dict[str, Table]:
 collection = Projection("collection", define)
 
 
+BLANK: dict[str, Any] = {
+    "level": None,
+    "action": None,
+    "status": None,
+    "reason": None,
+    "fallback_from": None,
+    "amount": None,
+    "message": None,
+    "task": None,
+}
+
+
 def _append(rows: Rows, case_id: Any, entry: dict[str, Any], **values: Any) -> dict[str, Any] | None:
     row = rows.get("cases", id=str(case_id))
     if row is None:
         return None
     history = json.loads(row["history"])
-    blank = {
-        "level": None,
-        "action": None,
-        "status": None,
-        "reason": None,
-        "fallback_from": None,
-        "amount": None,
-        "message": None,
-        "task": None,
-    }
-    history.append({**blank, **entry})
+    history.append({**BLANK, **entry})
     rows.update("cases", {"id": row["id"]}, history=json.dumps(history), **values)
     return row
 
@@ -122,20 +126,13 @@ def level_reached(e: LevelReached, rows: Rows) -> None:
     )
 
 
-@collection.on(ActionRecorded)
-def action(e: ActionRecorded, rows: Rows) -> None:
-    entry = {
-        "date": e.on.isoformat(),
-        "kind": "action",
-        "level": e.level,
-        "action": e.action.value,
-        "status": e.status,
-        "reason": e.reason,
-        "fallback_from": e.fallback_from,
-        "amount": str(e.amount) if e.amount is not None else None,
-        "message": str(e.message) if e.message else None,
-        "task": str(e.task) if e.task else None,
-    }
+def _text(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _action(rows: Rows, e: ActionExecuted | ActionSkipped | ActionRecorded, **entry: Any) -> None:
+    """One action in its case's history and in its run's list of actions."""
+    entry = {"date": e.on.isoformat(), "kind": "action", **BLANK, "level": e.level, **entry}
     row = _append(rows, e.originator_id, entry)
     assert row is not None
     rows.insert(
@@ -146,6 +143,42 @@ def action(e: ActionRecorded, rows: Rows) -> None:
         document=row["document"],
         partner_id=row["partner_id"],
         entry=json.dumps(entry),
+    )
+
+
+@collection.on(ActionExecuted)
+def action_executed(e: ActionExecuted, rows: Rows) -> None:
+    _action(
+        rows,
+        e,
+        action=e.action.value,
+        status="executed",
+        fallback_from=e.fallback_from.value if e.fallback_from else None,
+        amount=_text(e.amount),
+        message=_text(e.message),
+        task=_text(e.task),
+    )
+
+
+@collection.on(ActionSkipped)
+def action_skipped(e: ActionSkipped, rows: Rows) -> None:
+    fallback_from = e.fallback_from.value if e.fallback_from else None
+    _action(rows, e, action=e.action.value, status="skipped", reason=e.reason, fallback_from=fallback_from)
+
+
+@collection.on(ActionRecorded)
+def action_recorded(e: ActionRecorded, rows: Rows) -> None:
+    """What logs before ``ActionExecuted``/``ActionSkipped`` hold."""
+    _action(
+        rows,
+        e,
+        action=e.taken.value,
+        status=e.status,
+        reason=e.reason,
+        fallback_from=e.fallback_from,
+        amount=_text(e.amount),
+        message=_text(e.message),
+        task=_text(e.task),
     )
 
 

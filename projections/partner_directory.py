@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import (
     BigInteger,
@@ -21,6 +22,7 @@ from sqlalchemy import (
 )
 
 from aggregates.partner import (
+    Address,
     AddressAdded,
     AddressChanged,
     AddressRemoved,
@@ -35,13 +37,19 @@ from aggregates.partner import (
     CreditHoldLifted,
     CreditHoldPlaced,
     NoteAdded,
+    ParentReassigned,
     PartnerAbsorbed,
     PartnerDetails,
     PartnerDetailsChanged,
     PartnerMergedInto,
+    PartnerPromotedToCustomer,
     PartnerRegistered,
+    PaymentTermsChangedByCollection,
+    PortalAccessGranted,
+    PortalAccessRevoked,
     SalesBlocked,
     SalesUnblocked,
+    defaults_after,
 )
 from projections.catalog import Projection, Rows
 
@@ -223,6 +231,30 @@ def details_changed(e: PartnerDetailsChanged, rows: Rows) -> None:
         _write_emails(rows, pid, e.details.email, json.loads(row["contacts"]))
 
 
+def _details_fact(rows: Rows, e: Any, **changes: Any) -> None:
+    """A named fact that changes some master data fields: the row and their side tables."""
+    row = _row(rows, e)
+    details = PartnerDetails.model_validate_json(row["details"]).model_copy(update=changes)
+    columns = _details_columns(details, row["code"], json.loads(row["contacts"]))
+    rows.update("partners", {"id": row["id"]}, version=e.originator_version, **columns)
+    _write_side_tables(rows, row["id"], details, changed=tuple(changes))
+
+
+@directory.on(PartnerPromotedToCustomer)
+def promoted(e: PartnerPromotedToCustomer, rows: Rows) -> None:
+    _details_fact(rows, e, roles=e.roles)
+
+
+@directory.on(ParentReassigned)
+def parent_reassigned(e: ParentReassigned, rows: Rows) -> None:
+    _details_fact(rows, e, parent=e.parent)
+
+
+@directory.on(PaymentTermsChangedByCollection)
+def payment_terms_by_collection(e: PaymentTermsChangedByCollection, rows: Rows) -> None:
+    _details_fact(rows, e, payment_terms_days=e.days)
+
+
 def _change_collection(rows: Rows, e: Any, column: str, key: str, value: dict[str, Any] | None) -> None:
     row = _row(rows, e)
     items = json.loads(row[column])
@@ -231,16 +263,6 @@ def _change_collection(rows: Rows, e: Any, column: str, key: str, value: dict[st
     else:
         items[key] = value
     values: dict[str, Any] = {column: dump(items), "version": e.originator_version}
-    if column == "addresses" and value and value.get("is_default"):
-        usage = set(value["usage"])
-        for other_key, other in items.items():
-            if (
-                other_key != key
-                and other["is_default"]
-                and (set(other["usage"]) & usage or not (usage or other["usage"]))
-            ):
-                other["is_default"] = False
-        values[column] = dump(items)
     if column == "contacts":
         details = PartnerDetails.model_validate_json(row["details"])
         values["search"] = search_text(details, row["code"], items)
@@ -250,7 +272,15 @@ def _change_collection(rows: Rows, e: Any, column: str, key: str, value: dict[st
 
 @directory.on(AddressAdded, AddressChanged)
 def address_stored(e: AddressAdded | AddressChanged, rows: Rows) -> None:
-    _change_collection(rows, e, "addresses", str(e.address.id), e.address.model_dump(mode="json"))
+    row = _row(rows, e)
+    addresses = json.loads(row["addresses"])
+    defaults = e.defaults
+    if defaults is None:  # recorded before the events said their defaults
+        defaults = defaults_after((Address.model_validate(a) for a in addresses.values()), e.address)
+    addresses[str(e.address.id)] = e.address.model_dump(mode="json")
+    for key, stored in addresses.items():
+        stored["is_default"] = UUID(key) in defaults
+    rows.update("partners", {"id": row["id"]}, addresses=dump(addresses), version=e.originator_version)
 
 
 @directory.on(AddressRemoved)
@@ -266,6 +296,14 @@ def contact_stored(e: ContactAdded | ContactChanged, rows: Rows) -> None:
 @directory.on(ContactRemoved)
 def contact_removed(e: ContactRemoved, rows: Rows) -> None:
     _change_collection(rows, e, "contacts", str(e.contact_id), None)
+
+
+@directory.on(PortalAccessGranted, PortalAccessRevoked)
+def portal_access(e: PortalAccessGranted | PortalAccessRevoked, rows: Rows) -> None:
+    contact = json.loads(_row(rows, e)["contacts"]).get(str(e.contact_id))
+    if contact is not None:
+        contact["portal_access"] = isinstance(e, PortalAccessGranted)
+        _change_collection(rows, e, "contacts", str(e.contact_id), contact)
 
 
 @directory.on(ContactOptedOut, ContactOptedIn)

@@ -16,14 +16,20 @@ from aggregates.request import (
     DueState,
     OverdueAlerted,
     RequestAssigned,
+    RequestClosed,
     RequestCommented,
     RequestDueStateChanged,
     RequestEscalated,
+    RequestFinalised,
     RequestOpened,
+    RequestReopened,
+    RequestResolutionChanged,
     RequestStatus,
     RequestStatusChanged,
     RequestTypeChanged,
     RequestTypeDefined,
+    RequestWorkStarted,
+    RequestWorkStopped,
     RoutingRuleAdded,
     RoutingRuleRemoved,
     ServiceLevel,
@@ -226,16 +232,64 @@ def commented(e: RequestCommented, rows: Rows) -> None:
     _history(rows, e, e.at, [("comment", None, e.visibility.value)])
 
 
+def _status(
+    rows: Rows,
+    e: DomainEvent,
+    row: dict[str, Any],
+    previous: RequestStatus,
+    status: RequestStatus,
+    resolution: str | None,
+    closed_at: datetime | None,
+    at: datetime,
+) -> None:
+    """A transition, in the history as the status (old → new), then the resolution if it changed."""
+    _update(rows, e, row, status=status.value, resolution=resolution, closed_at=utc(closed_at))
+    changes: list[tuple[str, Any, Any]] = []
+    if status is not previous:
+        changes.append(("status", previous.value, status.value))
+    if resolution != row["resolution"]:
+        changes.append(("resolution", row["resolution"], resolution))
+    _history(rows, e, at, changes)
+
+
+@requests.on(RequestWorkStarted)
+def work_started(e: RequestWorkStarted, rows: Rows) -> None:
+    row = _row(rows, e)
+    _status(rows, e, row, RequestStatus.OPEN, RequestStatus.IN_PROGRESS, row["resolution"], None, e.at)
+
+
+@requests.on(RequestWorkStopped)
+def work_stopped(e: RequestWorkStopped, rows: Rows) -> None:
+    row = _row(rows, e)
+    _status(rows, e, row, RequestStatus.IN_PROGRESS, RequestStatus.OPEN, row["resolution"], None, e.at)
+
+
+@requests.on(RequestClosed)
+def closed(e: RequestClosed, rows: Rows) -> None:
+    _status(rows, e, _row(rows, e), e.previous, RequestStatus.CLOSED, e.resolution, e.at, e.at)
+
+
+@requests.on(RequestReopened)
+def reopened(e: RequestReopened, rows: Rows) -> None:
+    row = _row(rows, e)
+    _status(rows, e, row, RequestStatus.CLOSED, e.status, row["resolution"], None, e.at)
+
+
+@requests.on(RequestFinalised)
+def finalised(e: RequestFinalised, rows: Rows) -> None:
+    _status(rows, e, _row(rows, e), e.previous, RequestStatus.FINAL, e.resolution, e.closed_at, e.at)
+
+
+@requests.on(RequestResolutionChanged)
+def resolution_changed(e: RequestResolutionChanged, rows: Rows) -> None:
+    _update(rows, e, _row(rows, e), resolution=e.resolution)
+    _history(rows, e, e.at, [("resolution", e.previous, e.resolution)])
+
+
 @requests.on(RequestStatusChanged)
 def status_changed(e: RequestStatusChanged, rows: Rows) -> None:
-    row = _row(rows, e)
-    _update(rows, e, row, status=e.status.value, resolution=e.resolution, closed_at=utc(e.closed_at))
-    changes: list[tuple[str, Any, Any]] = []
-    if e.status is not e.previous:
-        changes.append(("status", e.previous.value, e.status.value))
-    if e.resolution != row["resolution"]:
-        changes.append(("resolution", row["resolution"], e.resolution))
-    _history(rows, e, e.at, changes)
+    """Older streams record every transition as this one event."""
+    _status(rows, e, _row(rows, e), e.previous, e.status, e.resolution, e.closed_at, e.at)
 
 
 @requests.on(RequestDueStateChanged)

@@ -77,6 +77,10 @@ class Runner:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # What every processor had passed when the background thread's last round ended; the
+        # requests waiting for a position sleep on ``_round`` until a round reaches it.
+        self._round = threading.Condition()
+        self._passed = 0
         self.errors: dict[str, str] = {}
         self._is_postgres = catalog.engine.dialect.name == "postgresql"
 
@@ -88,7 +92,6 @@ class Runner:
         """Applies the next page to one version of a projection; returns how many events.
         ``reads`` shares pages already read from the log between the projections of one drain."""
         key = tracking_key(projection.name, version)
-        tables = self.catalog.table_set(projection.name, version)
         with self.catalog.engine.begin() as conn:
             self._no_commit_flush(conn)
             stmt = select(tracking.c.position).where(tracking.c.key == key)
@@ -96,22 +99,28 @@ class Runner:
                 stmt = stmt.with_for_update()
             start = int(conn.execute(stmt).scalar_one())
             batch = self._read(start, limit or self.page, reads)
-            if not batch:
-                return 0
-            rows = Rows(conn, tables, self.catalog.statements(projection.name, version))
-            for logged in batch:
-                rows.position = logged.position
-                projection.apply(logged.event, rows)
-            rows.flush()
-            moved = conn.execute(
-                update(tracking)
-                .where(tracking.c.key == key, tracking.c.position == start)
-                .values(position=batch[-1].position)
-            ).rowcount
-            if moved != 1:
-                # Another process applied this page first: roll ours back.
-                raise _PageTaken()
+            if batch:
+                self._apply(conn, projection, version, start, batch)
             return len(batch)
+
+    def _apply(
+        self, conn: Connection, projection: Projection, version: int, start: int, batch: list[LoggedEvent]
+    ) -> None:
+        """Applies ``batch`` and moves the position past it, if it still stands at ``start``."""
+        name = projection.name
+        rows = Rows(conn, self.catalog.table_set(name, version), self.catalog.statements(name, version))
+        for logged in batch:
+            rows.position = logged.position
+            projection.apply(logged.event, rows)
+        rows.flush()
+        moved = conn.execute(
+            update(tracking)
+            .where(tracking.c.key == tracking_key(name, version), tracking.c.position == start)
+            .values(position=batch[-1].position)
+        ).rowcount
+        if moved != 1:
+            # Another process applied this page first: roll ours back.
+            raise _PageTaken()
 
     def _no_commit_flush(self, conn: Connection) -> None:
         """On PostgreSQL, lets this transaction commit without waiting for its WAL flush. Safe
@@ -274,9 +283,14 @@ class Runner:
         return self.lowest_position() >= position
 
     def wait(self, position: int, timeout: float, drive: bool = True) -> bool:
-        """Waits until every processor has passed ``position``. In the serving process the
-        caller drives the runner itself, so the answer is immediate and deterministic."""
+        """Waits until every processor has passed ``position``. While the background thread
+        runs, the caller sleeps until a round of that thread has got there: all the requests
+        waiting at one moment share one round. Without the thread (tests, command-line tools)
+        the caller drives the runner itself, so the answer is immediate and deterministic."""
         deadline = time.monotonic() + timeout
+        thread = self._thread
+        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+            return self._wait_for_round(position, deadline)
         delay = 0.01
         while True:
             if drive and self._drain_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
@@ -291,6 +305,19 @@ class Runner:
             time.sleep(delay)
             delay = min(delay * 2, 0.2)
 
+    def _wait_for_round(self, position: int, deadline: float) -> bool:
+        with self._round:
+            if self._passed < position:
+                self.wake()  # a position another process wrote: look now, not at the next poll
+            while self._passed < position and self._thread is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._round.wait(remaining)
+            if self._passed >= position:
+                return True
+        return self.reached(position)  # the positions themselves, which other processes move too
+
     # -- the background thread -----------------------------------------------------------------
 
     def wake(self, _position: int | None = None) -> None:
@@ -304,14 +331,20 @@ class Runner:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            # Cleared before the round: a save during the round wakes the next one at once.
+            self._wake.clear()
             try:
                 self.catalog.refresh()
                 self.drain()
+                passed = self.lowest_position()
             except Exception:  # a lost connection: log, back off, go on
                 log.exception("runner loop failed; retrying")
                 self._stop.wait(1.0)
+            else:
+                with self._round:
+                    self._passed = passed
+                    self._round.notify_all()
             self._wake.wait(self.poll_interval)
-            self._wake.clear()
 
     def stop(self) -> None:
         self._stop.set()
@@ -319,6 +352,8 @@ class Runner:
         if self._thread:
             self._thread.join(timeout=10)
             self._thread = None
+        with self._round:  # nobody sleeps for a round that will not come
+            self._round.notify_all()
 
     def status(self) -> list[Progress]:
         head = self.log.head()
@@ -340,26 +375,79 @@ class Runner:
     # -- rebuild and verify --------------------------------------------------------------------
 
     def rebuild(self, name: str, progress: Callable[[int], None] | None = None) -> int:
-        """Fills a new version of the projection from the log while the live one serves, then
-        switches the queries to it and drops the old tables."""
-        projection = self.catalog.projections[name]
-        old = self.catalog.version(name)
-        new = old + 1
-        self.catalog.drop(name, new)  # leftovers of an interrupted rebuild
-        self.catalog.ensure(name, new)
-        events = self.catch_up(projection, new, progress)
+        """Rebuilds one projection (see ``rebuild_all``)."""
+        return self.rebuild_all([name], progress)
+
+    def rebuild_all(self, names: Iterable[str], progress: Callable[[int], None] | None = None) -> int:
+        """Fills a new version of each projection from the log while the live ones serve, then
+        switches the queries to them and drops the old tables. Each page of the log is read and
+        decoded once for all of them; returns how many events were read."""
+        old = {name: self.catalog.version(name) for name in names}
+        new = {name: version + 1 for name, version in old.items()}
+        events = self.build_copies(new, progress)
         with self._drain_lock:
-            events += self.catch_up(projection, new, progress)
+            events += self.catch_up_all(new, progress)
             with self.catalog.engine.begin() as conn:
-                self.catalog.switch(conn, name, new)
-        self.catalog.drop(name, old)
+                for name, version in new.items():
+                    self.catalog.switch(conn, name, version)
+        for name, version in old.items():
+            self.catalog.drop(name, version)
         return events
 
-    def build_copy(self, name: str, version: int, progress: Callable[[int], None] | None = None) -> int:
-        """Builds a scratch version of a projection from the log (for ``replay --verify``)."""
-        self.catalog.drop(name, version)
-        self.catalog.ensure(name, version)
-        return self.catch_up(self.catalog.projections[name], version, progress)
+    def build_copies(self, versions: dict[str, int], progress: Callable[[int], None] | None = None) -> int:
+        """Builds the given versions of projections afresh from the log (for a rebuild, and for
+        ``replay --verify``, which compares scratch versions with the live ones)."""
+        for name, version in versions.items():
+            self.catalog.drop(name, version)  # leftovers of an interrupted build
+            self.catalog.ensure(name, version)
+        return self.catch_up_all(versions, progress)
+
+    def catch_up_all(self, versions: dict[str, int], progress: Callable[[int], None] | None = None) -> int:
+        """Brings the given versions of projections to the head, reading and decoding each page of
+        the log once and handing it to every one of them that has not passed it. Each applies it
+        in a transaction of its own with its position (exactly once, as ``apply_page``); those
+        with nothing to do in the page only move their positions, all in one transaction.
+        ``progress`` hears of every page read; returns how many events were read."""
+        keys = {name: tracking_key(name, version) for name, version in versions.items()}
+        read = 0
+        while True:
+            positions = self.catalog.positions()
+            starts = {name: positions.get(key, 0) for name, key in keys.items()}
+            after = min(starts.values(), default=0)
+            batch = self.log.read(after, self.page)
+            if not batch:
+                return read
+            skips = []
+            for name, start in starts.items():
+                part = batch if start == after else [x for x in batch if x.position > start]
+                if not part:
+                    continue
+                projection = self.catalog.projections[name]
+                if not projection.every and not any(type(x.event) in projection.handlers for x in part):
+                    skips.append(
+                        update(tracking)
+                        .where(tracking.c.key == keys[name], tracking.c.position == start)
+                        .values(position=part[-1].position)
+                    )
+                    continue
+                try:
+                    with self.catalog.engine.begin() as conn:
+                        self._no_commit_flush(conn)
+                        self._apply(conn, projection, versions[name], start, part)
+                except _PageTaken:
+                    pass  # another process applied it: the next page starts from its position
+            if skips:
+                # Only if each still stands where the page starts (as ``_skip`` does for a drain).
+                with self.catalog.engine.begin() as conn:
+                    self._no_commit_flush(conn)
+                    for stmt in skips:
+                        conn.execute(stmt)
+            read += len(batch)
+            if progress:
+                progress(len(batch))
+            if len(batch) < self.page:
+                # A short page reached the head: skip the round that would confirm it.
+                return read
 
     def ping(self) -> None:
         with self.catalog.engine.connect() as conn:

@@ -18,7 +18,14 @@ from aggregates.activity import (
 )
 from aggregates.base import DomainEvent
 from aggregates.campaign import CampaignLaunched
-from aggregates.collection_case import ActionRecorded, CaseClosed, CaseOpened, LevelReached
+from aggregates.collection_case import (
+    ActionExecuted,
+    ActionRecorded,
+    ActionSkipped,
+    CaseClosed,
+    CaseOpened,
+    LevelReached,
+)
 from aggregates.interest_area import ContactResubscribed, ContactSubscribed, ContactUnsubscribed
 from aggregates.mailing import MailingStarted, RecipientResubscribed, RecipientsQueued, RecipientUnsubscribed
 from aggregates.message import DeliveryFailed, MessageBounced, MessageQueued, MessageRead, MessageSent
@@ -35,21 +42,33 @@ from aggregates.partner import (
     CreditHoldLifted,
     CreditHoldPlaced,
     NoteAdded,
+    ParentReassigned,
     PartnerAbsorbed,
     PartnerDetailsChanged,
     PartnerMergedInto,
+    PartnerPromotedToCustomer,
     PartnerRegistered,
+    PaymentTermsChangedByCollection,
+    PortalAccessGranted,
+    PortalAccessRevoked,
     SalesBlocked,
     SalesUnblocked,
 )
 from aggregates.payment import PaymentReceived
 from aggregates.request import (
     DueState,
+    RequestClosed,
     RequestCommented,
     RequestDueStateChanged,
     RequestEscalated,
+    RequestFinalised,
     RequestOpened,
+    RequestReopened,
+    RequestResolutionChanged,
+    RequestStatus,
     RequestStatusChanged,
+    RequestWorkStarted,
+    RequestWorkStopped,
 )
 from aggregates.sales_document import (
     DisputeResolved,
@@ -131,6 +150,18 @@ def changed(e: PartnerDetailsChanged, rows: Rows) -> None:
     record(rows, e, e.originator_id, "master_data", f"Changed {', '.join(e.fields)}")
 
 
+@timeline.on(PartnerPromotedToCustomer)
+def promoted(e: PartnerPromotedToCustomer, rows: Rows) -> None:
+    document = " ".join(x for x in (e.document_type.value.replace("_", " "), e.number) if x)
+    record(rows, e, e.originator_id, "master_data", f"Became a customer — {document}", e.document)
+
+
+@timeline.on(ParentReassigned)
+def parent_reassigned(e: ParentReassigned, rows: Rows) -> None:
+    summary = f"Parent {e.absorbed_code} merged into {e.parent_code}, the new parent"
+    record(rows, e, e.originator_id, "merge", summary, e.parent)
+
+
 @timeline.on(AddressAdded, AddressChanged, AddressRemoved)
 def address(e: AddressAdded | AddressChanged | AddressRemoved, rows: Rows) -> None:
     if isinstance(e, AddressRemoved):
@@ -148,6 +179,12 @@ def contact(e: ContactAdded | ContactChanged | ContactRemoved, rows: Rows) -> No
         return
     verb = "added" if isinstance(e, ContactAdded) else "changed"
     record(rows, e, e.originator_id, "master_data", f"Contact {verb}: {e.contact.name}", e.contact.id)
+
+
+@timeline.on(PortalAccessGranted, PortalAccessRevoked)
+def portal_access(e: PortalAccessGranted | PortalAccessRevoked, rows: Rows) -> None:
+    text = "Portal access granted" if isinstance(e, PortalAccessGranted) else "Portal access revoked"
+    record(rows, e, e.originator_id, "master_data", text, e.contact_id)
 
 
 @timeline.on(NoteAdded)
@@ -319,12 +356,31 @@ def level_reached(e: LevelReached, rows: Rows) -> None:
     _document_fact(rows, e, "collection", f"reached collection level {e.level} ({e.name})")
 
 
+def _collection_action(
+    rows: Rows, e: DomainEvent, level: int, action: str, status: str, fallback_from: str | None, detail: object
+) -> None:
+    amount = f" {detail}" if detail else ""
+    via = f" instead of {fallback_from}" if fallback_from else ""
+    _document_fact(rows, e, "collection", f"level {level}: {action}{amount}{via} {status}")
+
+
+@timeline.on(ActionExecuted)
+def collection_action_executed(e: ActionExecuted, rows: Rows) -> None:
+    fallback_from = e.fallback_from.value if e.fallback_from else None
+    _collection_action(rows, e, e.level, e.action.value, "executed", fallback_from, e.amount)
+
+
+@timeline.on(ActionSkipped)
+def collection_action_skipped(e: ActionSkipped, rows: Rows) -> None:
+    fallback_from = e.fallback_from.value if e.fallback_from else None
+    _collection_action(rows, e, e.level, e.action.value, f"skipped ({e.reason})", fallback_from, None)
+
+
 @timeline.on(ActionRecorded)
 def collection_action(e: ActionRecorded, rows: Rows) -> None:
-    detail = f" {e.amount}" if e.amount else ""
-    why = f" ({e.reason})" if e.reason else ""
-    via = f" as a letter (no {e.fallback_from})" if e.fallback_from else ""
-    _document_fact(rows, e, "collection", f"level {e.level}: {e.action.value}{detail} {e.status}{via}{why}")
+    """What logs before ``ActionExecuted``/``ActionSkipped`` hold."""
+    status = f"{e.status} ({e.reason})" if e.reason else e.status
+    _collection_action(rows, e, e.level, e.taken.value, status, e.fallback_from, e.amount)
 
 
 @timeline.on(CaseClosed)
@@ -336,6 +392,12 @@ def case_closed(e: CaseClosed, rows: Rows) -> None:
 def sales_block(e: SalesBlocked | SalesUnblocked, rows: Rows) -> None:
     text = "Sales blocked by collection" if isinstance(e, SalesBlocked) else "Collection block lifted"
     record(rows, e, e.originator_id, "credit", text, e.case)
+
+
+@timeline.on(PaymentTermsChangedByCollection)
+def payment_terms_by_collection(e: PaymentTermsChangedByCollection, rows: Rows) -> None:
+    text = f"Payment terms changed by collection level {e.level}: {e.previous_days} → {e.days} days"
+    record(rows, e, e.originator_id, "collection", text, e.cases[0] if e.cases else None)
 
 
 # -- campaigns -------------------------------------------------------------------------------------
@@ -464,11 +526,52 @@ def request_opened(e: RequestOpened, rows: Rows) -> None:
     record(rows, e, e.details.partner, "request", summary, e.originator_id)
 
 
+def _request_transition(previous: RequestStatus, status: RequestStatus, resolution: str | None) -> str:
+    """One wording per transition, for the named events and the older ``RequestStatusChanged``."""
+    resolved = f": {resolution}" if resolution else ""
+    if status is RequestStatus.FINAL:
+        return f"made final{resolved}"
+    if status is RequestStatus.CLOSED:
+        return f"closed{resolved}"
+    if previous is RequestStatus.CLOSED:
+        return "reopened" + (" and in progress" if status is RequestStatus.IN_PROGRESS else "")
+    return "in progress" if status is RequestStatus.IN_PROGRESS else "back to open"
+
+
+@timeline.on(RequestWorkStarted)
+def request_started(e: RequestWorkStarted, rows: Rows) -> None:
+    _document_fact(rows, e, "request", _request_transition(RequestStatus.OPEN, RequestStatus.IN_PROGRESS, None))
+
+
+@timeline.on(RequestWorkStopped)
+def request_stopped(e: RequestWorkStopped, rows: Rows) -> None:
+    _document_fact(rows, e, "request", _request_transition(RequestStatus.IN_PROGRESS, RequestStatus.OPEN, None))
+
+
+@timeline.on(RequestClosed)
+def request_closed(e: RequestClosed, rows: Rows) -> None:
+    _document_fact(rows, e, "request", _request_transition(e.previous, RequestStatus.CLOSED, e.resolution))
+
+
+@timeline.on(RequestReopened)
+def request_reopened(e: RequestReopened, rows: Rows) -> None:
+    _document_fact(rows, e, "request", _request_transition(RequestStatus.CLOSED, e.status, None))
+
+
+@timeline.on(RequestFinalised)
+def request_finalised(e: RequestFinalised, rows: Rows) -> None:
+    _document_fact(rows, e, "request", _request_transition(e.previous, RequestStatus.FINAL, e.resolution))
+
+
+@timeline.on(RequestResolutionChanged)
+def request_resolution(e: RequestResolutionChanged, rows: Rows) -> None:
+    _document_fact(rows, e, "request", f"resolution: {e.resolution}")
+
+
 @timeline.on(RequestStatusChanged)
 def request_status(e: RequestStatusChanged, rows: Rows) -> None:
     if e.status is not e.previous:
-        resolution = f": {e.resolution}" if e.resolution else ""
-        _document_fact(rows, e, "request", f"{e.status.value.replace('_', ' ')}{resolution}")
+        _document_fact(rows, e, "request", _request_transition(e.previous, e.status, e.resolution))
 
 
 @timeline.on(RequestCommented)

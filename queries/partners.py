@@ -177,7 +177,7 @@ class PartnerQueries:
             raise not_found("partner", ref)
         state = PartnerState.from_row(row)
         state.watch_percent = self._watch_percent(conn, state.details.get("group"))
-        open_total, state.unapplied = self.receivables.totals(state.id)
+        open_total, state.unapplied = self.receivables.totals(state.id, conn)
         state.balance = open_total - state.unapplied
         return state
 

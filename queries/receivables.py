@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 
 from aggregates.errors import not_found
 from aggregates.money import ZERO
@@ -61,18 +62,21 @@ class ReceivableQueries:
         with self.catalog.engine.connect() as conn:
             return [item_view(dict(r)) for r in conn.execute(stmt).mappings()]
 
-    def totals(self, partner_id: str) -> tuple[Decimal, Decimal]:
-        """(open receivables, unapplied credit) of the partner."""
+    def totals(self, partner_id: str, conn: Connection | None = None) -> tuple[Decimal, Decimal]:
+        """(open receivables, unapplied credit) of the partner; on ``conn`` when the caller holds
+        one (a second connection per request can exhaust the pool with every request waiting)."""
+        if conn is None:
+            with self.catalog.engine.connect() as own:
+                return self.totals(partner_id, own)
         items, movements = self._t("items"), self._t("movements")
-        with self.catalog.engine.connect() as conn:
-            open_total = conn.execute(
-                select(func.coalesce(func.sum(items.c.open_amount), 0)).where(
-                    items.c.partner_id == partner_id, items.c.status == "open"
-                )
-            ).scalar_one()
-            unapplied = conn.execute(
-                select(func.coalesce(func.sum(movements.c.unapplied), 0)).where(movements.c.partner_id == partner_id)
-            ).scalar_one()
+        open_total = conn.execute(
+            select(func.coalesce(func.sum(items.c.open_amount), 0)).where(
+                items.c.partner_id == partner_id, items.c.status == "open"
+            )
+        ).scalar_one()
+        unapplied = conn.execute(
+            select(func.coalesce(func.sum(movements.c.unapplied), 0)).where(movements.c.partner_id == partner_id)
+        ).scalar_one()
         return Decimal(open_total), Decimal(unapplied)
 
     def balance_expr(self, partner_column: Any) -> Any:

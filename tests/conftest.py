@@ -1,21 +1,26 @@
-"""Shared fixtures: a fresh store per test on SQLite and on PostgreSQL, a container, and an HTTP
-client with an admin key.
+"""Shared fixtures: a fresh store per test, a container, and an HTTP client with an admin key.
 
-PostgreSQL comes from CPTY_TEST_DATABASE_URL, else the local server at 127.0.0.1:5432, else an
-embedded server from the pgserver package. Each test session gets its own database; each test
-gets an empty schema."""
+Tests run on SQLite; a test marked ``postgres`` (its subject depends on the store) runs on
+PostgreSQL too. PostgreSQL comes from CPTY_TEST_DATABASE_URL, else the local server at
+127.0.0.1:5432, else an embedded server from the pgserver package. Each test session (each xdist
+worker) gets its own database whose schema is built once; between tests its rows are deleted and
+the rows a fresh container writes are put back. SQLite tests start from a copy of database files
+made once per session. Either way a test sees what a freshly created store would show it."""
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from services.bootstrap.container import Container
 from services.settings import Settings
@@ -63,9 +68,118 @@ def _reset_schema(url: str) -> None:
         conn.execute("CREATE SCHEMA public")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+def _new_schema(url: str, scratch: Path) -> None:
+    _reset_schema(url)
+    _fresh_store(make_settings(scratch, url))
+
+
+def _fresh_store(settings: Settings) -> None:
+    """Creates what a serving process creates in an empty database: the log, the read models with
+    their catalog and tracking rows, and the idempotency table of the API."""
+    from services.api.idempotency import ResponseStore
+
+    container = Container(settings)
+    ResponseStore.create(container.engine)
+    container.close()
+
+
+@dataclass(frozen=True)
+class PgTemplate:
+    """The tables of a fresh schema, and the rows a fresh container wrote into them."""
+
+    url: str
+    tables: frozenset[str]
+    sequences: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[str, ...], tuple[tuple[Any, ...], ...]], ...]
+
+    @classmethod
+    def build(cls, url: str, scratch: Path) -> PgTemplate:
+        _new_schema(url, scratch)
+        with psycopg.connect(url, autocommit=True) as conn:
+            tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+            sequences = [
+                r[0] for r in conn.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
+            ]
+            rows = []
+            for table in sorted(tables):
+                cursor = conn.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(table)))
+                found = cursor.fetchall()
+                if found:
+                    columns = tuple(c.name for c in cursor.description or ())
+                    rows.append((table, columns, tuple(tuple(r) for r in found)))
+        return cls(url, frozenset(tables), tuple(sequences), tuple(rows))
+
+    def restore(self) -> bool:
+        """Empties every table and restarts the log's numbering, then puts the fresh container's
+        rows back, in one transaction. False when the tables are not the template's (a test
+        rebuilt or redefined a read model): then only a new schema is fresh."""
+        statements = [sql.SQL("SET LOCAL lock_timeout = '10s'")]
+        statements += [sql.SQL("DELETE FROM {}").format(sql.Identifier(t)) for t in sorted(self.tables)]
+        statements += [sql.SQL("ALTER SEQUENCE {} RESTART").format(sql.Identifier(s)) for s in self.sequences]
+        for table, columns, rows in self.rows:
+            statements.append(
+                sql.SQL("INSERT INTO {} ({}) VALUES {}").format(
+                    sql.Identifier(table),
+                    sql.SQL(", ").join(map(sql.Identifier, columns)),
+                    sql.SQL(", ").join(sql.SQL("({})").format(sql.SQL(", ").join(map(sql.Literal, r))) for r in rows),
+                )
+            )
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            present = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+            if present != self.tables:
+                return False
+            with conn.transaction():
+                conn.execute(sql.SQL("; ").join(statements))
+        return True
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: str, tmp_path_factory: pytest.TempPathFactory) -> PgTemplate:
+    return PgTemplate.build(pg_server, tmp_path_factory.mktemp("pg-template"))
+
+
+def fresh_pg(template: PgTemplate, scratch: Path) -> str:
+    """The URL of the session's PostgreSQL database, made as fresh as a new schema."""
+    if not template.restore():
+        _new_schema(template.url, scratch)
+    return template.url
+
+
+@pytest.fixture
+def pg_database(pg_template: PgTemplate, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return fresh_pg(pg_template, tmp_path_factory.mktemp("pg-schema"))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The database files of a fresh SQLite store, made once per session."""
+    settings = make_settings(tmp_path_factory.mktemp("sqlite-template"))
+    _fresh_store(settings)
+    return settings.data_dir
+
+
+def sqlite_store(template: Path, tmp_path: Path) -> Settings:
+    """Settings over a copy of the fresh database files (copying is cheaper than creating them)."""
+    settings = make_settings(tmp_path)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    for database in (settings.event_store_url, settings.read_model_url):
+        name = Path(database.split(":///", 1)[1]).name
+        shutil.copyfile(template / name, settings.data_dir / name)
+    return settings
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that asks for a store runs on SQLite; marked ``postgres``, on PostgreSQL as well."""
+    if "backend" in metafunc.fixturenames:
+        backends: list[Any] = ["sqlite"]
+        if metafunc.definition.get_closest_marker("postgres"):
+            backends.append("postgres")
+        metafunc.parametrize("backend", backends, indirect=True)
+
+
+@pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
-    """Parametrises a test over both stores."""
+    """The store of this run of the test: ``sqlite``, or ``postgres`` for a test marked so."""
     return str(request.param)
 
 
@@ -85,15 +199,13 @@ def make_settings(tmp_path: Path, database_url: str | None = None, **overrides: 
 @pytest.fixture
 def settings(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Settings:
     if backend == "postgres":
-        url = request.getfixturevalue("pg_server")
-        _reset_schema(url)
-        return make_settings(tmp_path, url)
-    return make_settings(tmp_path)
+        return make_settings(tmp_path, request.getfixturevalue("pg_database"))
+    return sqlite_store(request.getfixturevalue("sqlite_template"), tmp_path)
 
 
 @pytest.fixture
-def sqlite_settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path)
+def sqlite_settings(tmp_path: Path, sqlite_template: Path) -> Settings:
+    return sqlite_store(sqlite_template, tmp_path)
 
 
 def open_container(settings: Settings) -> Container:

@@ -6,7 +6,7 @@ command recorded. Every successful ``then`` also replays given + new events from
 that the replay has the very state the command left behind, so an ``@event`` body that forgets
 something the public method did is caught; ``then_raises`` checks that a refusal changed nothing.
 
-    given(registered()).when(lambda p: p.add_role(Role.VENDOR)).then(like(PartnerDetailsChanged, fields=("roles",)))
+    given(registered()).when(lambda p: p.place_credit_hold("fraud", ON)).then(like(CreditHoldPlaced, reason="fraud"))
 """
 
 from __future__ import annotations

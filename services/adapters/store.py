@@ -27,6 +27,9 @@ from aggregates.base import Aggregate, DomainEvent, event_class
 from aggregates.errors import NotFound
 from commands.context import ConcurrencyConflict
 from projections.log import LoggedEvent
+from services.adapters.group_commit import GroupCommitter, Superseded, continuation
+from services.adapters.streams import StreamIndex
+from services.adapters.units import Units
 
 
 class OrjsonTranscoder(Transcoder):
@@ -154,53 +157,104 @@ class EventStore:
         self.is_postgres = not database_url.startswith("sqlite")
         self.app = CounterpartyLog(env=store_env(database_url))
         self._listeners: list[Callable[[int], None]] = []
+        self.streams = StreamIndex(self._max_notification_id, self._created_between)
+        self.committer = GroupCommitter(self._record)
+        self.units = Units()
 
     # -- the write side (the commands' Store port) ---------------------------------------------
 
     def get(self, aggregate_id: UUID, version: int | None = None) -> Aggregate:
+        """The aggregate as recorded; for a running command (``units``), with the events that
+        commands of this process queued and that are not written yet."""
+        unit = self.units.current()
+        if unit is None or version is not None:
+            return self._load(aggregate_id, version)
+        self.units.hold(unit, aggregate_id)
+        queued = self.committer.pending(aggregate_id)  # before the load: what is written meanwhile is in it
+        try:
+            base: Aggregate | None = self._load(aggregate_id)
+        except NotFound:
+            if not queued:
+                raise
+            base = None
+        events, saves = continuation(queued, base.version if base else 0)
+        if not events:
+            if base is None:
+                raise NotFound(f"{aggregate_id} not found")
+            return base
+        unit.read |= saves
+        return cast(Aggregate, project(base, events))
+
+    def _load(self, aggregate_id: UUID, version: int | None = None) -> Aggregate:
+        if not self.streams.may_exist(aggregate_id):
+            raise NotFound(f"{aggregate_id} not found")
         try:
             return cast(Aggregate, self.app.repository.get(aggregate_id, version=version, projector_func=project))
         except AggregateNotFoundError:
             raise NotFound(f"{aggregate_id} not found") from None
 
     def stream_version(self, aggregate_id: UUID) -> int:
+        if not self.streams.may_exist(aggregate_id):
+            return 0
         last = self.app.recorder.select_events(aggregate_id, desc=True, limit=1)
         return last[0].originator_version if last else 0
 
     def existing(self, ids: Sequence[UUID]) -> set[UUID]:
-        """Which of the streams exist, in one query (a stream exists once its version 1 does)."""
-        if not ids:
+        """Which of the streams exist, in one query (a stream exists once its version 1 does);
+        none for the ids the stream index knows to be absent."""
+        maybe = [i for i in ids if self.streams.may_exist(i)]
+        if not maybe:
             return set()
+        if self.is_postgres:
+            return set(self._first_events("originator_id = ANY(%s)", [maybe]))
+        return set(self._first_events(f"originator_id IN ({','.join('?' * len(maybe))})", [i.hex for i in maybe]))
+
+    def _created_between(self, after: int, upto: int) -> list[UUID]:
+        """The streams whose first event lies in the log after ``after``, up to ``upto``."""
+        column = "notification_id" if self.is_postgres else "rowid"
+        mark = "%s" if self.is_postgres else "?"
+        return self._first_events(f"{column} > {mark} AND {column} <= {mark}", [after, upto])
+
+    def _first_events(self, condition: str, params: list[Any]) -> list[UUID]:
+        """The ids of the streams whose first event matches ``condition`` (SQL of the backend)."""
         recorder: Any = self.app.recorder
         if self.is_postgres:
             from psycopg.sql import SQL, Identifier
 
             statement = SQL(
-                "SELECT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s) AND originator_version = 1"
+                "SELECT originator_id FROM {schema}.{table} WHERE originator_version = 1 AND " + condition
             ).format(schema=Identifier(recorder.datastore.schema), table=Identifier(recorder.events_table_name))
             with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
-                curs.execute(statement, [list(ids)])
-                return {UUID(str(row["originator_id"])) for row in curs.fetchall()}
-        marks = ",".join("?" * len(ids))
-        query = (
-            f"SELECT originator_id FROM {recorder.events_table_name} "
-            f"WHERE originator_version = 1 AND originator_id IN ({marks})"
-        )
+                curs.execute(statement, params)
+                return [UUID(str(row["originator_id"])) for row in curs.fetchall()]
+        query = f"SELECT originator_id FROM {recorder.events_table_name} WHERE originator_version = 1 AND {condition}"
         with recorder.datastore.transaction(commit=False) as c:
-            c.execute(query, [i.hex for i in ids])
-            return {UUID(str(row["originator_id"])) for row in c.fetchall()}
+            c.execute(query, params)
+            return [UUID(str(row["originator_id"])) for row in c.fetchall()]
 
     def save(self, events: Sequence[DomainEvent]) -> int:
+        """Records one command's events atomically, in a transaction shared with the commands
+        saving at the same moment (``GroupCommitter``); returns the position of its last event."""
         if not events:
             return self.head()
+        # Known before the commit, so no command of this process guesses them absent after it. If
+        # the save fails they stay as "probably exists": the retry then asks the database.
+        self.streams.add(e.originator_id for e in events if e.originator_version == 1)
+        unit = self.units.current()
+        save = self.committer.submit(events, after=unit.read if unit else ())
+        if unit is not None:
+            self.units.release(unit)  # the next command on these streams builds on the queued events
         try:
-            recordings = self.app.save(*events)
-        except IntegrityError as error:
+            position = self.committer.wait(save)
+        except (IntegrityError, Superseded) as error:
             raise ConcurrencyConflict(str(error)) from error
-        position = max(r.notification.id for r in recordings)
         for listener in list(self._listeners):
             listener(position)
         return position
+
+    def _record(self, events: Sequence[DomainEvent]) -> list[int]:
+        """One transaction: the position of each event, in order."""
+        return [r.notification.id for r in self.app.save(*events)]
 
     def snapshot(self, aggregate: Aggregate) -> None:
         assert self.app.snapshots is not None
@@ -213,6 +267,13 @@ class EventStore:
     # -- the read side (the projections' LogReader port) ----------------------------------------
 
     def head(self) -> int:
+        """The log's head. Every look at it (each runner round does one) also brings the stream
+        index up to it, so what other processes created stops being guessed absent."""
+        head = self._max_notification_id()
+        self.streams.follow(head)
+        return head
+
+    def _max_notification_id(self) -> int:
         return self.app.recorder.max_notification_id() or 0
 
     def read(self, after: int, limit: int = 1000, upto: int | None = None) -> list[LoggedEvent]:

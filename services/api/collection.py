@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from aggregates.collection_scheme import CollectionScheme
 from aggregates.errors import Invalid, not_found
 from commands.collection import DefineScheme, define_scheme
+from commands.references import named_by
 from processes.collection import run_collection
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
 from services.workers.ports import Request
@@ -130,7 +131,12 @@ def create_run(body: RunCreate, cmd: Cmd, reads: ReadModels, c: Cont) -> Respons
     day = body.date or c.today()
     if day > c.today():
         raise Invalid(["body", "date"], "a run date may not be after today")
-    partners = [UUID(reads.partners.partner_id(p)) for p in body.partners] if body.partners is not None else None
+    partners: list[UUID] | None = None
+    if body.partners is not None:
+        partners = []
+        for i, ref in enumerate(body.partners):
+            with named_by("body", "partners", i):
+                partners.append(UUID(reads.partners.partner_id(ref)))
 
     def run(handler: Any, command: Any) -> Any:
         return c.execute(handler, command, Request(actor=cmd.who.name))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -16,11 +16,11 @@ from commands.messages import (
     ChangeTemplate,
     CreateTemplate,
     Language,
-    QueueMessage,
+    SendMessage,
     TemplateFields,
     change_template,
     create_template,
-    queue_message,
+    send_message,
 )
 from services.adapters.blobs import BlobStore
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
@@ -145,9 +145,8 @@ class MessageList(BaseModel):
 
 @router.post("/messages", status_code=201, response_model=MessagePublic, summary="Queue a message to a partner")
 def create_message(body: MessageCreate, cmd: Cmd, reads: ReadModels) -> Response:
-    partner = reads.partners.partner_id(body.partner)
-    command = QueueMessage.model_validate({**body.model_dump(), "id": uuid4(), "partner": partner})
-    return cmd.run(queue_message, command, lambda r: reads.messages.get(str(r.id)), status=201)
+    command = SendMessage.model_validate(body.model_dump())
+    return cmd.run(send_message, command, lambda r: reads.messages.get(str(r.id)), status=201)
 
 
 @router.get("/messages", response_model=MessageList, summary="List messages")

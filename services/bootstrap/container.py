@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
-from aggregates.errors import VersionConflict, conflict
+from aggregates.errors import DomainError, VersionConflict, conflict
 from aggregates.idempotency import IdempotencyRecord
 from commands.context import CommandContext, ConcurrencyConflict, IdempotencyReplay, Result
 from processes.activity_reminders import activity_reminders
@@ -209,7 +209,7 @@ class Container:
                 # Jittered backoff, so racers on one hot stream (a number series) spread out.
                 time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
             try:
-                return handler(command, self.context(request))
+                return self._attempt(handler, command, request)
             except ConcurrencyConflict:
                 key = request.idempotency
                 if key and self.store.stream_version(IdempotencyRecord.id_for(request.actor, key.key)):
@@ -218,6 +218,21 @@ class Container:
                     raise VersionConflict("the resource changed while the request was handled") from None
                 continue
         raise conflict("concurrent_update", "the resource is being changed by others; try again")
+
+    def _attempt(self, handler: Callable[[C, CommandContext], Result], command: C, request: Request) -> Result:
+        """Runs the handler once. If it refused the command after the stream index answered that
+        something does not exist, that may be a stream another process created a moment ago:
+        the handler runs again with every lookup asking the database, so the refusal is true."""
+        ctx = self.context(request)
+        streams = self.store.streams
+        streams.reset()
+        try:
+            return handler(command, ctx)
+        except DomainError:
+            if not streams.guessed() or ctx.saved:
+                raise
+        with streams.verified():
+            return handler(command, self.context(request))
 
     def _process_execute(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -198,11 +199,43 @@ def keys_create(
 def bench(
     quick: Annotated[bool, typer.Option("--quick", help="small sizes, for a smoke run")] = False,
     postgres_url: Annotated[str | None, typer.Option(help="PostgreSQL to measure on")] = None,
+    plot: Annotated[
+        bool, typer.Option("--plot", help="measure nothing: draw PNG charts of bench-results.json next to it")
+    ] = False,
+    results: Annotated[
+        list[Path] | None,
+        typer.Option("--results", help="with --plot: a results file to draw (repeat it to combine runs)"),
+    ] = None,
 ) -> None:
     """Run the benchmarks on SQLite and PostgreSQL and print ratios against raw baselines."""
+    if results and not plot:
+        console.print("--results names the files --plot draws")
+        raise typer.Exit(2)
+    if plot and (quick or postgres_url):
+        console.print("--plot draws the charts of earlier runs and measures nothing: run the bench first")
+        raise typer.Exit(2)
     from services.cli.bench import run_benchmarks
+    from services.cli.bench.run import results_path
 
-    run_benchmarks(quick=quick, postgres_url=postgres_url, console=console)
+    if not plot:
+        run_benchmarks(quick=quick, postgres_url=postgres_url, console=console)
+        return
+    paths = results or [results_path()]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        console.print(f"no bench results at {', '.join(missing)}: run `counterparty bench` first")
+        raise typer.Exit(2)
+    try:
+        from services.cli.bench.plot import write_charts
+
+        written, skipped = write_charts(paths)
+    except ImportError as error:
+        console.print(f"--plot needs matplotlib ({error}): pip install 'counterparty[test]'")
+        raise typer.Exit(2) from None
+    for path in written:
+        console.print(f"chart written to {path}")
+    if skipped:
+        console.print(f"no figures for {', '.join(skipped)} in these results")
 
 
 def main() -> None:

@@ -13,11 +13,12 @@ SCRATCH = 100000
 
 
 def rebuild_all(container: Container, bar: Progress) -> None:
+    """One pass over the log for every read model (``Runner.rebuild_all``)."""
     head = container.store.head()
-    for name in container.catalog.projections:
-        task = bar.add_task(f"rebuilding {name}", total=head)
-        container.runner.rebuild(name, lambda n, t=task: bar.advance(t, n))  # type: ignore[misc]
-        bar.update(task, completed=head)
+    names = list(container.catalog.projections)
+    task = bar.add_task(f"rebuilding {len(names)} read models", total=head)
+    container.runner.rebuild_all(names, lambda n: bar.advance(task, n))
+    bar.update(task, completed=head)
 
 
 def _rows(container: Container, name: str, version: int) -> dict[str, list[tuple[Any, ...]]]:
@@ -31,24 +32,27 @@ def _rows(container: Container, name: str, version: int) -> dict[str, list[tuple
 
 
 def verify_all(container: Container, bar: Progress) -> list[str]:
-    """Builds each read model into scratch tables and compares them with the live tables."""
+    """Builds every read model into scratch tables, in one pass over the log, and compares them
+    with the live tables."""
     problems: list[str] = []
+    catalog = container.catalog
     container.runner.drain()
     head = container.store.head()
-    for name in container.catalog.projections:
-        task = bar.add_task(f"verifying {name}", total=head)
-        scratch = SCRATCH + container.catalog.version(name)
-        try:
-            container.runner.build_copy(name, scratch, lambda n, t=task: bar.advance(t, n))  # type: ignore[misc]
-            container.runner.drain()
-            live = _rows(container, name, container.catalog.version(name))
-            fresh = _rows(container, name, scratch)
+    scratch = {name: SCRATCH + catalog.version(name) for name in catalog.projections}
+    task = bar.add_task(f"verifying {len(scratch)} read models", total=head)
+    try:
+        container.runner.build_copies(scratch, lambda n: bar.advance(task, n))
+        container.runner.drain()
+        for name, version in scratch.items():
+            live = _rows(container, name, catalog.version(name))
+            fresh = _rows(container, name, version)
             for table in live:
                 if live[table] != fresh[table]:
                     missing = set(fresh[table]) - set(live[table])
                     extra = set(live[table]) - set(fresh[table])
                     problems.append(f"{name}.{table}: {len(missing)} rows missing, {len(extra)} rows extra")
-        finally:
-            container.catalog.drop(name, scratch)
-        bar.update(task, completed=head)
+    finally:
+        for name, version in scratch.items():
+            catalog.drop(name, version)
+    bar.update(task, completed=head)
     return problems

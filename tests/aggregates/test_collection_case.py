@@ -9,7 +9,9 @@ from uuid import UUID
 
 from aggregates.base import DomainEvent
 from aggregates.collection_case import (
+    ActionExecuted,
     ActionRecorded,
+    ActionSkipped,
     CaseClosed,
     CaseOpened,
     CaseStatus,
@@ -65,7 +67,19 @@ def reached(version: int, level: int, day: date) -> DomainEvent:
     return LevelReached(originator_id=CASE, originator_version=version, level=level, name=f"L{level}", on=day, run=day)
 
 
+def executed(version: int, level: int, action: ActionType, **made: object) -> DomainEvent:
+    return ActionExecuted(
+        originator_id=CASE,
+        originator_version=version,
+        level=level,
+        action=action,
+        on=on(22),
+        **made,  # type: ignore[arg-type]
+    )
+
+
 def recorded(version: int, level: int, action: ActionType, status: str = "executed", **details: object) -> DomainEvent:
+    """The one event for every action that logs before ActionExecuted/ActionSkipped hold."""
     return ActionRecorded(
         originator_id=CASE,
         originator_version=version,
@@ -142,10 +156,8 @@ def test_a_closed_case_reaches_no_level() -> None:
 def test_a_fee_is_recorded_with_its_amount_and_item_as_a_charge() -> None:
     case = (
         given(opened(), reached(2, 2, on(22)))
-        .when(lambda c: c.record_action(2, ActionType.FEE, "executed", on(22), amount=Decimal("40.00"), item=FEE))
-        .then(
-            like(ActionRecorded, level=2, action=ActionType.FEE, status="executed", amount=Decimal("40.00"), item=FEE)
-        )
+        .when(lambda c: c.record_executed(2, ActionType.FEE, on(22), amount=Decimal("40.00"), item=FEE))
+        .then(like(ActionExecuted, level=2, action=ActionType.FEE, amount=Decimal("40.00"), item=FEE, on=on(22)))
     )
     assert case.charges == [FEE]
 
@@ -153,21 +165,17 @@ def test_a_fee_is_recorded_with_its_amount_and_item_as_a_charge() -> None:
 def test_a_grouped_fee_names_no_item_on_the_other_cases() -> None:
     case = (
         given(opened(), reached(2, 2, on(22)))
-        .when(lambda c: c.record_action(2, ActionType.FEE, "executed", on(22), amount=Decimal("0.00")))
-        .then(like(ActionRecorded, action=ActionType.FEE, amount=Decimal("0.00"), item=None))
+        .when(lambda c: c.record_executed(2, ActionType.FEE, on(22), amount=Decimal("0.00")))
+        .then(like(ActionExecuted, action=ActionType.FEE, amount=Decimal("0.00"), item=None))
     )
     assert case.charges == []
 
 
 def test_interest_adds_a_second_charge() -> None:
     case = (
-        given(opened(), reached(2, 2, on(22)), recorded(3, 2, ActionType.FEE, amount=Decimal("40.00"), item=FEE))
-        .when(
-            lambda c: c.record_action(
-                3, ActionType.INTEREST, "executed", on(1, 3), amount=Decimal("12.33"), item=INTEREST
-            )
-        )
-        .then(like(ActionRecorded, action=ActionType.INTEREST, amount=Decimal("12.33"), item=INTEREST, on=on(1, 3)))
+        given(opened(), reached(2, 2, on(22)), executed(3, 2, ActionType.FEE, amount=Decimal("40.00"), item=FEE))
+        .when(lambda c: c.record_executed(3, ActionType.INTEREST, on(1, 3), amount=Decimal("12.33"), item=INTEREST))
+        .then(like(ActionExecuted, action=ActionType.INTEREST, amount=Decimal("12.33"), item=INTEREST, on=on(1, 3)))
     )
     assert case.charges == [FEE, INTEREST]
 
@@ -175,8 +183,19 @@ def test_interest_adds_a_second_charge() -> None:
 def test_a_message_action_is_recorded_with_its_message() -> None:
     case = (
         given(opened(), reached(2, 1, on(22)))
-        .when(lambda c: c.record_action(1, ActionType.EMAIL, "executed", on(22), message=MESSAGE))
-        .then(like(ActionRecorded, action=ActionType.EMAIL, status="executed", message=MESSAGE, reason=None))
+        .when(lambda c: c.record_executed(1, ActionType.EMAIL, on(22), message=MESSAGE))
+        .then(like(ActionExecuted, action=ActionType.EMAIL, message=MESSAGE, fallback_from=None, amount=None))
+    )
+    assert (case.charges, case.blocked) == ([], False)
+
+
+def test_a_letter_sent_instead_of_an_email_is_a_letter_that_names_the_email() -> None:
+    case = (
+        given(opened(), reached(2, 1, on(22)))
+        .when(
+            lambda c: c.record_executed(1, ActionType.LETTER, on(22), message=MESSAGE, fallback_from=ActionType.EMAIL)
+        )
+        .then(like(ActionExecuted, action=ActionType.LETTER, fallback_from=ActionType.EMAIL, message=MESSAGE))
     )
     assert (case.charges, case.blocked) == ([], False)
 
@@ -184,8 +203,8 @@ def test_a_message_action_is_recorded_with_its_message() -> None:
 def test_an_executed_block_marks_the_case_blocked() -> None:
     case = (
         given(opened(), reached(2, 3, on(22)))
-        .when(lambda c: c.record_action(3, ActionType.BLOCK_SALES, "executed", on(22)))
-        .then(like(ActionRecorded, action=ActionType.BLOCK_SALES, status="executed"))
+        .when(lambda c: c.record_executed(3, ActionType.BLOCK_SALES, on(22)))
+        .then(like(ActionExecuted, action=ActionType.BLOCK_SALES, level=3))
     )
     assert case.blocked is True
 
@@ -193,16 +212,46 @@ def test_an_executed_block_marks_the_case_blocked() -> None:
 def test_a_skipped_action_keeps_its_reason_and_blocks_nothing() -> None:
     case = (
         given(opened(), reached(2, 3, on(22)))
-        .when(lambda c: c.record_action(3, ActionType.BLOCK_SALES, "skipped", on(22), reason="no_reason"))
-        .then(like(ActionRecorded, action=ActionType.BLOCK_SALES, status="skipped", reason="no_reason"))
+        .when(lambda c: c.record_skipped(3, ActionType.BLOCK_SALES, "no_reason", on(22)))
+        .then(like(ActionSkipped, level=3, action=ActionType.BLOCK_SALES, reason="no_reason", fallback_from=None))
     )
     assert case.blocked is False
-    skipped_sms = (
+    skipped_letter = (
         given(opened(), reached(2, 2, on(22)))
-        .when(lambda c: c.record_action(2, ActionType.SMS, "skipped", on(22), reason="no_mobile"))
-        .then(like(ActionRecorded, action=ActionType.SMS, status="skipped", reason="no_mobile", message=None))
+        .when(lambda c: c.record_skipped(2, ActionType.LETTER, "template_missing", on(22), ActionType.EMAIL))
+        .then(like(ActionSkipped, action=ActionType.LETTER, reason="template_missing", fallback_from=ActionType.EMAIL))
     )
-    assert skipped_sms.charges == []
+    assert (skipped_letter.charges, skipped_letter.blocked) == ([], False)
+
+
+def test_an_old_action_recorded_stream_replays_to_the_same_case() -> None:
+    """Logs written before ActionExecuted/ActionSkipped hold ActionRecorded(status=…): they replay
+    to the same case, and new events follow them."""
+    history = [
+        opened(),
+        reached(2, 1, on(22)),
+        recorded(3, 1, ActionType.EMAIL, fallback_from="email", message=MESSAGE),
+        reached(4, 2, on(5, 2)),
+        recorded(5, 2, ActionType.FEE, amount=Decimal("40.00"), item=FEE),
+        recorded(6, 2, ActionType.SMS, "skipped", reason="no_mobile"),
+        recorded(7, 2, ActionType.BLOCK_SALES, "skipped", reason="no_reason"),
+    ]
+    case = replay(history)
+    assert isinstance(case, CollectionCase)
+    assert (case.level, case.charges, case.blocked, case.version) == (2, [FEE], False, 7)
+    # An e-mail that fell back to a letter was recorded as an e-mail: what went out was a letter.
+    assert [e.taken for e in history if isinstance(e, ActionRecorded)] == [
+        ActionType.LETTER,
+        ActionType.FEE,
+        ActionType.SMS,
+        ActionType.BLOCK_SALES,
+    ]
+    blocked = (
+        given(*history, reached(8, 3, on(1, 3)), recorded(9, 3, ActionType.BLOCK_SALES))
+        .when(lambda c: c.record_executed(3, ActionType.INTEREST, on(1, 3), amount=Decimal("12.33"), item=INTEREST))
+        .then(like(ActionExecuted, action=ActionType.INTEREST, item=INTEREST))
+    )
+    assert (blocked.charges, blocked.blocked, blocked.version) == ([FEE, INTEREST], True, 10)
 
 
 # -- promises --------------------------------------------------------------------------------------
@@ -291,19 +340,22 @@ def test_a_long_history_replays_to_the_same_case() -> None:
     events = [
         opened(),
         reached(2, 1, on(22)),
-        recorded(3, 1, ActionType.EMAIL, message=MESSAGE),
+        executed(3, 1, ActionType.LETTER, message=MESSAGE, fallback_from=ActionType.EMAIL),
         reached(4, 2, on(5, 2)),
-        recorded(5, 2, ActionType.FEE, amount=Decimal("40.00"), item=FEE),
-        broken(6, on(10, 2), on(13, 2)),
-        reached(7, 3, on(1, 3)),
-        recorded(8, 3, ActionType.INTEREST, amount=Decimal("12.33"), item=INTEREST),
-        recorded(9, 3, ActionType.BLOCK_SALES),
-        closed(10),
+        executed(5, 2, ActionType.FEE, amount=Decimal("40.00"), item=FEE),
+        ActionSkipped(
+            originator_id=CASE, originator_version=6, level=2, action=ActionType.SMS, reason="no_mobile", on=on(5, 2)
+        ),
+        broken(7, on(10, 2), on(13, 2)),
+        reached(8, 3, on(1, 3)),
+        executed(9, 3, ActionType.INTEREST, amount=Decimal("12.33"), item=INTEREST),
+        executed(10, 3, ActionType.BLOCK_SALES),
+        closed(11),
     ]
     case = replay(events)
     assert isinstance(case, CollectionCase)
     assert (case.level, case.times_dunned, case.charges, case.blocked) == (3, 3, [FEE, INTEREST], True)
-    assert (case.promise_broken_for, case.status, case.version) == (on(10, 2), CaseStatus.CLOSED, 10)
+    assert (case.promise_broken_for, case.status, case.version) == (on(10, 2), CaseStatus.CLOSED, 11)
 
 
 def test_a_case_that_reached_a_level_on_the_run_date_reaches_no_other_that_date() -> None:

@@ -19,16 +19,22 @@ from aggregates.request import (
     Priority,
     Request,
     RequestAssigned,
+    RequestClosed,
     RequestCommented,
     RequestDetails,
     RequestDueStateChanged,
     RequestEscalated,
+    RequestFinalised,
     RequestOpened,
+    RequestReopened,
+    RequestResolutionChanged,
     RequestStatus,
     RequestStatusChanged,
     RequestType,
     RequestTypeChanged,
     RequestTypeDefined,
+    RequestWorkStarted,
+    RequestWorkStopped,
     Routing,
     RoutingOpened,
     RoutingRule,
@@ -41,7 +47,7 @@ from aggregates.request import (
     boosted,
 )
 from commands.requests import later, service_level
-from tests.gwt import given, like
+from tests.gwt import assert_same_state, given, like
 
 REQUEST = UUID("00000000-0000-4000-8000-0000000000d1")
 PARTNER = UUID("00000000-0000-4000-8000-0000000000b1")
@@ -76,14 +82,44 @@ def assigned(version: int, to: str | None, previous: str | None = None, reason: 
     )
 
 
-def status(version: int, new: RequestStatus, previous: RequestStatus, at: datetime) -> RequestStatusChanged:
-    closed_at = None if new in (RequestStatus.OPEN, RequestStatus.IN_PROGRESS) else at
+def started(version: int, at: datetime) -> RequestWorkStarted:
+    return RequestWorkStarted(originator_id=REQUEST, originator_version=version, at=at)
+
+
+def closed(
+    version: int, at: datetime, previous: RequestStatus = RequestStatus.OPEN, resolution: str | None = None
+) -> RequestClosed:
+    return RequestClosed(
+        originator_id=REQUEST, originator_version=version, previous=previous, resolution=resolution, at=at
+    )
+
+
+def finalised(version: int, at: datetime, closed_at: datetime) -> RequestFinalised:
+    return RequestFinalised(
+        originator_id=REQUEST,
+        originator_version=version,
+        previous=RequestStatus.CLOSED,
+        resolution=None,
+        closed_at=closed_at,
+        at=at,
+    )
+
+
+def status_changed(
+    version: int,
+    new: RequestStatus,
+    previous: RequestStatus,
+    at: datetime,
+    resolution: str | None = None,
+    closed_at: datetime | None = None,
+) -> RequestStatusChanged:
+    """A transition as streams recorded it before each one had an event of its own."""
     return RequestStatusChanged(
         originator_id=REQUEST,
         originator_version=version,
         status=new,
         previous=previous,
-        resolution=None,
+        resolution=resolution,
         closed_at=closed_at,
         at=at,
     )
@@ -98,8 +134,8 @@ def due_state(version: int, new: DueState, previous: DueState, at: datetime) -> 
 ASSIGNED = assigned(2, "anna", reason="routing")
 BECAME_DUE = due_state(3, DueState.DUE, DueState.SCHEDULED, DUE)
 BECAME_OVERDUE = due_state(4, DueState.OVERDUE, DueState.DUE, OVERDUE)
-CLOSED = status(2, RequestStatus.CLOSED, RequestStatus.OPEN, DUE)
-FINAL = status(3, RequestStatus.FINAL, RequestStatus.CLOSED, DUE)
+CLOSED = closed(2, DUE)
+FINAL = finalised(3, OVERDUE, closed_at=DUE)
 
 
 # -- priority --------------------------------------------------------------------------------------
@@ -181,18 +217,28 @@ def test_an_open_request_goes_in_progress() -> None:
     request = (
         given(opened())
         .when(lambda r: r.change_status(RequestStatus.IN_PROGRESS, None, DUE))
-        .then(like(RequestStatusChanged, status=RequestStatus.IN_PROGRESS, previous=RequestStatus.OPEN, closed_at=None))
+        .then(like(RequestWorkStarted, at=DUE))
     )
-    assert request.active
+    assert (request.status, request.active, request.closed_at) == (RequestStatus.IN_PROGRESS, True, None)
+
+
+def test_work_stops_and_the_request_waits_again() -> None:
+    request = (
+        given(opened(), started(2, DUE))
+        .when(lambda r: r.change_status(RequestStatus.OPEN, None, OVERDUE))
+        .then(like(RequestWorkStopped, at=OVERDUE))
+    )
+    assert (request.status, request.active) == (RequestStatus.OPEN, True)
 
 
 def test_closing_stamps_the_close_date_and_keeps_the_resolution() -> None:
     request = (
         given(opened())
         .when(lambda r: r.change_status(RequestStatus.CLOSED, "Replaced the shelf", DUE))
-        .then(like(RequestStatusChanged, status=RequestStatus.CLOSED, resolution="Replaced the shelf", closed_at=DUE))
+        .then(like(RequestClosed, previous=RequestStatus.OPEN, resolution="Replaced the shelf", at=DUE))
     )
-    assert (request.closed_at, request.resolution, request.active, request.next_moment()) == (
+    assert (request.status, request.closed_at, request.resolution, request.active, request.next_moment()) == (
+        RequestStatus.CLOSED,
         DUE,
         "Replaced the shelf",
         False,
@@ -200,35 +246,78 @@ def test_closing_stamps_the_close_date_and_keeps_the_resolution() -> None:
     )
 
 
+def test_closing_work_in_progress_names_the_status_it_left() -> None:
+    given(opened(), started(2, DUE)).when(lambda r: r.change_status(RequestStatus.CLOSED, None, OVERDUE)).then(
+        like(RequestClosed, previous=RequestStatus.IN_PROGRESS, resolution=None, at=OVERDUE)
+    )
+
+
 def test_the_same_status_without_a_new_resolution_records_nothing() -> None:
     given(opened()).when(lambda r: r.change_status(RequestStatus.OPEN, None, DUE)).then()
+    given(opened(), started(2, DUE)).when(lambda r: r.change_status(RequestStatus.IN_PROGRESS, None, DUE)).then()
     given(opened(), CLOSED).when(lambda r: r.change_status(RequestStatus.CLOSED, None, OVERDUE)).then()
+    given(opened(), closed(2, DUE, resolution="Refunded")).when(
+        lambda r: r.change_status(RequestStatus.CLOSED, "Refunded", OVERDUE)
+    ).then()
 
 
 def test_a_new_resolution_on_a_closed_request_keeps_its_close_date() -> None:
-    given(opened(), CLOSED).when(lambda r: r.change_status(RequestStatus.CLOSED, "Refunded", OVERDUE)).then(
-        like(RequestStatusChanged, resolution="Refunded", closed_at=DUE)
-    )
-
-
-def test_reopening_clears_the_close_date() -> None:
     request = (
         given(opened(), CLOSED)
-        .when(lambda r: r.change_status(RequestStatus.OPEN, None, OVERDUE))
-        .then(like(RequestStatusChanged, status=RequestStatus.OPEN, previous=RequestStatus.CLOSED, closed_at=None))
+        .when(lambda r: r.change_status(RequestStatus.CLOSED, "Refunded", OVERDUE))
+        .then(like(RequestResolutionChanged, resolution="Refunded", previous=None, at=OVERDUE))
     )
-    assert request.closed_at is None and request.active
+    assert (request.status, request.resolution, request.closed_at) == (RequestStatus.CLOSED, "Refunded", DUE)
+
+
+def test_a_resolution_given_with_a_change_that_does_not_close_is_a_fact_of_its_own() -> None:
+    request = (
+        given(opened(), closed(2, DUE, resolution="Refunded"))
+        .when(lambda r: r.change_status(RequestStatus.IN_PROGRESS, "Refund bounced", OVERDUE))
+        .then(
+            like(RequestReopened, status=RequestStatus.IN_PROGRESS, at=OVERDUE),
+            like(RequestResolutionChanged, resolution="Refund bounced", previous="Refunded", at=OVERDUE),
+        )
+    )
+    assert (request.status, request.resolution) == (RequestStatus.IN_PROGRESS, "Refund bounced")
+
+
+def test_reopening_clears_the_close_date_and_keeps_the_resolution() -> None:
+    request = (
+        given(opened(), closed(2, DUE, resolution="Refunded"))
+        .when(lambda r: r.change_status(RequestStatus.OPEN, None, OVERDUE))
+        .then(like(RequestReopened, status=RequestStatus.OPEN, at=OVERDUE))
+    )
+    assert (request.status, request.closed_at, request.resolution, request.active) == (
+        RequestStatus.OPEN,
+        None,
+        "Refunded",
+        True,
+    )
+    assert request.next_moment() == DUE  # the original moments, not new ones from the reopening
+
+
+def test_a_closed_request_can_be_reopened_straight_into_work() -> None:
+    request = (
+        given(opened(), CLOSED)
+        .when(lambda r: r.change_status(RequestStatus.IN_PROGRESS, None, OVERDUE))
+        .then(like(RequestReopened, status=RequestStatus.IN_PROGRESS, at=OVERDUE))
+    )
+    assert (request.status, request.closed_at) == (RequestStatus.IN_PROGRESS, None)
 
 
 def test_a_closed_request_becomes_final_with_its_close_date() -> None:
-    given(opened(), CLOSED).when(lambda r: r.change_status(RequestStatus.FINAL, None, OVERDUE)).then(
-        like(RequestStatusChanged, status=RequestStatus.FINAL, closed_at=DUE)
+    request = (
+        given(opened(), CLOSED)
+        .when(lambda r: r.change_status(RequestStatus.FINAL, None, OVERDUE))
+        .then(like(RequestFinalised, previous=RequestStatus.CLOSED, resolution=None, closed_at=DUE, at=OVERDUE))
     )
+    assert (request.status, request.closed_at, request.active) == (RequestStatus.FINAL, DUE, False)
 
 
 def test_an_open_request_can_be_made_final_at_once() -> None:
     given(opened()).when(lambda r: r.change_status(RequestStatus.FINAL, "Spam", DUE)).then(
-        like(RequestStatusChanged, status=RequestStatus.FINAL, closed_at=DUE, resolution="Spam")
+        like(RequestFinalised, previous=RequestStatus.OPEN, resolution="Spam", closed_at=DUE, at=DUE)
     )
 
 
@@ -245,6 +334,51 @@ def test_an_open_request_can_be_made_final_at_once() -> None:
 )
 def test_a_final_request_refuses_every_change(change: Any) -> None:
     given(opened(), CLOSED, FINAL).when(change).then_raises(Conflict, code="request_final")
+
+
+# Streams recorded before each transition had its own event hold RequestStatusChanged instead.
+OLD_STREAM = [
+    opened(),
+    status_changed(2, RequestStatus.IN_PROGRESS, RequestStatus.OPEN, DUE),
+    status_changed(3, RequestStatus.CLOSED, RequestStatus.IN_PROGRESS, DUE, "Replaced the shelf", closed_at=DUE),
+    status_changed(4, RequestStatus.OPEN, RequestStatus.CLOSED, OVERDUE, "Replaced the shelf"),
+    status_changed(5, RequestStatus.CLOSED, RequestStatus.OPEN, OVERDUE, "Replaced the shelf", closed_at=OVERDUE),
+    status_changed(6, RequestStatus.FINAL, RequestStatus.CLOSED, ESCALATE, "Replaced the shelf", closed_at=OVERDUE),
+]
+
+
+def test_an_old_stream_replays_to_the_state_the_named_events_give() -> None:
+    old = given(*OLD_STREAM).aggregate
+    new = given(opened()).aggregate
+    new.change_status(RequestStatus.IN_PROGRESS, None, DUE)
+    new.change_status(RequestStatus.CLOSED, "Replaced the shelf", DUE)
+    new.change_status(RequestStatus.OPEN, None, OVERDUE)
+    new.change_status(RequestStatus.CLOSED, None, OVERDUE)
+    new.change_status(RequestStatus.FINAL, None, ESCALATE)
+    assert [type(e) for e in new.collect_events()] == [
+        RequestWorkStarted,
+        RequestClosed,
+        RequestReopened,
+        RequestClosed,
+        RequestFinalised,
+    ]
+    assert_same_state(old, new)
+    assert (old.status, old.resolution, old.closed_at, old.version) == (
+        RequestStatus.FINAL,
+        "Replaced the shelf",
+        OVERDUE,
+        6,
+    )
+
+
+def test_an_old_stream_goes_on_with_the_named_events() -> None:
+    request = (
+        given(*OLD_STREAM[:3])
+        .when(lambda r: r.change_status(RequestStatus.OPEN, None, OVERDUE))
+        .then(like(RequestReopened, status=RequestStatus.OPEN, at=OVERDUE))
+    )
+    assert (request.status, request.resolution, request.closed_at) == (RequestStatus.OPEN, "Replaced the shelf", None)
+    given(*OLD_STREAM).when(lambda r: r.assign("luca")).then_raises(Conflict, code="request_final")
 
 
 # -- the service level -----------------------------------------------------------------------------
@@ -359,8 +493,7 @@ def test_no_alert_while_not_overdue_or_when_the_type_wants_none() -> None:
 
 def test_closing_stops_the_alerts() -> None:
     overdue = due_state(2, DueState.OVERDUE, DueState.SCHEDULED, OVERDUE)
-    closed = status(3, RequestStatus.CLOSED, RequestStatus.OPEN, OVERDUE)
-    request = given(opened(), overdue, closed).aggregate
+    request = given(opened(), overdue, closed(3, OVERDUE)).aggregate
     assert not request.alert_due(date(2026, 1, 19))
     assert not request.escalation_due(ESCALATE)
 

@@ -10,7 +10,7 @@ from uuid import UUID
 import pytest
 
 from aggregates.base import DomainEvent, natural_id
-from aggregates.errors import Conflict
+from aggregates.errors import Conflict, Invalid
 from aggregates.sales_document import (
     ConversionReverted,
     ConvertedLine,
@@ -495,7 +495,6 @@ def test_converting_more_than_remains_is_refused() -> None:
 @pytest.mark.parametrize(
     ("lines", "code"),
     [
-        ([ConvertedLine(line_id=UUID(int=5), quantity=Decimal("1"))], "unknown_line"),
         (
             [ConvertedLine(line_id=L1, quantity=Decimal("1")), ConvertedLine(line_id=L1, quantity=Decimal("1"))],
             "duplicate_line",
@@ -509,6 +508,17 @@ def test_converting_more_than_remains_is_refused() -> None:
 )
 def test_conversion_line_refusals(lines: list[ConvertedLine], code: str) -> None:
     given(*sent_quote()).when(lambda d: d.convert_lines(TARGET, DocType.ORDER, lines)).then_raises(Conflict, code=code)
+
+
+def test_a_line_not_on_the_document_is_a_field_error() -> None:
+    lines = [
+        ConvertedLine(line_id=L1, quantity=Decimal("1")),
+        ConvertedLine(line_id=UUID(int=5), quantity=Decimal("1")),
+    ]
+    error = given(*sent_quote()).when(lambda d: d.convert_lines(TARGET, DocType.ORDER, lines)).then_raises(Invalid)
+    assert error.errors == [
+        {"loc": ["body", "lines", 1, "line_id"], "msg": f"line {UUID(int=5)} is not on this document"}
+    ]
 
 
 @pytest.mark.parametrize(

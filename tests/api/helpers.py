@@ -33,6 +33,27 @@ def create_partner(client: Any, **fields: Any) -> dict[str, Any]:
     return response.json()  # type: ignore[no-any-return]
 
 
+def create_users(client: Any, *usernames: str) -> None:
+    """Users a body may then name (sales reps, assignees)."""
+    for username in usernames:
+        response = client.post("/v1/users", json={"username": username, "name": username.title()})
+        assert response.status_code == 201, response.text
+
+
+def create_groups(client: Any, *codes: str) -> None:
+    """Partner groups a body may then name."""
+    for code in codes:
+        response = client.post("/v1/partner-groups", json={"code": code, "name": code.title()})
+        assert response.status_code == 201, response.text
+
+
+def create_campaigns(client: Any, *codes: str) -> None:
+    """Campaigns a document may then name."""
+    for code in codes:
+        response = client.post("/v1/campaigns", json={"code": code, "name": code.title()})
+        assert response.status_code == 201, response.text
+
+
 def get_partner(client: Any, ref: str) -> dict[str, Any]:
     response = client.get(f"/v1/partners/{ref}")
     assert response.status_code == 200, response.text

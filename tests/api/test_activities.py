@@ -138,7 +138,7 @@ def test_invalid_activities_are_refused(client: Any) -> None:
     refused("kind", kind="lunch", start_at=f"{FRIDAY}T10:00:00Z")
     refused("subject", subject="  ", start_at=f"{FRIDAY}T10:00:00Z")
     refused("colour", start_at=f"{FRIDAY}T10:00:00Z", colour="red")
-    assert_problem(post(client, partner="NOPE", start_at=f"{FRIDAY}T10:00:00Z"), 404, "not_found")
+    refused("partner", partner="NOPE", start_at=f"{FRIDAY}T10:00:00Z")
     unknown = "00000000-0000-4000-8000-000000000099"
     assert_problem(client.get(f"/v1/activities/{unknown}"), 404, "not_found")
     assert_problem(client.get("/v1/activities/not-an-id"), 404, "not_found")

@@ -108,6 +108,7 @@ def entries(case: dict[str, Any]) -> list[tuple[str, str, int | None, str | None
 
 def test_a_scheme_is_created_as_api_md_shows_it(sqlite_client: Any) -> None:
     client = sqlite_client
+    templates(client)
     body = define(client)
     assert (body["code"], body["name"], body["is_default"], body["tolerance"]) == ("STD", "Standard", True, "5.00")
     assert (body["min_days_between_actions"], body["promise_grace_days"], body["auto_unblock"]) == (7, 2, True)
@@ -135,6 +136,7 @@ def level(actions: list[dict[str, Any]], days: int = 7, seq: int = 1) -> dict[st
 
 def test_invalid_schemes_are_refused_with_422(sqlite_client: Any) -> None:
     client = sqlite_client
+    templates(client)
 
     def refused(levels: list[dict[str, Any]]) -> dict[str, Any]:
         response = client.post("/v1/collection/schemes", json={**SCHEME, "code": "BAD", "levels": levels})
@@ -159,8 +161,8 @@ def test_invalid_schemes_are_refused_with_422(sqlite_client: Any) -> None:
 
 
 def test_cases_and_runs_through_two_months(client: Any, container: Container) -> None:
-    define(client)
     templates(client)
+    define(client)
     acme = partner(client, "Acme", "ACME")
     other = partner(client, "Other", "OTHER")
     inv = invoice_of(client, acme["id"], "1000.00", due_date="2026-01-15")
@@ -263,8 +265,8 @@ def test_cases_and_runs_through_two_months(client: Any, container: Container) ->
 
 def test_a_run_on_demand_for_named_partners(sqlite_client: Any) -> None:
     client = sqlite_client
-    define(client)
     templates(client)
+    define(client)
     chosen = partner(client, "Chosen", "CHOSEN")
     other = partner(client, "Other", "OTHER")
     mine = invoice_of(client, chosen["id"], "100.00", issue_date="2026-01-01", due_date="2026-01-01")
@@ -290,13 +292,14 @@ def test_a_run_on_demand_for_named_partners(sqlite_client: Any) -> None:
     tick(client, "2026-01-16")
     (theirs,) = cases(client, partner="OTHER")
     assert (theirs["level"], theirs["opened_on"]) == (1, "2026-01-16")
-    assert_problem(client.post("/v1/collection/runs", json={"partners": ["NOBODY"]}), 404)
+    nobody = assert_problem(client.post("/v1/collection/runs", json={"partners": ["NOBODY"]}), 422)
+    assert error_locs(nobody) == [["body", "partners", 0]]
 
 
 def test_a_promise_and_grace_show_in_the_runs(sqlite_client: Any) -> None:
     client = sqlite_client
-    define(client)
     templates(client)
+    define(client)
     p = partner(client, "Promiser", "PROM")
     promised = invoice_of(client, p["id"], "300.00", due_date="2026-01-15")
     graced = invoice_of(client, p["id"], "4.99", due_date="2026-01-15")
@@ -314,3 +317,82 @@ def test_a_promise_and_grace_show_in_the_runs(sqlite_client: Any) -> None:
     assert ("2026-02-07", "promise_broken") in kinds
     assert ("2026-02-11", "level_reached") in kinds
     assert case["level"] == 2
+
+
+# -- an e-mail without an address, and new payment terms ---------------------------------------------------
+
+
+def test_an_email_without_an_address_goes_out_as_a_letter(sqlite_client: Any) -> None:
+    """The letter is rendered with the e-mail's ``attach_letter`` template, else the default
+    collection letter; with neither, the letter is skipped."""
+    client = sqlite_client
+    templates(client)
+    email_only = {"type": "email", "template": "R2"}
+    define(
+        client,
+        levels=[
+            level([{**email_only, "attach_letter": "L2"}], days=7, seq=1),
+            level([email_only], days=21, seq=2),
+            level([email_only], days=45, seq=3),
+        ],
+    )
+    create_partner(client, name="Postal Ltd", code="POSTAL")
+    contact = {"name": "Accounts", "mobile": "+3531234567"}  # no e-mail address, nor has the partner
+    assert client.post("/v1/partners/POSTAL/contacts", json=contact).status_code == 201
+    inv = invoice_of(client, "POSTAL", "1000.00", due_date="2026-01-15")
+    tick(client, "2026-02-05")
+    default_letter = {
+        "code": "DUNNING",
+        "channel": "letter",
+        "purpose": "collection",
+        "subject": "{{ level_name }}",
+        "body": "<p>{{ level_name }}: {{ total_due }} {{ currency }}</p>",
+        "is_default": True,
+    }
+    assert client.post("/v1/templates", json=default_letter).status_code == 201
+    tick(client, "2026-03-01")
+
+    (case,) = cases(client, partner="POSTAL")
+    actions = [h for h in case["history"] if h["kind"] == "action"]
+    assert [(h["date"], h["level"], h["action"], h["status"], h["fallback_from"], h["reason"]) for h in actions] == [
+        ("2026-01-22", 1, "letter", "executed", "email", None),
+        ("2026-02-05", 2, "letter", "skipped", "email", "template_missing"),
+        ("2026-03-01", 3, "letter", "executed", "email", None),
+    ]
+    assert actions[1]["message"] is None
+    listed = get(client, "/v1/messages", case=case["id"])["items"]
+    assert [(m["id"], m["channel"], m["template"], m["fallback_from"]) for m in listed] == [
+        (actions[2]["message"], "letter", "DUNNING", "email"),
+        (actions[0]["message"], "letter", "L2", "email"),
+    ]
+    assert listed[0]["documents"] == [inv["id"]]
+    assert (listed[0]["subject"], listed[0]["body"]) == ("L3", "<p>L3: 1000.00 EUR</p>")
+    assert run(client, "2026-01-22")["counts"] == {"levels_reached": 1, "letters": 1}
+    assert run(client, "2026-02-05")["counts"] == {"levels_reached": 1, "skipped_template_missing": 1}
+    summaries = [e["summary"] for e in get(client, "/v1/partners/POSTAL/timeline", kind="collection")["items"]]
+    assert f"Invoice {inv['number']} level 1: letter instead of email executed" in summaries
+
+
+def test_new_payment_terms_from_collection_are_a_fact_of_their_own(sqlite_client: Any) -> None:
+    client = sqlite_client
+    templates(client)
+    terms = {"type": "set_payment_terms", "days": 7}
+    define(client, levels=[level([{"type": "email", "template": "R1"}, terms], days=7)])
+    acme = partner(client, "Acme", "ACME")
+    assert get(client, "/v1/partners/ACME")["payment_terms_days"] == 30
+    invoice_of(client, acme["id"], "100.00", due_date="2026-01-15")
+    tick(client, "2026-01-22")
+
+    assert get(client, "/v1/partners/ACME")["payment_terms_days"] == 7
+    (case,) = cases(client, partner="ACME")
+    assert entries(case)[-1] == ("2026-01-22", "action", 1, "set_payment_terms", "executed")
+    (fact,) = get(client, "/v1/audit/events", type="PaymentTermsChangedByCollection")["items"]
+    assert (fact["stream"], fact["actor"]) == (acme["id"], "process:collection")
+    assert fact["data"] == {"days": 7, "previous_days": 30, "cases": [case["id"]], "level": 1, "run": "2026-01-22"}
+    # Caused by the day start whose run reached the level.
+    cause = int(fact["causation"].removeprefix("position:"))
+    (day_started,) = get(client, "/v1/audit/events", after=cause - 1, limit=1)["items"]
+    assert (day_started["type"], day_started["data"]["day"]) == ("DayStarted", "2026-01-22")
+    assert get(client, "/v1/audit/events", stream=acme["id"], type="PartnerDetailsChanged")["items"] == []
+    summaries = [e["summary"] for e in get(client, "/v1/partners/ACME/timeline", kind="collection")["items"]]
+    assert "Payment terms changed by collection level 1: 30 → 7 days" in summaries

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.helpers import assert_problem, create_partner, get_partner
+from tests.api.helpers import assert_problem, create_campaigns, create_partner, create_users, error_locs, get_partner
 from tests.api.sales_helpers import act, document, draft, issue, issued, line, tick
 
 
@@ -25,6 +25,7 @@ def remaining(doc: dict[str, Any]) -> list[str]:
 
 
 def test_accepting_a_quote_makes_the_prospect_a_customer(client: Any) -> None:
+    create_users(client, "jan")
     p = create_partner(client, name="Lead", roles=["prospect"])
     quote = issued(client, p["id"], "quote", valid_until="2026-01-31")
     assert (quote["status"], quote["number"], quote["valid_until"]) == ("sent", "QT2601-0001", "2026-01-31")
@@ -76,6 +77,8 @@ def test_order_on_accept_drafts_a_linked_order_with_the_same_lines(client: Any) 
     response = client.put("/v1/settings/quotes", json={"order_on_accept": True})
     assert response.status_code == 200, response.text
     assert response.json() == {"order_on_accept": True}
+    create_users(client, "anna")
+    create_campaigns(client, "SPRING")
     p = create_partner(client, name="Acme", roles=["prospect"], sales_reps=["anna"])
     lines = [line("A", "2", "50.00", tax_rate="23", unit_cost="30"), line("B", "1", "9.99", discount_percent="10")]
     quote = issued(client, p["id"], "quote", lines=lines, notes_public="Thanks", campaign="SPRING")
@@ -101,6 +104,8 @@ def test_order_on_accept_drafts_a_linked_order_with_the_same_lines(client: Any) 
 
 
 def test_partial_conversion_tracks_remaining_quantities_through_quote_order_and_invoice(client: Any) -> None:
+    create_users(client, "anna")
+    create_campaigns(client, "SPRING")
     p = create_partner(client, name="Acme", sales_reps=["anna"], payment_terms_days=21)
     quote = issued(
         client,
@@ -248,13 +253,15 @@ def test_conversion_rules(sqlite_client: Any) -> None:
         client.post(f"/v1/documents/{order['id']}/convert", json={"to": "order"}), 409, "conversion_not_allowed"
     )
     line_id = order["lines"][0]["line_id"]
-    for lines, code in (
-        ([{"line_id": "00000000-0000-0000-0000-000000000000", "quantity": "1"}], "unknown_line"),
-        ([{"line_id": line_id, "quantity": "1"}, {"line_id": line_id, "quantity": "1"}], "duplicate_line"),
-    ):
-        assert_problem(
-            client.post(f"/v1/documents/{order['id']}/convert", json={"to": "invoice", "lines": lines}), 409, code
-        )
+    unknown = [
+        {"line_id": line_id, "quantity": "1"},
+        {"line_id": "00000000-0000-0000-0000-000000000000", "quantity": "1"},
+    ]
+    refused = client.post(f"/v1/documents/{order['id']}/convert", json={"to": "invoice", "lines": unknown})
+    assert error_locs(assert_problem(refused, 422, "validation_error")) == [["body", "lines", 1, "line_id"]]
+    twice = [{"line_id": line_id, "quantity": "1"}, {"line_id": line_id, "quantity": "1"}]
+    refused = client.post(f"/v1/documents/{order['id']}/convert", json={"to": "invoice", "lines": twice})
+    assert_problem(refused, 409, "duplicate_line")
     for body in ({"to": "credit_note"}, {"to": "invoice", "lines": [{"line_id": line_id, "quantity": "0"}]}, {}):
         assert_problem(client.post(f"/v1/documents/{order['id']}/convert", json=body), 422, "validation_error")
     assert document(client, order["id"])["status"] == "confirmed"

@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from tests.api.helpers import assert_problem, create_partner, error_locs
+from tests.api.helpers import assert_problem, create_groups, create_partner, create_users, error_locs
 
 
 def names(client: Any, query: str = "") -> list[str]:
@@ -17,6 +17,8 @@ def names(client: Any, query: str = "") -> list[str]:
 
 def seed(client: Any) -> dict[str, dict[str, Any]]:
     """Five partners with distinct roles, groups, tags, reps and a custom field."""
+    create_users(client, "anna", "bob")
+    create_groups(client, "G-RETAIL", "G-WHOLESALE")
     client.post(
         "/v1/custom-fields", json={"entity": "partner", "code": "segment", "label": "Segment", "type": "string"}
     )
@@ -121,6 +123,7 @@ def test_filters_by_role_group_tag_and_sales_rep(client: Any) -> None:
 
 def test_a_group_reference_is_upper_cased_like_group_codes(client: Any) -> None:
     client.post("/v1/partner-groups", json={"code": "g-retail", "name": "Retail", "credit_watch_percent": "50"})
+    create_groups(client, "g-other")
     p = create_partner(client, name="Lower", group=" g-retail ", credit_limit="100")
     assert p["group"] == "G-RETAIL"
     assert names(client, "?group=g-retail") == ["Lower"]

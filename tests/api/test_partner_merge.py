@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.helpers import assert_problem, create_partner, error_locs, get_partner
+from tests.api.helpers import assert_problem, create_groups, create_partner, create_users, error_locs, get_partner
 
 
 def test_merge_fills_blanks_unites_and_moves(client: Any) -> None:
+    create_users(client, "anna", "bob")
+    create_groups(client, "G-RETAIL")
     survivor = create_partner(
         client,
         name="Acme Ltd",
@@ -90,6 +92,7 @@ def test_the_absorbed_id_or_code_answers_the_survivor(client: Any) -> None:
 
 
 def test_the_survivor_keeps_its_group(client: Any) -> None:
+    create_groups(client, "G-A", "G-B")
     create_partner(client, name="A", code="A", group="G-A")
     create_partner(client, name="B", code="B", group="G-B")
     assert client.post("/v1/partners/A/merge", json={"absorb": ["B"]}).json()["group"] == "G-A"
@@ -149,9 +152,12 @@ def test_merge_moves_the_absorbed_partners_children(client: Any) -> None:
     assert get_partner(client, "SUB")["parent"] == survivor["id"]
 
 
-def test_unknown_absorbed_partner_is_404(client: Any) -> None:
+def test_an_unknown_absorbed_partner_is_422_and_an_unknown_survivor_404(client: Any) -> None:
     create_partner(client, name="Main", code="MAIN")
-    assert_problem(client.post("/v1/partners/MAIN/merge", json={"absorb": ["NOPE"]}), 404, "not_found")
+    create_partner(client, name="Other", code="OTHER")
+    refused = assert_problem(client.post("/v1/partners/MAIN/merge", json={"absorb": ["OTHER", "NOPE"]}), 422)
+    assert error_locs(refused) == [["body", "absorb", 1]]
+    assert get_partner(client, "OTHER")["status"] == "active"
     assert_problem(client.post("/v1/partners/NOPE/merge", json={"absorb": ["MAIN"]}), 404, "not_found")
 
 

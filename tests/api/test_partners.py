@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.helpers import assert_problem, create_partner, error_locs, get_partner
+from tests.api.helpers import assert_problem, create_groups, create_partner, create_users, error_locs, get_partner
 
 FULL_BODY: dict[str, Any] = {
     "name": "Acme Ltd",
@@ -33,6 +33,8 @@ FULL_BODY: dict[str, Any] = {
 
 
 def test_register_answers_the_full_representation(client: Any) -> None:
+    create_users(client, "anna")
+    create_groups(client, "G-RETAIL")
     response = client.post("/v1/partners", json=FULL_BODY)
     assert response.status_code == 201
     assert response.headers["content-type"] == "application/json"

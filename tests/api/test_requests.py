@@ -6,13 +6,16 @@ to the supervisor, all of it stopped by closing."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
 import pytest
 from rich.progress import Progress
 
+from aggregates.base import EventMeta
 from aggregates.errors import NotFound
+from aggregates.request import RequestStatus, RequestStatusChanged
 from queries.pages import PageRequest
 from queries.requests import RequestQueries
 from services.cli.replay import verify_all
@@ -246,6 +249,21 @@ def test_status_changes_close_reopen_and_final_with_their_history(client: Any) -
         ("admin", "status", "open", "closed"),
         ("admin", "status", "closed", "final"),
     ]
+    events = get(client, "/v1/audit/events", stream=final["id"])["items"]
+    assert [e["type"] for e in events if e["type"] != "RequestAssigned"] == [
+        "RequestOpened",
+        "RequestWorkStarted",
+        "RequestClosed",
+        "RequestReopened",
+        "RequestClosed",
+        "RequestFinalised",
+    ]
+    assert events[-1]["data"] == {
+        "previous": "closed",
+        "resolution": "Shelf replaced",
+        "closed_at": "2026-01-16T12:00:00Z",
+        "at": "2026-01-16T12:00:00Z",
+    }
     before = audit_count(client)
     for path, body in (
         ("status", {"status": "open"}),
@@ -493,4 +511,83 @@ def test_the_requests_read_model_rebuilds_to_the_same_rows(sqlite_client: Any) -
     tick(client, "2026-01-21T12:00:00Z")
     post(client, f"/v1/requests/{number}/status", {"status": "closed", "resolution": "Done"}, 200)
     problems = verify_all(client.app.state.container, Progress(disable=True))
+    assert [p for p in problems if p.startswith(("requests.", "timeline.", "partner_directory."))] == []
+
+
+def test_an_old_stream_of_status_changes_reads_as_before_everywhere(sqlite_client: Any) -> None:
+    """Streams recorded before each transition had its own event hold RequestStatusChanged: the
+    request, its history, the timeline, the audit replay and the portal read them, a rebuild gives
+    the same rows, and the stream goes on with the named events."""
+    client = sqlite_client
+    container = client.app.state.container
+    partner, contact = setup(client)
+    created = open_request(client, contact)
+    tick(client, "2026-01-16T11:00:00Z")
+    at, later = datetime(2026, 1, 16, 11, tzinfo=UTC), datetime(2026, 1, 16, 12, tzinfo=UTC)
+    meta = EventMeta(actor="admin", business_date=date(2026, 1, 16), business_time=at)
+    old = [
+        RequestStatusChanged(
+            originator_id=UUID(created["id"]),
+            originator_version=created["version"] + n,
+            timestamp=when,
+            meta=meta,
+            status=status,
+            previous=previous,
+            resolution="Shelf replaced",
+            closed_at=closed_at,
+            at=when,
+        )
+        for n, (status, previous, closed_at, when) in enumerate(
+            [
+                (RequestStatus.CLOSED, RequestStatus.OPEN, at, at),
+                (RequestStatus.IN_PROGRESS, RequestStatus.CLOSED, None, later),
+            ],
+            start=1,
+        )
+    ]
+    assert container.runner.wait(container.store.save(old), 10)
+    tick(client, "2026-01-16T12:00:00Z")
+    reopened = request(client, created["number"])
+    assert (reopened["status"], reopened["resolution"], reopened["closed_at"], reopened["next_action_at"]) == (
+        "in_progress",
+        "Shelf replaced",
+        None,
+        "2026-01-17T00:00:00Z",
+    )
+    post(client, f"/v1/requests/{created['number']}/status", {"status": "final"}, 200)
+    expected = [
+        ("2026-01-15T00:00:00Z", "status", None, "open"),
+        ("2026-01-15T00:00:00Z", "assignee", None, "anna"),
+        ("2026-01-16T11:00:00Z", "status", "open", "closed"),
+        ("2026-01-16T11:00:00Z", "resolution", None, "Shelf replaced"),
+        ("2026-01-16T12:00:00Z", "status", "closed", "in_progress"),
+        ("2026-01-16T12:00:00Z", "status", "in_progress", "final"),
+    ]
+    detail = request(client, created["number"])
+    assert [(h["at"], h["field"], h["old"], h["new"]) for h in detail["history"]] == expected
+    assert {h["by"] for h in detail["history"]} == {"admin"}
+    token = post(client, "/v1/portal/tokens", {"partner": partner["id"], "contact": contact})["token"]
+    portal = client.get(f"/v1/portal/requests/{created['id']}", headers={"Authorization": f"Bearer {token}"})
+    assert portal.status_code == 200, portal.text
+    customer_view = [h for h in expected if h[1] in ("status", "resolution")]
+    assert [(h["at"], h["field"], h["old"], h["new"]) for h in portal.json()["history"]] == customer_view
+    timeline = get(client, f"/v1/partners/{partner['id']}/timeline", kind="request")["items"]
+    assert [t["summary"] for t in timeline] == [
+        'Request REQ-00001 opened (COMPLAINT, urgent): "Broken shelf"',
+        "Request REQ-00001 closed: Shelf replaced",
+        "Request REQ-00001 reopened and in progress",
+        "Request REQ-00001 made final: Shelf replaced",
+    ]
+    replayed = get(client, f"/v1/audit/streams/{created['id']}")
+    assert [e["type"] for e in replayed["events"]][-3:] == [
+        "RequestStatusChanged",
+        "RequestStatusChanged",
+        "RequestFinalised",
+    ]
+    assert {k: replayed["state"][k] for k in ("status", "resolution", "closed_at")} == {
+        "status": "final",
+        "resolution": "Shelf replaced",
+        "closed_at": "2026-01-16T12:00:00Z",
+    }
+    problems = verify_all(container, Progress(disable=True))
     assert [p for p in problems if p.startswith(("requests.", "timeline.", "partner_directory."))] == []

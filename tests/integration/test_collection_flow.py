@@ -12,7 +12,9 @@ from uuid import UUID
 import pytest
 
 from aggregates.account import ItemKind, ReceivableBooked
-from aggregates.collection_case import LevelReached
+from aggregates.base import natural_id
+from aggregates.collection_case import ActionRecorded, CollectionCase, LevelReached
+from aggregates.collection_scheme import ActionType
 from aggregates.errors import Conflict, DomainError
 from aggregates.message import MessageQueued
 from aggregates.partner import SalesBlocked, SalesUnblocked
@@ -91,8 +93,7 @@ TEMPLATES = {"R1": "email", "S2": "sms"}
 
 
 def define(c: Container, code: str = "STD", **overrides: Any) -> None:
-    """Defines the scheme (and, with the first one, the templates its messages use)."""
-    c.execute(define_scheme, DefineScheme.model_validate(scheme(code, **overrides)))
+    """Defines the scheme (and, before the first one, the templates its messages use)."""
     for template, channel in TEMPLATES.items():
         try:
             body = "{{ partner.name }}: {{ total_open }} {{ currency }} is overdue."
@@ -100,6 +101,7 @@ def define(c: Container, code: str = "STD", **overrides: Any) -> None:
             c.execute(create_template, command)
         except Conflict as exists:
             assert exists.code == "template_exists"
+    c.execute(define_scheme, DefineScheme.model_validate(scheme(code, **overrides)))
 
 
 def register(c: Container, code: str, **fields: Any) -> UUID:
@@ -680,3 +682,58 @@ def test_the_partner_profile_and_timeline_show_the_collection(sqlite_container: 
     summaries = [e["summary"] for e in page["items"]]
     assert any("reached collection level 1" in s for s in summaries), summaries
     assert any("fee 40.00 executed" in s for s in summaries), summaries
+
+
+def test_a_log_with_the_old_action_recorded_events_still_reads(container: Container) -> None:
+    """Logs written before ActionExecuted/ActionSkipped hold ActionRecorded(status=…), an e-mail
+    fallen back to a letter as ``action: email``: the case, its history, the run and the timeline
+    read them, the fallback as the letter it was."""
+    c = container
+    partner = register(c, "OLDLOG")
+    tick(c, on(22))
+    document, message = natural_id("old-invoice", 1), natural_id("old-message", 1)
+    case = CollectionCase.open(document, "IN2512-0007", partner, "STD", "EUR", on(22))
+    case.reach(1, "L1", on(22), on(22))
+    old = [
+        ActionRecorded(
+            originator_id=case.id,
+            originator_version=3,
+            level=1,
+            action=ActionType.EMAIL,
+            status="executed",
+            fallback_from="email",
+            message=message,
+            on=on(22),
+        ),
+        ActionRecorded(
+            originator_id=case.id,
+            originator_version=4,
+            level=1,
+            action=ActionType.SMS,
+            status="skipped",
+            reason="no_mobile",
+            on=on(22),
+        ),
+    ]
+    c.store.save([*case.collect_events(), *old])
+
+    history = case_of(c, document)["history"]
+    assert [(h["kind"], h["action"], h["status"], h["fallback_from"], h["reason"], h["message"]) for h in history] == [
+        ("opened", None, None, None, None, None),
+        ("level_reached", None, None, None, None, None),
+        ("action", "letter", "executed", "email", None, str(message)),
+        ("action", "sms", "skipped", None, "no_mobile", None),
+    ]
+    actions = run_report(c, on(22))["actions"]
+    assert [(a["document"], a["action"], a["status"]) for a in actions] == [
+        (str(document), "letter", "executed"),
+        (str(document), "sms", "skipped"),
+    ]
+    page = PartnerQueries(c.catalog).timeline(str(partner), None, None, "collection", PageRequest(limit=50))
+    assert [e["summary"] for e in page["items"]][-2:] == [
+        "Invoice IN2512-0007 level 1: letter instead of email executed",
+        "Invoice IN2512-0007 level 1: sms skipped (no_mobile)",
+    ]
+    replayed = c.store.get(case.id)
+    assert isinstance(replayed, CollectionCase)
+    assert (replayed.level, replayed.charges, replayed.blocked, replayed.version) == (1, [], False, 4)

@@ -1,0 +1,40 @@
+"""Collection commands: define schemes, and collect one partner on a run date.
+
+A run is many ``collect_partner`` commands (one per partner, each one transaction) and a
+``complete_run``. Every effect has a deterministic id or a guard (a case reaches a level once, a
+fee is booked once per partner/level/run, interest once per invoice and level), so re-running a
+date, a crash in the middle, or two workers racing add nothing twice.
+
+``schemes``: define a scheme, find a partner's; ``run``: the run and one partner's collection;
+``actions``: what each action type does (a table from type to executor); ``messages``: the
+e-mail, SMS and letter actions and a collection template's variables; ``closing``: settlement."""
+
+from commands.collection.actions import EXECUTORS
+from commands.collection.closing import SettleCases, close_settled_cases, settle_cases
+from commands.collection.group import Firing, Group, PartnerReport
+from commands.collection.messages import template_variables
+from commands.collection.run import CollectPartner, CompleteRun, StartRun, collect_partner, complete_run, start_run
+from commands.collection.schemes import ActionIn, DefineScheme, LevelIn, collection_settings, define_scheme, scheme_for
+
+__all__ = [
+    "EXECUTORS",
+    "ActionIn",
+    "CollectPartner",
+    "CompleteRun",
+    "DefineScheme",
+    "Firing",
+    "Group",
+    "LevelIn",
+    "PartnerReport",
+    "SettleCases",
+    "StartRun",
+    "close_settled_cases",
+    "collect_partner",
+    "collection_settings",
+    "complete_run",
+    "define_scheme",
+    "scheme_for",
+    "settle_cases",
+    "start_run",
+    "template_variables",
+]

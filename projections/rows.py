@@ -1,0 +1,429 @@
+"""A projection's writes inside one page transaction: each row a page touches is read at most once
+and written once, in a few statements per table, whatever the number of events that touch it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.sql.type_api import TypeEngine
+
+Normalize = Callable[[Any], Any]
+_UNKNOWN = object()  # a column whose value an INSERT leaves to the database (a computed default)
+_CLEAN, _NEW, _CHANGED = 0, 1, 2  # a cached row as stored, not stored yet, stored but changed since
+
+
+class _Cached:
+    __slots__ = ("row", "state")
+
+    def __init__(self, row: dict[str, Any] | None, state: int = _CLEAN) -> None:
+        self.row = row  # None: the page knows that no such row exists
+        self.state = state
+
+
+class _Columns:
+    """What ``Rows`` needs to know about a table, worked out once per table set."""
+
+    def __init__(self, table: Table, dialect: Dialect) -> None:
+        self.table = table
+        self.pk = tuple(c.name for c in table.primary_key)
+        self.normalize = {c.name: _normalizer(c.type, dialect) for c in table.columns}
+        self.fill: dict[str, Any] = {}
+        for c in table.columns:
+            default = c.default
+            if c.server_default is not None or (default is not None and not getattr(default, "is_scalar", False)):
+                self.fill[c.name] = _UNKNOWN
+            else:
+                self.fill[c.name] = default.arg if default is not None else None  # type: ignore[attr-defined]
+
+
+def _normalizer(type_: TypeEngine[Any], dialect: Dialect) -> Normalize | None:
+    """A value as the database gives it back, so that a row the page wrote reads like a stored
+    one (``Decimal('5.00')`` for a NUMERIC(18, 2), a naive datetime from SQLite, ...)."""
+    impl = type_.dialect_impl(dialect)
+    if dialect.name == "sqlite":
+        bind = impl.bind_processor(dialect)
+        result = impl.result_processor(dialect, None)
+        if bind and result:
+            return lambda v: None if v is None else result(bind(v))
+        return bind or result
+    scale = getattr(impl, "scale", None)
+    if getattr(impl, "asdecimal", False):
+        quantum = Decimal(1).scaleb(-scale) if scale is not None else None
+
+        def decimal(v: Any) -> Any:
+            if v is None:
+                return None
+            d = Decimal(str(v)) if isinstance(v, float) else Decimal(v)
+            return d.quantize(quantum, ROUND_HALF_UP) if quantum is not None else d
+
+        return decimal
+    return None
+
+
+class _Table:
+    """What the page did to one table and has not sent yet.
+
+    Deletes are sent before inserts: a delete cancels the pending inserts it would remove, so the
+    ones left do not match it and the order between them does not matter. Rows read or written by
+    primary key are kept in ``cached`` and written once at the end (new ones with INSERT, changed
+    ones with an upsert)."""
+
+    __slots__ = ("cached", "changed", "columns", "deletes", "indexes", "inserts", "unsure")
+
+    def __init__(self, columns: _Columns, cache: bool) -> None:
+        self.columns = columns
+        self.deletes: list[tuple[Any, dict[str, Any]]] = []
+        self.inserts: list[dict[str, Any] | None] = []  # None: cancelled by a later delete
+        # Pending inserts by the values of the columns that deletes filter on.
+        self.indexes: dict[tuple[str, ...], dict[tuple[Any, ...], list[int]]] = {}
+        self.unsure: set[tuple[str, ...]] = set()  # indexes over inserts that lack one of the columns
+        self.cached: dict[tuple[Any, ...], _Cached] | None = {} if cache else None
+        self.changed: dict[tuple[Any, ...], _Cached] = {}
+
+    def key(self, where: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The normalised primary key if ``where`` names all of it, else None."""
+        pk = self.columns.pk
+        if not pk or len(where) < len(pk):
+            return None
+        key = []
+        for column in pk:
+            value = where.get(column)
+            if value is None:
+                return None
+            normalize = self.columns.normalize[column]
+            key.append(normalize(value) if normalize else value)
+        return tuple(key)
+
+    def matches(self, row: dict[str, Any], where: dict[str, Any]) -> bool:
+        for column, value in where.items():
+            if value is None:
+                if row[column] is not None:
+                    return False
+            else:
+                normalize = self.columns.normalize[column]
+                if row[column] != (normalize(value) if normalize else value):
+                    return False
+        return True
+
+    def add_insert(self, values: dict[str, Any]) -> None:
+        position = len(self.inserts)
+        self.inserts.append(values)
+        for columns, index in self.indexes.items():
+            found = _values(values, columns)
+            if found is None:
+                self.unsure.add(columns)
+            else:
+                index.setdefault(found, []).append(position)
+
+    def cancel_inserts(self, where: dict[str, Any]) -> bool:
+        """Drops the pending inserts that a delete by ``where`` removes; False if it cannot tell."""
+        columns = tuple(where)
+        index = self.indexes.get(columns)
+        if index is None:
+            index = self.indexes[columns] = {}
+            for position, values in enumerate(self.inserts):
+                if values is not None:
+                    found = _values(values, columns)
+                    if found is None:
+                        self.unsure.add(columns)
+                    else:
+                        index.setdefault(found, []).append(position)
+        if columns in self.unsure:
+            return False
+        try:
+            positions = index.pop(tuple(where.values()), [])
+        except TypeError:  # an unhashable value
+            return False
+        for position in positions:
+            self.inserts[position] = None
+        return True
+
+
+def _values(values: dict[str, Any], columns: tuple[str, ...]) -> tuple[Any, ...] | None:
+    found = tuple(values.get(c, _UNKNOWN) for c in columns)
+    if _UNKNOWN in found:
+        return None
+    try:
+        hash(found)
+    except TypeError:
+        return None
+    return found
+
+
+class Rows:
+    """A projection's tables inside one page transaction.
+
+    Statements are built once per shape (table, columns, which keys are NULL) and reused with
+    bound parameters, so SQLAlchemy compiles each shape once. Writes wait for the end of the page
+    (or for a read of their table) and go out as one executemany per table and shape:
+
+    - a row read or changed by its primary key is kept for the rest of the page, so later events
+      read it from memory, and it is written once (INSERT if the page created it, else an upsert);
+    - a delete is sent before the table's inserts and cancels the pending inserts it would remove;
+    - any other statement on a table, and ``conn``, send that table's (or every table's) writes
+      first, so reads and writes see every earlier change in order.
+
+    A table is kept by key once the projection reads or updates it by key, from then on in every
+    page of the table set (``statements`` remembers it)."""
+
+    def __init__(self, conn: Connection, tables: dict[str, Table], statements: dict[Any, Any] | None = None) -> None:
+        self._conn = conn
+        self.tables = tables
+        self._statements: dict[Any, Any] = {} if statements is None else statements
+        self._keyed: set[str] = self._statements.setdefault("keyed tables", set())
+        self._pending: dict[str, _Table] = {}
+        # The log position of the event being applied (a stable order key for rows).
+        self.position = 0
+
+    @property
+    def conn(self) -> Connection:
+        self.flush()
+        for pending in self._pending.values():
+            if pending.cached is not None:
+                pending.cached.clear()  # raw SQL may change anything
+        return self._conn
+
+    # -- the pending work --------------------------------------------------------------------
+
+    def _table(self, table: str) -> _Table:
+        pending = self._pending.get(table)
+        if pending is None:
+            key = ("columns", table)
+            columns = self._statements.get(key)
+            if columns is None:
+                columns = self._statements[key] = _Columns(self.tables[table], self._conn.dialect)
+            pending = self._pending[table] = _Table(columns, table in self._keyed)
+        return pending
+
+    def _keep_by_key(self, table: str, pending: _Table) -> dict[tuple[Any, ...], _Cached]:
+        if pending.cached is None:
+            self._keyed.add(table)
+            pending.cached = {}
+        return pending.cached
+
+    def flush(self) -> None:
+        """Sends every pending write."""
+        for table, pending in self._pending.items():
+            self._send(table, pending)
+            self._write(table, pending)
+
+    def _flush(self, table: str) -> _Table:
+        pending = self._table(table)
+        self._send(table, pending)
+        self._write(table, pending)
+        return pending
+
+    def _send(self, table: str, pending: _Table) -> None:
+        """Sends the table's deletes, then its pending inserts."""
+        deletes: dict[Any, list[dict[str, Any]]] = {}
+        for shape, where in pending.deletes:  # deletes commute: one statement per shape
+            deletes.setdefault(shape, []).append(where)
+        pending.deletes = []
+        for shape, params in deletes.items():
+            self._conn.execute(self._delete(table, shape), params if len(params) > 1 else params[0])
+        inserts = [values for values in pending.inserts if values is not None]
+        pending.inserts = []
+        pending.indexes.clear()
+        pending.unsure.clear()
+        for _, params in _runs([(tuple(values), values) for values in inserts]):
+            self._conn.execute(self._insert(table), params if len(params) > 1 else params[0])
+
+    def _write(self, table: str, pending: _Table) -> None:
+        """Writes the kept rows that the page created or changed, each once."""
+        if not pending.changed:
+            return
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
+        for entry in pending.changed.values():
+            if entry.row is not None:
+                (new if entry.state == _NEW else changed).append(entry.row)
+            entry.state = _CLEAN
+        pending.changed = {}
+        if new:
+            self._conn.execute(self._insert(table), new if len(new) > 1 else new[0])
+        if changed:
+            self._conn.execute(self._upsert(table), changed if len(changed) > 1 else changed[0])
+
+    def _entry(self, table: str, pending: _Table, key: tuple[Any, ...]) -> _Cached:
+        """The kept row with this primary key, read from the table if the page has not seen it."""
+        cached = self._keep_by_key(table, pending)
+        entry = cached.get(key)
+        if entry is None:
+            if pending.deletes or pending.inserts:
+                self._send(table, pending)
+            where = dict(zip(pending.columns.pk, key, strict=True))
+            row = self._select(table, where, one=True).first()
+            entry = cached[key] = _Cached(dict(row) if row else None)
+        return entry
+
+    # -- statements ----------------------------------------------------------------------------
+
+    def _insert(self, table: str) -> Any:
+        key = ("insert", table)
+        stmt = self._statements.get(key)
+        if stmt is None:
+            stmt = self._statements[key] = self.tables[table].insert()
+        return stmt
+
+    def _upsert(self, table: str) -> Any:
+        key = ("upsert", table)
+        stmt = self._statements.get(key)
+        if stmt is None:
+            t = self.tables[table]
+            dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+            stmt = dialect.insert(t)
+            pk = list(t.primary_key)
+            rest = {c.name: stmt.excluded[c.name] for c in t.columns if not c.primary_key}
+            if rest:
+                stmt = stmt.on_conflict_do_update(index_elements=pk, set_=rest)
+            else:
+                stmt = stmt.on_conflict_do_nothing(index_elements=pk)
+            self._statements[key] = stmt
+        return stmt
+
+    def _delete(self, table: str, shape: tuple[tuple[str, bool], ...]) -> Any:
+        key = ("delete", table, shape)
+        stmt = self._statements.get(key)
+        if stmt is None:
+            t = self.tables[table]
+            stmt = self._statements[key] = _where(t, t.delete(), shape)
+        return stmt
+
+    def _select(self, table: str, where: dict[str, Any], one: bool) -> Any:
+        key = ("select", table, _shape(where), one)
+        stmt = self._statements.get(key)
+        if stmt is None:
+            t = self.tables[table]
+            stmt = _where(t, select(t), _shape(where))
+            self._statements[key] = stmt = stmt.limit(1) if one else stmt
+        return self._conn.execute(stmt, _where_params(where)).mappings()
+
+    # -- what projections call -----------------------------------------------------------------
+
+    def insert(self, table: str, **values: Any) -> None:
+        pending = self._table(table)
+        if pending.cached is not None:
+            key = pending.key(values)
+            entry = pending.cached.get(key) if key is not None else None
+            if key is not None and (entry is None or entry.row is None):
+                row = self._complete(pending.columns, values)
+                if row is not None:
+                    pending.cached[key] = pending.changed[key] = _Cached(row, _NEW)
+                    return
+                pending.cached.pop(key, None)  # the database computes a part: read it back if asked
+        # A duplicate goes to the database too, which refuses it at the end of the page.
+        pending.add_insert(values)
+
+    @staticmethod
+    def _complete(columns: _Columns, values: dict[str, Any]) -> dict[str, Any] | None:
+        """The whole row an INSERT of ``values`` stores, or None if the database would compute a part."""
+        row = {}
+        for column, fill in columns.fill.items():
+            if column in values:
+                value = values[column]
+                normalize = columns.normalize[column]
+                row[column] = normalize(value) if normalize and value is not None else value
+            elif fill is _UNKNOWN:
+                return None
+            else:
+                row[column] = fill
+        return row if len(values) == sum(1 for c in values if c in row) else None
+
+    def update(self, table: str, where: dict[str, Any], **values: Any) -> int:
+        pending = self._table(table)
+        key = pending.key(where)
+        if key is not None and not any(column in values for column in pending.columns.pk):
+            entry = self._entry(table, pending, key)
+            if entry.row is None or not pending.matches(entry.row, where):
+                return 0
+            normalize = pending.columns.normalize
+            for column, value in values.items():
+                f = normalize[column]
+                entry.row[column] = f(value) if f and value is not None else value
+            if entry.state == _CLEAN:
+                entry.state = _CHANGED
+            pending.changed[key] = entry
+            return 1
+        self._flush(table)
+        shape_key = ("update", table, _shape(where), tuple(values))
+        stmt = self._statements.get(shape_key)
+        if stmt is None:
+            t = self.tables[table]
+            sets = {column: bindparam(f"v_{column}", type_=t.c[column].type) for column in values}
+            stmt = self._statements[shape_key] = _where(t, t.update().values(sets), _shape(where))
+        params = {f"v_{column}": value for column, value in values.items()}
+        count = int(self._conn.execute(stmt, {**params, **_where_params(where)}).rowcount)
+        if pending.cached is not None:
+            pending.cached.clear()  # the statement may have changed any kept row
+        return count
+
+    def upsert(self, table: str, key: dict[str, Any], **values: Any) -> None:
+        if not self.update(table, key, **values):
+            self.insert(table, **key, **values)
+
+    def delete(self, table: str, **where: Any) -> None:
+        pending = self._table(table)
+        if pending.inserts and not pending.cancel_inserts(where):
+            self._send(table, pending)
+        if pending.cached:
+            key = pending.key(where)
+            keys = [key] if key is not None else list(pending.cached)
+            for k in keys:
+                entry = pending.cached.get(k)
+                if entry is None or entry.row is None or not pending.matches(entry.row, where):
+                    continue
+                if entry.state == _CHANGED:
+                    # Stored with other values than those matched here: delete it by its key.
+                    pk_where = dict(zip(pending.columns.pk, k, strict=True))
+                    pending.deletes.append((_shape(pk_where), _where_params(pk_where)))
+                entry.row = None
+                entry.state = _CLEAN
+                pending.changed.pop(k, None)
+        pending.deletes.append((_shape(where), _where_params(where)))
+
+    def get(self, table: str, **where: Any) -> dict[str, Any] | None:
+        pending = self._table(table)
+        key = pending.key(where)
+        if key is not None:
+            row = self._entry(table, pending, key).row
+            return dict(row) if row is not None and pending.matches(row, where) else None
+        self._flush(table)
+        found = self._select(table, where, one=True).first()
+        return dict(found) if found else None
+
+    def all(self, table: str, **where: Any) -> list[dict[str, Any]]:
+        self._flush(table)
+        return [dict(r) for r in self._select(table, where, one=False)]
+
+
+def _runs(items: list[tuple[Any, dict[str, Any]]]) -> list[tuple[Any, list[dict[str, Any]]]]:
+    """Consecutive items of the same shape, as (shape, their parameters)."""
+    runs: list[tuple[Any, list[dict[str, Any]]]] = []
+    for shape, params in items:
+        if runs and runs[-1][0] == shape:
+            runs[-1][1].append(params)
+        else:
+            runs.append((shape, [params]))
+    return runs
+
+
+def _shape(where: dict[str, Any]) -> tuple[tuple[str, bool], ...]:
+    return tuple((column, value is None) for column, value in where.items())
+
+
+def _where_params(where: dict[str, Any]) -> dict[str, Any]:
+    return {f"w_{column}": value for column, value in where.items() if value is not None}
+
+
+def _where(t: Table, stmt: Any, shape: tuple[tuple[str, bool], ...]) -> Any:
+    for column, is_null in shape:
+        if is_null:
+            stmt = stmt.where(t.c[column].is_(None))
+        else:
+            stmt = stmt.where(t.c[column] == bindparam(f"w_{column}", type_=t.c[column].type))
+    return stmt

@@ -1,0 +1,222 @@
+"""``counterparty bench --plot``: PNG charts of one or more ``bench-results.json`` files, written
+next to the first one: HTTP throughput by clients and backend, rebuild time by log size,
+collection time by invoices. Several files (a quick and a full run) give each line more points.
+
+matplotlib is a test extra, not a dependency of the service: it is imported only here."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+BACKENDS = {"sqlite": ("SQLite", "tab:blue"), "postgres": ("PostgreSQL", "tab:orange")}
+ONE_MILLION = 1_000_000
+DPI = 110
+
+
+def load_results(paths: Sequence[Path]) -> list[dict[str, Any]]:
+    return [json.loads(path.read_text()) for path in paths]
+
+
+def run_label(document: dict[str, Any]) -> str:
+    """A run as a footnote names it: mode, date, and the 1-minute load average at start and end."""
+    machine = document.get("machine", {})
+    start = machine.get("load_average_at_start", ["?"])[0]
+    end = machine.get("load_average_at_end", ["?"])[0]
+    return (
+        f"{document.get('mode', '?')} run of {str(document.get('finished_at', '?'))[:10]}, "
+        f"{machine.get('cpus', '?')} CPUs, load average {start} → {end}"
+    )
+
+
+def series_name(backend: str, document: dict[str, Any], documents: list[dict[str, Any]]) -> str:
+    name = BACKENDS.get(backend, (backend, None))[0]
+    return name if len(documents) == 1 else f"{name} ({document.get('mode', '?')})"
+
+
+def color(backend: str) -> str | None:
+    return BACKENDS.get(backend, (backend, None))[1]
+
+
+def footnote(chart: Any, documents: list[dict[str, Any]]) -> None:
+    """The runs behind the chart, under the panels (which the layout keeps clear of it)."""
+    lines = [run_label(d) for d in documents]
+    chart.text(0.01, 0.01, "\n".join(lines), fontsize=8, color="dimgray", va="bottom")
+    height = chart.get_figheight() * DPI
+    bottom = (12 * len(lines) + 10) / height
+    chart.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
+
+
+def annotate(axes: Axes, x: float, y: float, text: str, color: str | None) -> None:
+    axes.annotate(text, (x, y), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8, color=color)
+
+
+def throughput_chart(documents: list[dict[str, Any]], path: Path) -> bool:
+    """One panel per HTTP operation: operations per second by number of clients, a line per
+    backend (and run)."""
+    panels: dict[str, dict[tuple[str, str], dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
+    failed: dict[tuple[str, str, str, int], int] = {}  # (operation, backend, name, clients): failed requests
+    units: dict[str, str] = {}
+    for document in documents:
+        for f in document.get("figures", []):
+            extra = f.get("extra", {})
+            if "operation" in extra and "clients" in extra:
+                key = (f["backend"], series_name(f["backend"], document, documents))
+                panels[extra["operation"]][key][int(extra["clients"])] = float(f["value"])
+                failed[(extra["operation"], *key, int(extra["clients"]))] = int(extra.get("failed") or 0)
+                units[extra["operation"]] = f["unit"]
+    if not panels:
+        return False
+    chart = new_chart((11, 8.5))
+    grid = chart.subplots(2, (len(panels) + 1) // 2, squeeze=False)
+    cells = [axes for row in grid for axes in row]
+    for axes, (operation, lines) in zip(cells, panels.items(), strict=False):
+        for (backend, name), points in sorted(lines.items()):
+            clients = sorted(points)
+            rates = [points[n] for n in clients]
+            axes.plot(clients, rates, marker="o", label=name, color=color(backend))
+            for n, value in zip(clients, rates, strict=True):
+                lost = failed.get((operation, backend, name, n))
+                text = f"{value:,.0f}" + (f"\n{lost} failed" if lost else "")
+                annotate(axes, n, value, text, "red" if lost else color(backend))
+        every = sorted({n for points in lines.values() for n in points})
+        axes.set_xscale("log", base=2)
+        axes.set_xticks(every, [str(n) for n in every])
+        axes.set_xlim(every[0] / 1.5, every[-1] * 1.5)  # room for the labels of the outer points
+        axes.set_ylim(bottom=0, top=axes.get_ylim()[1] * 1.15)
+        axes.set_title(operation, fontsize=11)
+        axes.set_xlabel("keep-alive clients")
+        axes.set_ylabel(units[operation])
+        axes.grid(alpha=0.3)
+        axes.legend(fontsize=8, loc="best")
+    for axes in cells[len(panels) :]:
+        axes.set_visible(False)
+    chart.suptitle("counterparty serve: throughput by clients and backend", fontsize=13)
+    footnote(chart, documents)
+    save(chart, path)
+    return True
+
+
+def rebuild_chart(documents: list[dict[str, Any]], path: Path) -> bool:
+    """Minutes to bring every read model from 0 to the head, by log size (log-log), with the
+    bench's 1M-event estimate as a dashed extension."""
+    measured: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    estimated: dict[str, float] = {}
+    for document in documents:
+        for f in document.get("figures", []):
+            backend = f["backend"]
+            if f["measurement"] == "rebuild all read models (log ev/s)" and f["count"]:
+                key = (backend, BACKENDS.get(backend, (backend, None))[0])
+                measured[key][int(f["count"])] = float(f["seconds"]) / 60
+            elif f["measurement"] == "rebuild all, 1M-event log (est.)":
+                estimated[backend] = float(f["value"])
+    if not measured:
+        return False
+    chart = new_chart((9, 6))
+    axes = chart.subplots()
+    for (backend, name), points in sorted(measured.items()):
+        sizes = sorted(points)
+        minutes = [points[n] for n in sizes]
+        axes.plot(sizes, minutes, marker="o", label=f"{name}, measured", color=color(backend))
+        for n, value in zip(sizes, minutes, strict=True):
+            annotate(axes, n, value, f"{value:.2g} min", color(backend))
+        if backend in estimated and sizes[-1] < ONE_MILLION:
+            axes.plot(
+                [sizes[-1], ONE_MILLION],
+                [minutes[-1], estimated[backend]],
+                linestyle="--",
+                marker="o",
+                markerfacecolor="white",
+                label=f"{name}, 1M estimated",
+                color=color(backend),
+            )
+            annotate(axes, ONE_MILLION, estimated[backend], f"{estimated[backend]:.3g} min", color(backend))
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("events in the log")
+    axes.set_ylabel("minutes to rebuild every read model")
+    axes.grid(alpha=0.3, which="both")
+    axes.legend(fontsize=9)
+    chart.suptitle("Rebuild time by log size", fontsize=13)
+    footnote(chart, documents)
+    save(chart, path)
+    return True
+
+
+def collection_chart(documents: list[dict[str, Any]], path: Path) -> bool:
+    """Seconds (wall and CPU) of one collection run by the number of invoices (log-log)."""
+    wall: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    cpu: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    for document in documents:
+        for f in document.get("figures", []):
+            extra = f.get("extra", {})
+            if f["measurement"].startswith("collection run,") and "invoices" in extra:
+                key = (f["backend"], BACKENDS.get(f["backend"], (f["backend"], None))[0])
+                wall[key][int(extra["invoices"])] = float(f["value"])
+                if "cpu_s" in extra:
+                    cpu[key][int(extra["invoices"])] = float(extra["cpu_s"])
+    if not wall:
+        return False
+    chart = new_chart((9, 6))
+    axes = chart.subplots()
+    for (backend, name), points in sorted(wall.items()):
+        invoices = sorted(points)
+        seconds = [points[n] for n in invoices]
+        axes.plot(invoices, seconds, marker="o", label=f"{name}, wall", color=color(backend))
+        for n, value in zip(invoices, seconds, strict=True):
+            annotate(axes, n, value, f"{value:,.3g} s", color(backend))
+        if cpu.get((backend, name)):
+            own = cpu[(backend, name)]
+            axes.plot(
+                sorted(own), [own[n] for n in sorted(own)], linestyle=":", marker=".", label=f"{name}, CPU of the run"
+            )
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("overdue invoices (5 per partner)")
+    axes.set_ylabel("seconds per collection run")
+    axes.grid(alpha=0.3, which="both")
+    axes.legend(fontsize=9)
+    chart.suptitle("Collection run time by invoices", fontsize=13)
+    footnote(chart, documents)
+    save(chart, path)
+    return True
+
+
+def new_chart(size: tuple[float, float]) -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=size, layout="constrained")
+
+
+def save(chart: Any, path: Path) -> None:
+    chart.savefig(path, dpi=DPI)
+
+
+CHARTS = {
+    "bench-throughput.png": throughput_chart,
+    "bench-rebuild.png": rebuild_chart,
+    "bench-collection.png": collection_chart,
+}
+
+
+def write_charts(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """The charts that the results hold figures for, next to the first file; and the names of
+    those they hold none for."""
+    documents = load_results(paths)
+    written, skipped = [], []
+    for name, draw in CHARTS.items():
+        target = paths[0].parent / name
+        if draw(documents, target):
+            written.append(target)
+        else:
+            skipped.append(name)
+    return written, skipped
