@@ -14,7 +14,7 @@ from uuid import UUID
 
 from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event
 from aggregates.errors import Invalid, conflict
-from aggregates.partner import Availability
+from aggregates.partner_contacts import Availability
 
 
 class ActivityKind(Enum):

@@ -1,5 +1,6 @@
-"""The record of one collection run date: what it skipped and why, and its counts. The actions
-themselves are recorded on the cases (each names its run date)."""
+"""The record of one collection run date: what it skipped and why, the partners it could not
+collect and why, and its counts. The actions themselves are recorded on the cases (each names its
+run date)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from aggregates.base import Aggregate, CreatedEvent, DomainEvent, event, natural_id
+from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event, natural_id
 
 
 class Skip(BaseModel):
@@ -18,6 +19,13 @@ class Skip(BaseModel):
     number: str | None
     partner: UUID
     level: int
+    reason: str
+
+
+class NotCollected(Value):
+    """A partner the run could not collect (its decision failed), and why."""
+
+    partner: UUID
     reason: str
 
 
@@ -33,6 +41,15 @@ class CollectionRunCompleted(DomainEvent):
     invoices: int
     skipped: tuple[Skip, ...]
     counts: dict[str, int]
+
+
+class PartnersNotCollected(DomainEvent):
+    """The run went on without these partners: each one's collection failed. The next run
+    visits them again."""
+
+    TOPIC = "counterparty.collection.PartnersNotCollected.v1"
+    day: date
+    partners: tuple[NotCollected, ...]
 
 
 class CollectionRun(Aggregate):
@@ -54,11 +71,25 @@ class CollectionRun(Aggregate):
         self.day = day
         self.completed = False
 
-    def complete(self, partners: int, invoices: int, skipped: list[Skip], counts: dict[str, int]) -> None:
-        if not self.completed:
-            self._completed(
-                day=self.day, partners=partners, invoices=invoices, skipped=tuple(skipped), counts=dict(counts)
-            )
+    def complete(
+        self,
+        partners: int,
+        invoices: int,
+        skipped: list[Skip],
+        counts: dict[str, int],
+        not_collected: list[NotCollected] | None = None,
+    ) -> None:
+        if self.completed:
+            return
+        if not_collected:
+            self._partners_not_collected(day=self.day, partners=tuple(not_collected))
+        self._completed(
+            day=self.day, partners=partners, invoices=invoices, skipped=tuple(skipped), counts=dict(counts)
+        )
+
+    @event(PartnersNotCollected)
+    def _partners_not_collected(self) -> None:
+        pass
 
     @event(CollectionRunCompleted)
     def _completed(self) -> None:

@@ -1,321 +1,52 @@
-"""The business partner: customer, prospect, vendor or employee, with contacts and addresses."""
+"""The business partner: customer, prospect, vendor or employee, with contacts and addresses.
+
+Its values and events live by theme next to it: ``partner_details``, ``partner_contacts``,
+``partner_addresses``, ``partner_credit`` and ``partner_merge``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
-from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event, natural_id
-from aggregates.errors import DomainError, conflict, not_found
-from aggregates.sales_document import DocType
-
-
-class PartnerKind(Enum):
-    ORGANIZATION = "organization"
-    PERSON = "person"
-
-
-class Role(Enum):
-    PROSPECT = "prospect"
-    CUSTOMER = "customer"
-    VENDOR = "vendor"
-    EMPLOYEE = "employee"
-
-
-class PartnerStatus(Enum):
-    ACTIVE = "active"
-    MERGED = "merged"
-
-
-class PartnerDetails(Value):
-    """The master data a clerk types; every field can be patched."""
-
-    name: str
-    kind: PartnerKind = PartnerKind.ORGANIZATION
-    roles: tuple[Role, ...] = (Role.CUSTOMER,)
-    group: str | None = None
-    tags: tuple[str, ...] = ()
-    tax_id: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    website: str | None = None
-    language: str = "en"
-    currency: str = "EUR"
-    credit_limit: Decimal = Decimal("0.00")
-    credit_check: bool = True
-    payment_terms_days: int = 30
-    sales_reps: tuple[str, ...] = ()
-    collection_scheme: str | None = None
-    dunning_grace_until: date | None = None
-    notes_public: str = ""
-    notes_private: str = ""
-    parent: UUID | None = None
-    custom_fields: dict[str, Any] = {}
-
-
-DETAIL_FIELDS = tuple(PartnerDetails.model_fields)
-
-
-class Availability(Value):
-    weekday: int
-    start: str
-    end: str
-
-
-class Address(Value):
-    id: UUID
-    usage: tuple[str, ...] = ()
-    label: str = ""
-    street: str = ""
-    city: str = ""
-    postal_code: str = ""
-    region: str = ""
-    country: str = ""
-    is_default: bool = False
-
-
-class Contact(Value):
-    id: UUID
-    name: str
-    title: str = ""
-    email: str | None = None
-    mobile: str | None = None
-    phone: str | None = None
-    responsibilities: tuple[str, ...] = ()
-    availability: tuple[Availability, ...] = ()
-    active: bool = True
-    portal_access: bool = False
-    custom_fields: dict[str, Any] = {}
-    # The day the contact asked for no mailings at all (None: mailings may reach them).
-    opted_out_on: date | None = None
-
-
-class Attachment(Value):
-    id: UUID
-    filename: str
-    size: int
-    sha256: str
-    content_type: str
-
-
-class PartnerRegistered(CreatedEvent):
-    TOPIC = "counterparty.partner.PartnerRegistered.v1"
-    code: str
-    created_on: date
-    details: PartnerDetails
-
-
-class PartnerDetailsChanged(DomainEvent):
-    """A clerk's edit of the master data. (Before ``PartnerPromotedToCustomer`` existed, a
-    promotion was recorded as one of these with ``fields=("roles",)``.)"""
-
-    TOPIC = "counterparty.partner.PartnerDetailsChanged.v1"
-    fields: tuple[str, ...]
-    details: PartnerDetails
-
-
-# The documents that make a prospect a customer (API.md, Sales documents).
-PROMOTING_DOCUMENTS = (DocType.QUOTE, DocType.ORDER, DocType.INVOICE)
-
-
-class PartnerPromotedToCustomer(DomainEvent):
-    """A prospect became a customer because of a document: a quote it accepted, an order
-    confirmed or an invoice issued for it. ``roles``: the partner's roles after it."""
-
-    TOPIC = "counterparty.partner.PartnerPromotedToCustomer.v1"
-    document: UUID
-    document_type: DocType
-    number: str | None
-    roles: tuple[Role, ...]
-
-
-class ChildAttached(DomainEvent):
-    TOPIC = "counterparty.partner.ChildAttached.v1"
-    child: UUID
-
-
-class ChildDetached(DomainEvent):
-    TOPIC = "counterparty.partner.ChildDetached.v1"
-    child: UUID
-
-
-class ParentReassigned(DomainEvent):
-    """The partner's parent ``absorbed`` was merged into ``parent``, which is its parent now.
-    (Before this event existed, a merge recorded it as ``PartnerDetailsChanged(fields=("parent",))``.)"""
-
-    TOPIC = "counterparty.partner.ParentReassigned.v1"
-    parent: UUID
-    parent_code: str
-    absorbed: UUID
-    absorbed_code: str
-    on: date
-
-
-def _defaults_not_recorded(state: dict[str, Any]) -> None:
-    state["defaults"] = None
-
-
-class AddressAdded(DomainEvent):
-    """``defaults``: the ids of the partner's default addresses after it, so that no reader
-    repeats the "one default per usage" rule. Version 1 did not record them (None): a reader
-    derives them with ``defaults_after``."""
-
-    TOPIC = "counterparty.partner.AddressAdded.v1"
-    class_version = 2
-    address: Address
-    defaults: tuple[UUID, ...] | None
-
-    upcast_v1_v2 = staticmethod(_defaults_not_recorded)
-
-
-class AddressChanged(DomainEvent):
-    """``defaults`` as in ``AddressAdded``."""
-
-    TOPIC = "counterparty.partner.AddressChanged.v1"
-    class_version = 2
-    address: Address
-    defaults: tuple[UUID, ...] | None
-
-    upcast_v1_v2 = staticmethod(_defaults_not_recorded)
-
-
-class AddressRemoved(DomainEvent):
-    TOPIC = "counterparty.partner.AddressRemoved.v1"
-    address_id: UUID
-
-
-class ContactAdded(DomainEvent):
-    TOPIC = "counterparty.partner.ContactAdded.v1"
-    contact: Contact
-
-
-class ContactChanged(DomainEvent):
-    """A clerk's edit of the contact. Since ``PortalAccessGranted``/``Revoked`` exist, its
-    ``portal_access`` is the contact's current one (older events may also change it)."""
-
-    TOPIC = "counterparty.partner.ContactChanged.v1"
-    contact: Contact
-
-
-class ContactRemoved(DomainEvent):
-    TOPIC = "counterparty.partner.ContactRemoved.v1"
-    contact_id: UUID
-
-
-class PortalAccessGranted(DomainEvent):
-    """The contact may use the customer portal."""
-
-    TOPIC = "counterparty.partner.PortalAccessGranted.v1"
-    contact_id: UUID
-
-
-class PortalAccessRevoked(DomainEvent):
-    TOPIC = "counterparty.partner.PortalAccessRevoked.v1"
-    contact_id: UUID
-
-
-class ContactOptedOut(DomainEvent):
-    """The contact wants no mailings at all (whatever interest area, group or campaign).
-    ``via``: ``api`` (recorded by staff) or ``link`` (the unsubscribe link of a mailing)."""
-
-    TOPIC = "counterparty.partner.ContactOptedOut.v1"
-    contact_id: UUID
-    on: date
-    via: str
-
-
-class ContactOptedIn(DomainEvent):
-    """The contact accepts mailings again (their opt-out is lifted)."""
-
-    TOPIC = "counterparty.partner.ContactOptedIn.v1"
-    contact_id: UUID
-    on: date
-    via: str
-
-
-class NoteAdded(DomainEvent):
-    TOPIC = "counterparty.partner.NoteAdded.v1"
-    text: str
-    visibility: str
-    on: date
-
-
-class AttachmentAdded(DomainEvent):
-    TOPIC = "counterparty.partner.AttachmentAdded.v1"
-    attachment: Attachment
-
-
-class CreditHoldPlaced(DomainEvent):
-    TOPIC = "counterparty.partner.CreditHoldPlaced.v1"
-    reason: str
-    on: date
-
-
-class CreditHoldLifted(DomainEvent):
-    TOPIC = "counterparty.partner.CreditHoldLifted.v1"
-    on: date
-
-
-class SalesBlocked(DomainEvent):
-    """A collection level stopped sales to the partner until its case is settled."""
-
-    TOPIC = "counterparty.partner.SalesBlocked.v1"
-    case: UUID
-    on: date
-
-
-class SalesUnblocked(DomainEvent):
-    TOPIC = "counterparty.partner.SalesUnblocked.v1"
-    case: UUID
-    on: date
-
-
-class PaymentTermsChangedByCollection(DomainEvent):
-    """A collection level's ``set_payment_terms`` gave the partner new payment terms: ``days``
-    instead of ``previous_days``, because the ``cases`` reached ``level`` in the run of ``run``."""
-
-    TOPIC = "counterparty.partner.PaymentTermsChangedByCollection.v1"
-    days: int
-    previous_days: int
-    cases: tuple[UUID, ...]
-    level: int
-    run: date
-
-
-class PartnerAbsorbed(DomainEvent):
-    """The survivor's side of a merge: its master data after filling blanks, and what moved."""
-
-    TOPIC = "counterparty.partner.PartnerAbsorbed.v1"
-    absorbed: UUID
-    absorbed_code: str
-    details: PartnerDetails
-    contacts: tuple[Contact, ...]
-    addresses: tuple[Address, ...]
-    children: tuple[UUID, ...]
-    on: date
-
-
-class PartnerMergedInto(DomainEvent):
-    TOPIC = "counterparty.partner.PartnerMergedInto.v1"
-    survivor: UUID
-    on: date
-
-
-class PartnerMerged(DomainError):
-    code = "partner_merged"
-    title = "The partner was merged into another partner"
-
-
-def partner_code_id(code: str) -> UUID:
-    return natural_id("partner-code", code)
-
-
-def normalise_code(code: str) -> str:
-    return code.strip().upper()
+from aggregates.base import Aggregate, event
+from aggregates.errors import conflict, not_found
+from aggregates.partner_addresses import Address, AddressAdded, AddressChanged, AddressRemoved, defaults_after
+from aggregates.partner_contacts import (
+    Contact,
+    ContactAdded,
+    ContactChanged,
+    ContactOptedIn,
+    ContactOptedOut,
+    ContactRemoved,
+    PortalAccessGranted,
+    PortalAccessRevoked,
+)
+from aggregates.partner_credit import (
+    CreditHoldLifted,
+    CreditHoldPlaced,
+    PaymentTermsChangedByCollection,
+    SalesBlocked,
+    SalesUnblocked,
+)
+from aggregates.partner_details import (
+    DETAIL_FIELDS,
+    PROMOTING_DOCUMENTS,
+    Attachment,
+    AttachmentAdded,
+    ChildAttached,
+    ChildDetached,
+    NoteAdded,
+    ParentReassigned,
+    PartnerDetails,
+    PartnerDetailsChanged,
+    PartnerPromotedToCustomer,
+    PartnerRegistered,
+    PartnerStatus,
+    Role,
+)
+from aggregates.partner_merge import PartnerAbsorbed, PartnerMerged, PartnerMergedInto, merged_details
+from aggregates.sales_document_values import DocType
 
 
 class Partner(Aggregate):
@@ -446,7 +177,7 @@ class Partner(Aggregate):
         self._store_address(address, defaults)
 
     def _store_address(self, address: Address, defaults: tuple[UUID, ...] | None) -> None:
-        if defaults is None:
+        if defaults is None:  # a version 1 event did not record them
             defaults = defaults_after(self.addresses.values(), address)
         self.addresses[address.id] = address
         for other in list(self.addresses.values()):
@@ -662,44 +393,3 @@ class Partner(Aggregate):
     def _merged_into(self, survivor: UUID) -> None:
         self.status = PartnerStatus.MERGED
         self.merged_into = survivor
-
-
-def defaults_after(addresses: Iterable[Address], stored: Address) -> tuple[UUID, ...]:
-    """The ids of the default addresses once ``stored`` is added or changed: one default per
-    usage, so a new default takes it from the others with a usage in common (and one without
-    usage from the others without)."""
-
-    def loses_default(other: Address) -> bool:
-        common = set(other.usage) & set(stored.usage) or not (other.usage or stored.usage)
-        return stored.is_default and bool(common)
-
-    result = {a.id: a for a in addresses if a.is_default and not loses_default(a)}
-    result.pop(stored.id, None)
-    return (*result, stored.id) if stored.is_default else tuple(result)
-
-
-def merged_details(survivor: PartnerDetails, absorbed: PartnerDetails) -> PartnerDetails:
-    """API.md's merge rules for master data."""
-    merged: dict[str, Any] = survivor.model_dump()
-    other = absorbed.model_dump()
-    for field in DETAIL_FIELDS:
-        if field in ("roles", "tags", "sales_reps", "notes_public", "notes_private", "custom_fields"):
-            continue
-        if field == "parent":
-            continue
-        if merged[field] in (None, "") and other[field] not in (None, ""):
-            merged[field] = other[field]
-    merged["roles"] = tuple(r for r in Role if r in survivor.roles or r in absorbed.roles)
-    merged["tags"] = _union(survivor.tags, absorbed.tags)
-    merged["sales_reps"] = _union(survivor.sales_reps, absorbed.sales_reps)
-    for field in ("notes_public", "notes_private"):
-        merged[field] = "\n".join(n for n in (merged[field], other[field]) if n)
-    merged["custom_fields"] = {
-        **absorbed.custom_fields,
-        **{k: v for k, v in survivor.custom_fields.items() if v not in (None, "", [])},
-    }
-    return PartnerDetails.model_validate(merged)
-
-
-def _union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys((*first, *second)))

@@ -1,5 +1,5 @@
-"""Requests and complaints: request types with their service levels, the routing rules, and the
-request itself with its assignment, comments, status and service-level clock.
+"""Requests and complaints: the request itself with its assignment, comments, status and
+service-level clock. (Request types are in ``request_type``, the routing rules in ``request_routing``.)
 
 The service level is three moments fixed when a request opens (the command computes them from the
 type's days on the business time zone's calendar): ``due_at``, ``overdue_at`` = due + tolerance
@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event, natural_id
+from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event
 from aggregates.errors import Conflict, conflict
 
 
@@ -66,144 +66,6 @@ class Source(Enum):
     API = "api"
     PORTAL = "portal"
     EMAIL = "email"
-
-
-# -- request types -------------------------------------------------------------------------------
-
-
-class TypeDefinition(Value):
-    name: str
-    due_days: int
-    tolerance_days: int = 0
-    escalate_after_days: int | None = None
-    alert_when_overdue: bool = True
-    # Who gets the type's requests when no routing rule matches (None: nobody).
-    assign_to: str | None = None
-
-
-class RequestTypeDefined(CreatedEvent):
-    TOPIC = "counterparty.request.RequestTypeDefined.v1"
-    code: str
-    definition: TypeDefinition
-
-
-class RequestTypeChanged(DomainEvent):
-    TOPIC = "counterparty.request.RequestTypeChanged.v1"
-    definition: TypeDefinition
-
-
-class RequestType(Aggregate):
-    TOPIC = "counterparty.request.RequestType"
-
-    code: str
-    definition: TypeDefinition
-
-    @staticmethod
-    def id_for(code: str) -> UUID:
-        return natural_id("request-type", code)
-
-    @classmethod
-    def define(cls, code: str, definition: TypeDefinition) -> RequestType:
-        return cls._create(RequestTypeDefined, id=cls.id_for(code), code=code, definition=definition)
-
-    @event(RequestTypeDefined)
-    def _defined(self, code: str, definition: TypeDefinition) -> None:
-        self.code = code
-        self.definition = definition
-
-    def change(self, definition: TypeDefinition) -> None:
-        if definition != self.definition:
-            self._changed(definition=definition)
-
-    @event(RequestTypeChanged)
-    def _changed(self, definition: TypeDefinition) -> None:
-        self.definition = definition
-
-
-# -- routing ---------------------------------------------------------------------------------------
-
-
-class RoutingRule(Value):
-    id: UUID
-    type: str | None = None
-    keyword: str | None = None
-    assign_to: str
-
-    def matches(self, type_code: str, text: str) -> bool:
-        if self.type is not None and self.type != type_code:
-            return False
-        return self.keyword is None or self.keyword.casefold() in text.casefold()
-
-
-class RoutingOpened(CreatedEvent):
-    TOPIC = "counterparty.request.RoutingOpened.v1"
-
-
-class RoutingRuleAdded(DomainEvent):
-    TOPIC = "counterparty.request.RoutingRuleAdded.v1"
-    rule: RoutingRule
-
-
-class RoutingRuleRemoved(DomainEvent):
-    TOPIC = "counterparty.request.RoutingRuleRemoved.v1"
-    rule_id: UUID
-
-
-class DefaultTypeSet(DomainEvent):
-    TOPIC = "counterparty.request.DefaultTypeSet.v1"
-    type: str
-
-
-ROUTING_ID: UUID = natural_id("request-routing", "main")
-
-
-class Routing(Aggregate):
-    """The routing rules in their order (the first rule that matches a request assigns it), and
-    the type given to requests that arrive without one (opened by e-mail)."""
-
-    TOPIC = "counterparty.request.Routing"
-    SNAPSHOT_EVERY = 50
-
-    rules: list[RoutingRule]
-    default_type: str | None
-
-    @classmethod
-    def open(cls) -> Routing:
-        return cls._create(RoutingOpened, id=ROUTING_ID)
-
-    @event(RoutingOpened)
-    def _opened(self) -> None:
-        self.rules = []
-        self.default_type = None
-
-    def set_default_type(self, code: str) -> None:
-        if code != self.default_type:
-            self._default_type_set(type=code)
-
-    @event(DefaultTypeSet)
-    def _default_type_set(self, type: str) -> None:
-        self.default_type = type
-
-    def add(self, rule: RoutingRule) -> None:
-        self._added(rule=rule)
-
-    @event(RoutingRuleAdded)
-    def _added(self, rule: RoutingRule) -> None:
-        self.rules.append(rule)
-
-    def remove(self, rule_id: UUID) -> None:
-        if any(r.id == rule_id for r in self.rules):
-            self._removed(rule_id=rule_id)
-
-    @event(RoutingRuleRemoved)
-    def _removed(self, rule_id: UUID) -> None:
-        self.rules = [r for r in self.rules if r.id != rule_id]
-
-    def route(self, type_code: str, text: str) -> str | None:
-        return next((r.assign_to for r in self.rules if r.matches(type_code, text)), None)
-
-
-# -- the request -----------------------------------------------------------------------------------
 
 
 class ServiceLevel(Value):

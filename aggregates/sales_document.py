@@ -1,219 +1,44 @@
-"""Sales documents: quotes, orders, pro-formas, invoices and credit notes, and their chain."""
+"""Sales documents: quotes, orders, pro-formas, invoices and credit notes, and their chain.
+
+Their values are in ``sales_document_values``, their events in ``sales_document_events``."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from enum import Enum
-from typing import Any
 from uuid import UUID
 
-from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event, natural_id
+from aggregates.base import Aggregate, event, natural_id
 from aggregates.errors import Invalid, conflict
-from aggregates.money import HUNDRED, ZERO, cents
-
-
-class DocType(Enum):
-    QUOTE = "quote"
-    ORDER = "order"
-    PROFORMA = "proforma"
-    INVOICE = "invoice"
-    CREDIT_NOTE = "credit_note"
-
-
-class DocStatus(Enum):
-    DRAFT = "draft"
-    SENT = "sent"
-    ACCEPTED = "accepted"
-    REFUSED = "refused"
-    EXPIRED = "expired"
-    PARTIALLY_ORDERED = "partially_ordered"
-    ORDERED = "ordered"
-    CONFIRMED = "confirmed"
-    PARTIALLY_INVOICED = "partially_invoiced"
-    INVOICED = "invoiced"
-    ISSUED = "issued"
-    CANCELLED = "cancelled"
-
-
-class Line(Value):
-    line_id: UUID
-    product: str
-    description: str = ""
-    quantity: Decimal
-    unit_price: Decimal
-    discount_percent: Decimal = ZERO
-    tax_rate: Decimal = ZERO
-    unit_cost: Decimal = ZERO
-    net: Decimal
-    tax: Decimal
-    cost: Decimal
-    source_line: UUID | None = None
-
-    @classmethod
-    def priced(cls, **fields: Any) -> Line:
-        """A line with its amounts: net = quantity × price × (1 − discount), half-up per line."""
-        q, price = Decimal(fields["quantity"]), Decimal(fields["unit_price"])
-        discount = Decimal(fields.get("discount_percent", ZERO))
-        rate = Decimal(fields.get("tax_rate", ZERO))
-        cost = Decimal(fields.get("unit_cost", ZERO))
-        net = cents(q * price * (HUNDRED - discount) / HUNDRED)
-        return cls(**{**fields, "net": net, "tax": cents(net * rate / HUNDRED), "cost": cents(q * cost)})
-
-
-class ConvertedLine(Value):
-    line_id: UUID
-    quantity: Decimal
-
-
-class Link(Value):
-    rel: str  # source | derived
-    document: UUID
-    type: DocType
-
-
-class Promise(Value):
-    amount: Decimal
-    date: date
-
-
-class DocumentTerms(Value):
-    """Everything a clerk sets on a draft besides the lines."""
-
-    partner: UUID
-    contact: UUID | None = None
-    billing_address: UUID | None = None
-    shipping_address: UUID | None = None
-    issue_date: date | None = None
-    due_date: date | None = None
-    payment_terms_days: int | None = None
-    valid_until: date | None = None
-    currency: str = "EUR"
-    sales_rep: str | None = None
-    campaign: str | None = None
-    applies_to: UUID | None = None
-    notes_public: str = ""
-    custom_fields: dict[str, Any] = {}
-
-
-class DocumentDrafted(CreatedEvent):
-    TOPIC = "counterparty.document.DocumentDrafted.v1"
-    doc_type: DocType
-    terms: DocumentTerms
-    lines: tuple[Line, ...]
-    source: UUID | None = None
-    source_type: DocType | None = None
-
-
-class DocumentIssued(DomainEvent):
-    TOPIC = "counterparty.document.DocumentIssued.v1"
-    doc_type: DocType
-    partner: UUID
-    number: str
-    issue_date: date
-    due_date: date | None
-    status: DocStatus
-    partner_group: str | None = None
-    total: Decimal = ZERO
-    currency: str = "EUR"
-
-
-class QuoteAccepted(DomainEvent):
-    TOPIC = "counterparty.document.QuoteAccepted.v1"
-    on: date
-    by: str | None
-
-
-class QuoteRefused(DomainEvent):
-    TOPIC = "counterparty.document.QuoteRefused.v1"
-    reason: str
-    on: date
-
-
-class QuoteExpired(DomainEvent):
-    TOPIC = "counterparty.document.QuoteExpired.v1"
-    on: date
-
-
-class LinesConverted(DomainEvent):
-    """On the source: ``target`` was drafted from these quantities of its lines."""
-
-    TOPIC = "counterparty.document.LinesConverted.v1"
-    target: UUID
-    target_type: DocType
-    lines: tuple[ConvertedLine, ...]
-    consumes: bool
-    status: DocStatus
-
-
-class ConversionReverted(DomainEvent):
-    """On the source: the derived draft was cancelled, its quantities are open again."""
-
-    TOPIC = "counterparty.document.ConversionReverted.v1"
-    target: UUID
-    lines: tuple[ConvertedLine, ...]
-    status: DocStatus
-
-
-class DocumentBilled(DomainEvent):
-    TOPIC = "counterparty.document.DocumentBilled.v1"
-    invoice: UUID
-    net: Decimal
-    billed: bool
-
-
-class InvoiceDunned(DomainEvent):
-    """A collection level reached the invoice with a message: it can no longer be cancelled."""
-
-    TOPIC = "counterparty.document.InvoiceDunned.v1"
-    level: int
-    messaged: bool
-    on: date
-
-
-class ReminderSent(DomainEvent):
-    """A reminder level before the due date went out for the invoice (it goes out once)."""
-
-    TOPIC = "counterparty.document.ReminderSent.v1"
-    level: int
-    on: date
-
-
-class DocumentCancelled(DomainEvent):
-    TOPIC = "counterparty.document.DocumentCancelled.v1"
-    reason: str
-    on: date
-
-
-class InvoiceDisputed(DomainEvent):
-    TOPIC = "counterparty.document.InvoiceDisputed.v1"
-    reason: str
-    on: date
-
-
-class DisputeResolved(DomainEvent):
-    TOPIC = "counterparty.document.DisputeResolved.v1"
-    on: date
-
-
-class PaymentPromised(DomainEvent):
-    TOPIC = "counterparty.document.PaymentPromised.v1"
-    promise: Promise
-    on: date
-
-
-class GraceGranted(DomainEvent):
-    TOPIC = "counterparty.document.GraceGranted.v1"
-    until: date
-    on: date
-
-
-CONSUMING = {DocType.ORDER, DocType.INVOICE}
-CONVERSIONS = {
-    DocType.QUOTE: {DocType.ORDER, DocType.PROFORMA, DocType.INVOICE},
-    DocType.ORDER: {DocType.PROFORMA, DocType.INVOICE},
-    DocType.PROFORMA: {DocType.INVOICE},
-}
+from aggregates.money import ZERO
+from aggregates.sales_document_events import (
+    ConversionReverted,
+    DisputeResolved,
+    DocumentBilled,
+    DocumentCancelled,
+    DocumentDrafted,
+    DocumentIssued,
+    GraceGranted,
+    InvoiceDisputed,
+    InvoiceDunned,
+    LinesConverted,
+    PaymentPromised,
+    QuoteAccepted,
+    QuoteExpired,
+    QuoteRefused,
+    ReminderSent,
+)
+from aggregates.sales_document_values import (
+    CONSUMING,
+    CONVERSIONS,
+    ConvertedLine,
+    DocStatus,
+    DocType,
+    DocumentTerms,
+    Line,
+    Link,
+    Promise,
+)
 
 
 class SalesDocument(Aggregate):

@@ -12,7 +12,8 @@ from pydantic import Field, StringConstraints
 from aggregates.activity import Activity, ActivityKind, Timing
 from aggregates.base import natural_id
 from aggregates.errors import DomainError, Invalid, not_found
-from aggregates.partner import Availability, Partner
+from aggregates.partner import Partner
+from aggregates.partner_contacts import Availability
 from aggregates.template import Channel, Purpose, Template
 from aggregates.user import User
 from commands.context import CommandContext, Result

@@ -5,7 +5,7 @@ they touched in one transaction through ``ctx.save``."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Protocol, TypeVar
 from uuid import UUID, uuid4
@@ -28,7 +28,11 @@ class Store(Protocol):
 
     def existing(self, ids: Sequence[UUID]) -> set[UUID]: ...
 
+    def get_many(self, ids: Iterable[UUID]) -> dict[UUID, Aggregate]: ...
+
     def save(self, events: list[DomainEvent]) -> int: ...
+
+    def save_apart(self, batches: Sequence[Sequence[DomainEvent]]) -> list[int | ConcurrencyConflict]: ...
 
     def snapshot(self, aggregate: Aggregate) -> None: ...
 
@@ -87,6 +91,23 @@ class CommandContext:
         unknown = [i for i in dict.fromkeys(ids) if i not in self.loaded]
         self.absent.update(set(unknown) - self.store.existing(unknown))
 
+    def preload(self, ids: Iterable[UUID]) -> dict[UUID, Aggregate]:
+        """Reads the streams in one batched read (``Store.get_many``): loading them later costs
+        no query, and those without a stream are known absent. Answers the ones that exist."""
+        ids = list(dict.fromkeys(ids))
+        wanted = [i for i in ids if i not in self.loaded and i not in self.absent]
+        if wanted:
+            found = self.store.get_many(wanted)
+            self.loaded.update(found)
+            self.absent.update(i for i in wanted if i not in found)
+        return {i: self.loaded[i] for i in ids if i in self.loaded}
+
+    def part(self, aggregates: Iterable[Aggregate]) -> CommandContext:
+        """A context for one independent part of this command (one partner of a collection
+        chunk), starting from ``aggregates``: what it loads and changes is its own, so a part that
+        fails leaves the others as they were. The parts are saved together with ``save_apart``."""
+        return replace(self, loaded={a.id: a for a in aggregates}, absent=set(self.absent), saved=False)
+
     def track(self, aggregate: A) -> A:
         """Registers an aggregate the command creates, so later steps find it."""
         self.loaded[aggregate.id] = aggregate
@@ -101,17 +122,8 @@ class CommandContext:
 
     def save(self, *aggregates: Aggregate) -> int:
         """Saves every pending event of ``aggregates`` in one transaction; returns the position."""
-        meta = EventMeta(
-            business_date=self.today,
-            business_time=self.now,
-            actor=self.actor,
-            causation=self.causation,
-            correlation=self.correlation,
-        )
-        stamp = {"meta": meta, "timestamp": self.recorded_at() if self.recorded_at else self.now}
-        collected: dict[UUID, list[DomainEvent]] = {}
-        for aggregate in aggregates:  # the same aggregate may be named twice; its events count once
-            collected.setdefault(aggregate.id, []).extend(aggregate.collect_events())
+        stamp = self._stamp()
+        collected = _collect(aggregates)
         events = [e.model_copy(update=stamp) for batch in collected.values() for e in batch]
         if self.idempotency is not None:
             record = IdempotencyRecord.use(self.actor, self.idempotency.key, self.idempotency.request_hash)
@@ -119,11 +131,51 @@ class CommandContext:
             self.idempotency = None
         position = self.store.save(events)
         self.saved = True
+        self._snapshot(aggregates, collected)
+        return position
+
+    def save_apart(self, parts: Sequence[Sequence[Aggregate]]) -> list[int | ConcurrencyConflict]:
+        """Saves each part's aggregates in a transaction of its own, all submitted together so
+        that the store can share its commits among them; answers each part's position (0 if it
+        had nothing to save) or the conflict that refused it, which leaves the others saved."""
+        assert self.idempotency is None, "a command that saves apart takes no Idempotency-Key"
+        stamp = self._stamp()
+        collected = [_collect(part) for part in parts]
+        batches = [[e.model_copy(update=stamp) for batch in c.values() for e in batch] for c in collected]
+        written = iter(self.store.save_apart([events for events in batches if events]))
+        self.saved = True
+        outcomes: list[int | ConcurrencyConflict] = []
+        for part, events, part_collected in zip(parts, batches, collected, strict=True):
+            outcome = next(written) if events else 0
+            if not isinstance(outcome, ConcurrencyConflict):
+                self._snapshot(part, part_collected)
+            outcomes.append(outcome)
+        return outcomes
+
+    def _stamp(self) -> dict[str, Any]:
+        meta = EventMeta(
+            business_date=self.today,
+            business_time=self.now,
+            actor=self.actor,
+            causation=self.causation,
+            correlation=self.correlation,
+        )
+        return {"meta": meta, "timestamp": self.recorded_at() if self.recorded_at else self.now}
+
+    def _snapshot(self, aggregates: Iterable[Aggregate], collected: dict[UUID, list[DomainEvent]]) -> None:
         for aggregate in {a.id: a for a in aggregates}.values():
             every, new = aggregate.SNAPSHOT_EVERY, len(collected[aggregate.id])
             if every and new and aggregate.version // every > (aggregate.version - new) // every:
                 self.store.snapshot(aggregate)
-        return position
+
+
+def _collect(aggregates: Iterable[Aggregate]) -> dict[UUID, list[DomainEvent]]:
+    """The pending events of each aggregate (the same aggregate may be named twice; its events
+    count once)."""
+    collected: dict[UUID, list[DomainEvent]] = {}
+    for aggregate in aggregates:
+        collected.setdefault(aggregate.id, []).extend(aggregate.collect_events())
+    return collected
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from aggregates.custom_field import FieldEntity
 from aggregates.errors import Invalid, conflict, not_found
 from aggregates.partner import Partner
 from aggregates.partner_group import PartnerGroup
-from aggregates.sales_document import ConvertedLine, DocStatus, DocType, DocumentTerms, Line, SalesDocument
+from aggregates.sales_document import SalesDocument
+from aggregates.sales_document_values import ConvertedLine, DocStatus, DocType, DocumentTerms, Line
 from aggregates.sales_settings import SETTINGS_ID, SalesSettings
 from commands.campaigns import load_campaign
 from commands.context import CommandContext, Result

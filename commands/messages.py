@@ -12,7 +12,9 @@ from pydantic_core import to_jsonable_python
 
 from aggregates.errors import Invalid, conflict, not_found
 from aggregates.message import Composition, Message, RenderedLetter
-from aggregates.partner import Address, Contact, Partner
+from aggregates.partner import Partner
+from aggregates.partner_addresses import Address
+from aggregates.partner_contacts import Contact
 from aggregates.sales_document import SalesDocument
 from aggregates.template import (
     CONTENT_FIELDS,

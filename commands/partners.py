@@ -13,18 +13,10 @@ from aggregates.base import Aggregate
 from aggregates.code_claim import CodeClaim
 from aggregates.custom_field import CATALOG_ID, CustomFieldCatalog, FieldEntity, validate_custom_fields
 from aggregates.errors import Invalid, conflict, not_found
-from aggregates.partner import (
-    Address,
-    Attachment,
-    Availability,
-    Contact,
-    Partner,
-    PartnerDetails,
-    PartnerKind,
-    PartnerStatus,
-    Role,
-    normalise_code,
-)
+from aggregates.partner import Partner
+from aggregates.partner_addresses import Address
+from aggregates.partner_contacts import Availability, Contact
+from aggregates.partner_details import Attachment, PartnerDetails, PartnerKind, PartnerStatus, Role, normalise_code
 from aggregates.sales_document import SalesDocument
 from commands.context import CommandContext, Result
 from commands.numbering import claim_owner, draw_unique

@@ -10,7 +10,8 @@ from pydantic import Field
 
 from aggregates.errors import not_found
 from aggregates.recurring_invoice import Frequency, RecurringInvoice, Schedule, TemplateLine, Unit
-from aggregates.sales_document import DocType, DocumentTerms, Line, SalesDocument
+from aggregates.sales_document import SalesDocument
+from aggregates.sales_document_values import DocType, DocumentTerms, Line
 from commands.context import CommandContext, Result
 from commands.documents import LineIn, issue
 from commands.partners import load_partner

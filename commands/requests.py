@@ -23,20 +23,17 @@ from aggregates.message import Message
 from aggregates.partner import Partner
 from aggregates.partner_group import PartnerGroup
 from aggregates.request import (
-    ROUTING_ID,
     Confidentiality,
     Priority,
     Request,
     RequestDetails,
     RequestStatus,
-    RequestType,
-    Routing,
-    RoutingRule,
     ServiceLevel,
     Source,
-    TypeDefinition,
     Visibility,
 )
+from aggregates.request_routing import ROUTING_ID, Routing, RoutingRule
+from aggregates.request_type import RequestType, TypeDefinition
 from aggregates.template import Channel, Purpose
 from aggregates.user import User
 from commands.context import CommandContext, Result

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from aggregates.business_clock import DayStarted
-from aggregates.sales_document import DocType, DocumentIssued, QuoteAccepted
+from aggregates.sales_document_events import DocumentIssued, QuoteAccepted
+from aggregates.sales_document_values import DocType
 from commands.documents import ExpireQuote, expire_quote
 from commands.partners import PromoteProspect, promote_prospect
 from processes.base import Acts, Reactions

@@ -68,6 +68,9 @@ active_versions = Table(
 )
 
 
+_fingerprints: dict[tuple[TableDefs, str, str], str] = {}
+
+
 def tracking_key(name: str, version: int) -> str:
     return f"{name}@v{version}"
 
@@ -121,9 +124,15 @@ class Catalog:
             self.drop(name, version)
 
     def fingerprint(self, name: str) -> str:
-        tables = self.projections[name].tables(MetaData(), f"{name}_v0_")
-        ddl = "\n".join(str(CreateTable(t).compile(dialect=self.engine.dialect)) for t in tables.values())
-        return hashlib.sha256(ddl.encode()).hexdigest()
+        # Remembered per table definitions and dialect: a process that opens many catalogs (the
+        # tests, a CLI run after a serve) compiles each definition's DDL once.
+        defs, dialect = self.projections[name].tables, self.engine.dialect
+        key = (defs, name, dialect.name)
+        if key not in _fingerprints:
+            tables = defs(MetaData(), f"{name}_v0_")
+            ddl = "\n".join(str(CreateTable(t).compile(dialect=dialect)) for t in tables.values())
+            _fingerprints[key] = hashlib.sha256(ddl.encode()).hexdigest()
+        return _fingerprints[key]
 
     def table_set(self, name: str, version: int) -> dict[str, Table]:
         with self._lock:

@@ -19,7 +19,7 @@ from aggregates.collection_case import (
     PromiseKept,
 )
 from aggregates.collection_run import CollectionRunCompleted, CollectionRunOpened
-from aggregates.sales_document import DisputeResolved, InvoiceDisputed
+from aggregates.sales_document_events import DisputeResolved, InvoiceDisputed
 from projections.catalog import Projection, Rows
 
 

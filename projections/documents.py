@@ -17,10 +17,9 @@ from aggregates.account import (
     UnappliedCreditUsed,
 )
 from aggregates.money import ZERO
-from aggregates.sales_document import (
+from aggregates.sales_document_events import (
     ConversionReverted,
     DisputeResolved,
-    DocType,
     DocumentBilled,
     DocumentCancelled,
     DocumentDrafted,
@@ -34,6 +33,7 @@ from aggregates.sales_document import (
     QuoteExpired,
     QuoteRefused,
 )
+from aggregates.sales_document_values import DocType
 from projections.catalog import Projection, Rows
 
 

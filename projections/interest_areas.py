@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text
 
 from aggregates.interest_area import ContactResubscribed, ContactSubscribed, ContactUnsubscribed, InterestAreaCreated
-from aggregates.partner import PartnerAbsorbed
+from aggregates.partner_merge import PartnerAbsorbed
 from projections.catalog import Projection, Rows
 
 

@@ -19,15 +19,15 @@ from aggregates.mailing import (
     RecipientUnsubscribed,
 )
 from aggregates.message import DeliveryFailed, MessageBounced, MessageRead, MessageSent
-from aggregates.partner import (
+from aggregates.partner_contacts import (
     Contact,
     ContactAdded,
     ContactChanged,
     ContactOptedIn,
     ContactOptedOut,
     ContactRemoved,
-    PartnerAbsorbed,
 )
+from aggregates.partner_merge import PartnerAbsorbed
 from projections.catalog import Projection, Rows
 
 

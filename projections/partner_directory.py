@@ -21,36 +21,35 @@ from sqlalchemy import (
     Text,
 )
 
-from aggregates.partner import (
-    Address,
-    AddressAdded,
-    AddressChanged,
-    AddressRemoved,
-    AttachmentAdded,
-    ChildAttached,
-    ChildDetached,
+from aggregates.partner_addresses import Address, AddressAdded, AddressChanged, AddressRemoved, defaults_after
+from aggregates.partner_contacts import (
     ContactAdded,
     ContactChanged,
     ContactOptedIn,
     ContactOptedOut,
     ContactRemoved,
-    CreditHoldLifted,
-    CreditHoldPlaced,
-    NoteAdded,
-    ParentReassigned,
-    PartnerAbsorbed,
-    PartnerDetails,
-    PartnerDetailsChanged,
-    PartnerMergedInto,
-    PartnerPromotedToCustomer,
-    PartnerRegistered,
-    PaymentTermsChangedByCollection,
     PortalAccessGranted,
     PortalAccessRevoked,
+)
+from aggregates.partner_credit import (
+    CreditHoldLifted,
+    CreditHoldPlaced,
+    PaymentTermsChangedByCollection,
     SalesBlocked,
     SalesUnblocked,
-    defaults_after,
 )
+from aggregates.partner_details import (
+    AttachmentAdded,
+    ChildAttached,
+    ChildDetached,
+    NoteAdded,
+    ParentReassigned,
+    PartnerDetails,
+    PartnerDetailsChanged,
+    PartnerPromotedToCustomer,
+    PartnerRegistered,
+)
+from aggregates.partner_merge import PartnerAbsorbed, PartnerMergedInto
 from projections.catalog import Projection, Rows
 
 

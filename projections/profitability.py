@@ -9,7 +9,8 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Column, Date, Index, Integer, MetaData, Numeric, String, Table, Text
 
 from aggregates.account import ItemKind, ReceivableBooked
-from aggregates.sales_document import DocType, DocumentCancelled, DocumentDrafted, DocumentIssued
+from aggregates.sales_document_events import DocumentCancelled, DocumentDrafted, DocumentIssued
+from aggregates.sales_document_values import DocType
 from projections.catalog import Projection, Rows
 
 FACT_TYPES = (DocType.INVOICE, DocType.CREDIT_NOTE)

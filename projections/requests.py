@@ -12,7 +12,6 @@ from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Index, Integ
 
 from aggregates.base import DomainEvent
 from aggregates.request import (
-    DefaultTypeSet,
     DueState,
     OverdueAlerted,
     RequestAssigned,
@@ -26,16 +25,13 @@ from aggregates.request import (
     RequestResolutionChanged,
     RequestStatus,
     RequestStatusChanged,
-    RequestTypeChanged,
-    RequestTypeDefined,
     RequestWorkStarted,
     RequestWorkStopped,
-    RoutingRuleAdded,
-    RoutingRuleRemoved,
     ServiceLevel,
-    TypeDefinition,
     next_moment,
 )
+from aggregates.request_routing import DefaultTypeSet, RoutingRuleAdded, RoutingRuleRemoved
+from aggregates.request_type import RequestTypeChanged, RequestTypeDefined, TypeDefinition
 from projections.catalog import Projection, Rows
 from projections.messages import utc
 

@@ -3,11 +3,12 @@ and written once, in a few statements per table, whatever the number of events t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import ColumnClause, Table, Text, bindparam, cast, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.type_api import TypeEngine
@@ -15,6 +16,7 @@ from sqlalchemy.sql.type_api import TypeEngine
 Normalize = Callable[[Any], Any]
 _UNKNOWN = object()  # a column whose value an INSERT leaves to the database (a computed default)
 _CLEAN, _NEW, _CHANGED = 0, 1, 2  # a cached row as stored, not stored yet, stored but changed since
+IN_LIST = 500  # values per DELETE ... IN (...)
 
 
 class _Cached:
@@ -77,7 +79,7 @@ class _Table:
 
     def __init__(self, columns: _Columns, cache: bool) -> None:
         self.columns = columns
-        self.deletes: list[tuple[Any, dict[str, Any]]] = []
+        self.deletes: list[tuple[Any, tuple[Any, ...]]] = []  # (shape, the values of its non-NULL columns)
         self.inserts: list[dict[str, Any] | None] = []  # None: cancelled by a later delete
         # Pending inserts by the values of the columns that deletes filter on.
         self.indexes: dict[tuple[str, ...], dict[tuple[Any, ...], list[int]]] = {}
@@ -220,18 +222,25 @@ class Rows:
 
     def _send(self, table: str, pending: _Table) -> None:
         """Sends the table's deletes, then its pending inserts."""
-        deletes: dict[Any, list[dict[str, Any]]] = {}
-        for shape, where in pending.deletes:  # deletes commute: one statement per shape
-            deletes.setdefault(shape, []).append(where)
+        deletes: dict[Any, list[tuple[Any, ...]]] = {}
+        for shape, values in pending.deletes:  # deletes commute: one statement per shape
+            deletes.setdefault(shape, []).append(values)
         pending.deletes = []
-        for shape, params in deletes.items():
-            self._conn.execute(self._delete(table, shape), params if len(params) > 1 else params[0])
+        for shape, keys in deletes.items():
+            stmt = self._delete(table, shape)
+            if not keys[0]:  # only IS NULL conditions, or none
+                self._conn.execute(stmt)
+                continue
+            if len(keys[0]) == 1:
+                keys = [values[0] for values in keys]
+            for start in range(0, len(keys), IN_LIST):
+                self._conn.execute(stmt, {"keys": keys[start : start + IN_LIST]})
         inserts = [values for values in pending.inserts if values is not None]
         pending.inserts = []
         pending.indexes.clear()
         pending.unsure.clear()
         for _, params in _runs([(tuple(values), values) for values in inserts]):
-            self._conn.execute(self._insert(table), params if len(params) > 1 else params[0])
+            self._insert(table, params)
 
     def _write(self, table: str, pending: _Table) -> None:
         """Writes the kept rows that the page created or changed, each once."""
@@ -245,9 +254,9 @@ class Rows:
             entry.state = _CLEAN
         pending.changed = {}
         if new:
-            self._conn.execute(self._insert(table), new if len(new) > 1 else new[0])
+            self._insert(table, new)
         if changed:
-            self._conn.execute(self._upsert(table), changed if len(changed) > 1 else changed[0])
+            self._insert(table, changed, upsert=True)
 
     def _entry(self, table: str, pending: _Table, key: tuple[Any, ...]) -> _Cached:
         """The kept row with this primary key, read from the table if the page has not seen it."""
@@ -263,35 +272,56 @@ class Rows:
 
     # -- statements ----------------------------------------------------------------------------
 
-    def _insert(self, table: str) -> Any:
-        key = ("insert", table)
-        stmt = self._statements.get(key)
-        if stmt is None:
-            stmt = self._statements[key] = self.tables[table].insert()
-        return stmt
-
-    def _upsert(self, table: str) -> Any:
-        key = ("upsert", table)
+    def _insert(self, table: str, rows: list[dict[str, Any]], upsert: bool = False) -> None:
+        """INSERTs (or upserts: INSERT ... ON CONFLICT DO UPDATE) rows that all name the same columns.
+        On PostgreSQL several rows go as one statement that reads them from one JSON parameter
+        (``json_to_recordset``): an executemany would run one statement per row, through the
+        driver's pipeline and on the server, and arrays cost the driver an escape per value."""
+        columns = tuple(rows[0])
+        postgres = self._conn.dialect.name == "postgresql"
+        bulk = postgres and len(rows) > 1
+        key = ("insert", table, columns if bulk or upsert else None, upsert)
         stmt = self._statements.get(key)
         if stmt is None:
             t = self.tables[table]
-            dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
-            stmt = dialect.insert(t)
-            pk = list(t.primary_key)
-            rest = {c.name: stmt.excluded[c.name] for c in t.columns if not c.primary_key}
-            if rest:
-                stmt = stmt.on_conflict_do_update(index_elements=pk, set_=rest)
+            if bulk:
+                source = (
+                    func.json_to_recordset(cast(bindparam("rows", type_=Text), postgresql.JSON))
+                    .table_valued(*(ColumnClause(c, t.c[c].type) for c in columns))
+                    .render_derived(with_types=True)
+                )
+                stmt = postgresql.insert(t).from_select(columns, select(*source.c))
+            elif upsert:
+                stmt = (postgresql if postgres else sqlite).insert(t)
             else:
-                stmt = stmt.on_conflict_do_nothing(index_elements=pk)
+                stmt = t.insert()
+            if upsert:
+                pk = [c.name for c in t.primary_key]
+                rest = {c: stmt.excluded[c] for c in columns if c not in pk}
+                if rest:
+                    stmt = stmt.on_conflict_do_update(index_elements=pk, set_=rest)
+                else:
+                    stmt = stmt.on_conflict_do_nothing(index_elements=pk)
             self._statements[key] = stmt
-        return stmt
+        if bulk:
+            self._conn.execute(stmt, {"rows": json.dumps(rows, default=str)})
+        else:
+            self._conn.execute(stmt, rows if len(rows) > 1 else rows[0])
 
     def _delete(self, table: str, shape: tuple[tuple[str, bool], ...]) -> Any:
+        """A DELETE of the rows whose columns hold any of a list of values (``keys``)."""
         key = ("delete", table, shape)
         stmt = self._statements.get(key)
         if stmt is None:
             t = self.tables[table]
-            stmt = self._statements[key] = _where(t, t.delete(), shape)
+            stmt = t.delete().where(*(t.c[column].is_(None) for column, is_null in shape if is_null))
+            columns = [t.c[column] for column, is_null in shape if not is_null]
+            keys = bindparam("keys", expanding=True)
+            if len(columns) == 1:
+                stmt = stmt.where(columns[0].in_(keys))
+            elif columns:
+                stmt = stmt.where(tuple_(*columns).in_(keys))
+            self._statements[key] = stmt
         return stmt
 
     def _select(self, table: str, where: dict[str, Any], one: bool) -> Any:
@@ -379,12 +409,11 @@ class Rows:
                     continue
                 if entry.state == _CHANGED:
                     # Stored with other values than those matched here: delete it by its key.
-                    pk_where = dict(zip(pending.columns.pk, k, strict=True))
-                    pending.deletes.append((_shape(pk_where), _where_params(pk_where)))
+                    pending.deletes.append((tuple((column, False) for column in pending.columns.pk), k))
                 entry.row = None
                 entry.state = _CLEAN
                 pending.changed.pop(k, None)
-        pending.deletes.append((_shape(where), _where_params(where)))
+        pending.deletes.append((_shape(where), tuple(v for v in where.values() if v is not None)))
 
     def get(self, table: str, **where: Any) -> dict[str, Any] | None:
         pending = self._table(table)

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from aggregates.errors import Invalid, not_found
 from aggregates.mailing import MailingTargets, SkipReason
-from aggregates.partner import normalise_code
+from aggregates.partner_details import normalise_code
 from commands.mailings import Candidate, MailingSpec
 from projections.catalog import Catalog
 from queries.formats import utc

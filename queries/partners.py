@@ -20,7 +20,8 @@ from sqlalchemy.engine import Connection
 from aggregates.base import DomainEvent
 from aggregates.credit import credit_status
 from aggregates.errors import Invalid, not_found
-from aggregates.partner import Partner, PartnerStatus, normalise_code
+from aggregates.partner import Partner
+from aggregates.partner_details import PartnerStatus, normalise_code
 from projections.catalog import Catalog
 from queries.activities import ActivityQueries
 from queries.collection import CollectionQueries

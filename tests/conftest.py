@@ -109,28 +109,32 @@ class PgTemplate:
                     rows.append((table, columns, tuple(tuple(r) for r in found)))
         return cls(url, frozenset(tables), tuple(sequences), tuple(rows))
 
-    def restore(self) -> bool:
-        """Empties every table and restarts the log's numbering, then puts the fresh container's
-        rows back, in one transaction. False when the tables are not the template's (a test
-        rebuilt or redefined a read model): then only a new schema is fresh."""
-        statements = [sql.SQL("SET LOCAL lock_timeout = '10s'")]
-        statements += [sql.SQL("DELETE FROM {}").format(sql.Identifier(t)) for t in sorted(self.tables)]
-        statements += [sql.SQL("ALTER SEQUENCE {} RESTART").format(sql.Identifier(s)) for s in self.sequences]
-        for table, columns, rows in self.rows:
-            statements.append(
-                sql.SQL("INSERT INTO {} ({}) VALUES {}").format(
-                    sql.Identifier(table),
-                    sql.SQL(", ").join(map(sql.Identifier, columns)),
-                    sql.SQL(", ").join(sql.SQL("({})").format(sql.SQL(", ").join(map(sql.Literal, r))) for r in rows),
-                )
-            )
+    def restore(self, scratch: Path) -> None:
+        """Drops the tables a test added, empties the others and restarts the log's numbering, in
+        one transaction; then puts the fresh container's rows back, or, when a test dropped
+        tables (a rebuild switches a read model to new ones), lets a fresh container create
+        what is missing and write its rows, as it does in a new schema."""
         with psycopg.connect(self.url, autocommit=True) as conn:
             present = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
-            if present != self.tables:
-                return False
+            statements = [sql.SQL("SET LOCAL lock_timeout = '10s'")]
+            statements += [sql.SQL("DROP TABLE {} CASCADE").format(sql.Identifier(t)) for t in present - self.tables]
+            statements += [sql.SQL("DELETE FROM {}").format(sql.Identifier(t)) for t in sorted(present & self.tables)]
+            statements += [sql.SQL("ALTER SEQUENCE {} RESTART").format(sql.Identifier(s)) for s in self.sequences]
+            complete = self.tables <= present
+            for table, columns, rows in self.rows if complete else ():
+                statements.append(
+                    sql.SQL("INSERT INTO {} ({}) VALUES {}").format(
+                        sql.Identifier(table),
+                        sql.SQL(", ").join(map(sql.Identifier, columns)),
+                        sql.SQL(", ").join(
+                            sql.SQL("({})").format(sql.SQL(", ").join(map(sql.Literal, r))) for r in rows
+                        ),
+                    )
+                )
             with conn.transaction():
                 conn.execute(sql.SQL("; ").join(statements))
-        return True
+        if not complete:
+            _fresh_store(make_settings(scratch, self.url))
 
 
 @pytest.fixture(scope="session")
@@ -140,8 +144,7 @@ def pg_template(pg_server: str, tmp_path_factory: pytest.TempPathFactory) -> PgT
 
 def fresh_pg(template: PgTemplate, scratch: Path) -> str:
     """The URL of the session's PostgreSQL database, made as fresh as a new schema."""
-    if not template.restore():
-        _new_schema(template.url, scratch)
+    template.restore(scratch)
     return template.url
 
 

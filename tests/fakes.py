@@ -8,7 +8,7 @@ from the aggregates in such a store."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, TypeVar, cast
 from uuid import UUID
@@ -18,7 +18,8 @@ from aggregates.base import Aggregate, DomainEvent, Snapshot
 from aggregates.collection_case import CaseStatus, CollectionCase
 from aggregates.collection_run import CollectionRun
 from aggregates.errors import NotFound
-from aggregates.sales_document import DocStatus, DocType, SalesDocument
+from aggregates.sales_document import SalesDocument
+from aggregates.sales_document_values import DocStatus, DocType
 from commands.context import ConcurrencyConflict
 from projections.log import LoggedEvent
 
@@ -62,6 +63,9 @@ class InMemoryStore:
     def existing(self, ids: Sequence[UUID]) -> set[UUID]:
         return {i for i in ids if i in self._streams}
 
+    def get_many(self, ids: Iterable[UUID]) -> dict[UUID, Aggregate]:
+        return {i: self.get(i) for i in ids if i in self._streams}
+
     def save(self, events: Sequence[DomainEvent]) -> int:
         """Appends ``events`` in one go, or none of them when a version is not the next of its stream."""
         versions = {stream: len(positions) for stream, positions in self._streams.items()}
@@ -76,6 +80,16 @@ class InMemoryStore:
             self._log.append(_stored(e))
             self._streams.setdefault(e.originator_id, []).append(len(self._log) - 1)
         return self.head()
+
+    def save_apart(self, batches: Sequence[Sequence[DomainEvent]]) -> list[int | ConcurrencyConflict]:
+        """Each batch as ``save`` records it, on its own: a refused one leaves the others saved."""
+        outcomes: list[int | ConcurrencyConflict] = []
+        for events in batches:
+            try:
+                outcomes.append(self.save(events))
+            except ConcurrencyConflict as conflict:
+                outcomes.append(conflict)
+        return outcomes
 
     def snapshot(self, aggregate: Aggregate) -> None:
         self._snapshots[aggregate.id] = _stored(aggregate.snapshot())

@@ -1,15 +1,17 @@
 """Collection commands: define schemes, and collect one partner on a run date.
 
-A run is many ``collect_partner`` commands (one per partner, each one transaction) and a
-``complete_run``. Every effect has a deterministic id or a guard (a case reaches a level once, a
+A run is ``collect_partners`` commands over chunks of partners (each partner decided on its own
+and saved in a transaction of its own) and a ``complete_run``. Every effect has a deterministic id or a guard (a case reaches a level once, a
 fee is booked once per partner/level/run, interest once per invoice and level), so re-running a
 date, a crash in the middle, or two workers racing add nothing twice.
 
 ``schemes``: define a scheme, find a partner's; ``run``: the run and one partner's collection;
+``chunk``: a chunk of partners read in a few queries and collected partner by partner;
 ``actions``: what each action type does (a table from type to executor); ``messages``: the
 e-mail, SMS and letter actions and a collection template's variables; ``closing``: settlement."""
 
 from commands.collection.actions import EXECUTORS
+from commands.collection.chunk import Collected, CollectPartners, collect_partners
 from commands.collection.closing import SettleCases, close_settled_cases, settle_cases
 from commands.collection.group import Firing, Group, PartnerReport
 from commands.collection.messages import template_variables
@@ -20,6 +22,8 @@ __all__ = [
     "EXECUTORS",
     "ActionIn",
     "CollectPartner",
+    "CollectPartners",
+    "Collected",
     "CompleteRun",
     "DefineScheme",
     "Firing",
@@ -30,6 +34,7 @@ __all__ = [
     "StartRun",
     "close_settled_cases",
     "collect_partner",
+    "collect_partners",
     "collection_settings",
     "complete_run",
     "define_scheme",

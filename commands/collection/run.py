@@ -1,4 +1,5 @@
-"""The run of a date: open it, collect one partner (one transaction each), complete it.
+"""The run of a date: open it, collect one partner (one transaction each; ``chunk`` collects
+many at once), complete it.
 
 Collecting a partner closes its settled cases, decides each open invoice's next level, groups the
 invoices reaching a level together (per level and currency) and runs the level's actions once per
@@ -12,7 +13,7 @@ from uuid import UUID
 
 from aggregates.account import Account, ItemKind
 from aggregates.collection_case import CollectionCase
-from aggregates.collection_run import CollectionRun, Skip
+from aggregates.collection_run import CollectionRun, NotCollected, Skip
 from aggregates.collection_scheme import InvoiceFacts, decide
 from aggregates.errors import Invalid, not_found
 from aggregates.partner import Partner
@@ -53,6 +54,13 @@ def _facts(
 
 def collect_partner(cmd: CollectPartner, ctx: CommandContext) -> Result:
     """Decides and records one partner's levels and actions for the run date."""
+    touched, report = decide_partner(ctx, cmd)
+    return Result(ctx.save(*touched) if touched else 0, cmd.partner, report)
+
+
+def decide_partner(ctx: CommandContext, cmd: CollectPartner) -> tuple[list[Any], PartnerReport]:
+    """One partner's levels and actions for the run date, decided but not saved: what it touched
+    and its report."""
     partner = load_partner(ctx, str(cmd.partner))
     account = load_account(ctx, partner.id)
     report = PartnerReport()
@@ -60,7 +68,7 @@ def collect_partner(cmd: CollectPartner, ctx: CommandContext) -> Result:
     touched: list[Any] = []
     close_settled_cases(ctx, partner, account, cmd.open_cases, cmd.day, touched)
     if scheme is None:
-        return Result(ctx.save(*touched), partner.id, report)
+        return touched, report
     rules = scheme.rules
     firings: list[Firing] = []
     unnoted: dict[UUID, date] = {}
@@ -111,7 +119,7 @@ def collect_partner(cmd: CollectPartner, ctx: CommandContext) -> Result:
     for firing in firings:
         if firing.case is not None and firing.invoice.id in unnoted:
             firing.case.note_promise(kept=False, promised_for=unnoted[firing.invoice.id], on=cmd.day)
-    return Result(ctx.save(*touched) if touched else 0, partner.id, report)
+    return touched, report
 
 
 def _fire(group: Group) -> None:
@@ -170,11 +178,12 @@ class CompleteRun(Strict):
     invoices: int
     skipped: list[Skip]
     counts: dict[str, int]
+    not_collected: list[NotCollected] = []
 
 
 def complete_run(cmd: CompleteRun, ctx: CommandContext) -> Result:
     run = ctx.find(CollectionRun, CollectionRun.id_for(cmd.day))
     if run is None:
         raise not_found("collection run", cmd.day)
-    run.complete(cmd.partners, cmd.invoices, cmd.skipped, cmd.counts)
+    run.complete(cmd.partners, cmd.invoices, cmd.skipped, cmd.counts, cmd.not_collected)
     return Result(ctx.save(run), run.id)

@@ -58,7 +58,7 @@ class GroupCommitter:
     def __init__(
         self, record: Callable[[Sequence[DomainEvent]], list[int]], max_events: int = MAX_BATCH_EVENTS
     ) -> None:
-        self._record = record
+        self.record = record
         self._max_events = max_events
         self._lock = threading.Lock()
         self._written = threading.Condition(self._lock)
@@ -148,7 +148,7 @@ class GroupCommitter:
                 live.append(s)
         if len(live) > 1:
             try:
-                positions = self._record([e for s in live for e in s.events])
+                positions = self.record([e for s in live for e in s.events])
             except Exception:
                 pass  # someone's events were refused: find out whose, one transaction each
             else:
@@ -164,7 +164,7 @@ class GroupCommitter:
             if self._refused(s):  # what it built on failed just now
                 continue
             try:
-                s.position = max(self._record(s.events))
+                s.position = max(self.record(s.events))
                 self._count(1)
             except Exception as error:
                 s.error = error

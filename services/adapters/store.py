@@ -27,6 +27,7 @@ from aggregates.base import Aggregate, DomainEvent, event_class
 from aggregates.errors import NotFound
 from commands.context import ConcurrencyConflict
 from projections.log import LoggedEvent
+from services.adapters.batch_reads import read_streams
 from services.adapters.group_commit import GroupCommitter, Superseded, continuation
 from services.adapters.streams import StreamIndex
 from services.adapters.units import Units
@@ -189,15 +190,36 @@ class EventStore:
         if not self.streams.may_exist(aggregate_id):
             raise NotFound(f"{aggregate_id} not found")
         try:
-            return cast(Aggregate, self.app.repository.get(aggregate_id, version=version, projector_func=project))
+            aggregate = cast(Aggregate, self.app.repository.get(aggregate_id, version=version, projector_func=project))
         except AggregateNotFoundError:
             raise NotFound(f"{aggregate_id} not found") from None
+        self.streams.found((aggregate_id,))
+        return aggregate
+
+    def get_many(self, ids: Iterable[UUID]) -> dict[UUID, Aggregate]:
+        """The aggregates of several streams as recorded, read in a few queries whatever their
+        number (``batch_reads``); those without a stream are left out. For a command deciding
+        about many aggregates at once: unlike ``get`` it neither holds the streams nor looks at
+        queued saves, so a save built on them may lose a race, and is refused like any other."""
+        wanted = [i for i in dict.fromkeys(ids) if self.streams.may_exist(i)]
+        if not wanted:
+            return {}
+        mapper = self.app.mapper
+        found = {
+            stream: cast(Aggregate, project(None, (mapper.to_domain_event(s) for s in stored)))
+            for stream, stored in read_streams(self.app, wanted, self.is_postgres).items()
+        }
+        self.streams.found(found)
+        return found
 
     def stream_version(self, aggregate_id: UUID) -> int:
         if not self.streams.may_exist(aggregate_id):
             return 0
         last = self.app.recorder.select_events(aggregate_id, desc=True, limit=1)
-        return last[0].originator_version if last else 0
+        if not last:
+            return 0
+        self.streams.found((aggregate_id,))
+        return int(last[0].originator_version)
 
     def existing(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of the streams exist, in one query (a stream exists once its version 1 does);
@@ -206,8 +228,11 @@ class EventStore:
         if not maybe:
             return set()
         if self.is_postgres:
-            return set(self._first_events("originator_id = ANY(%s)", [maybe]))
-        return set(self._first_events(f"originator_id IN ({','.join('?' * len(maybe))})", [i.hex for i in maybe]))
+            found = self._first_events("originator_id = ANY(%s)", [maybe])
+        else:
+            found = self._first_events(f"originator_id IN ({','.join('?' * len(maybe))})", [i.hex for i in maybe])
+        self.streams.found(found)
+        return set(found)
 
     def _created_between(self, after: int, upto: int) -> list[UUID]:
         """The streams whose first event lies in the log after ``after``, up to ``upto``."""
@@ -251,6 +276,34 @@ class EventStore:
         for listener in list(self._listeners):
             listener(position)
         return position
+
+    def save_apart(self, batches: Sequence[Sequence[DomainEvent]]) -> list[int | ConcurrencyConflict]:
+        """Records each batch atomically and on its own (a command that decides for many
+        partners saves each partner's), submitted together so that they share transactions;
+        answers each batch's position, or the conflict that refused it alone. Any other error is
+        raised once every batch is written or refused."""
+        assert all(batches), "a batch to save has events"
+        self.streams.add(e.originator_id for events in batches for e in events if e.originator_version == 1)
+        unit = self.units.current()
+        saves = [self.committer.submit(events, after=unit.read if unit else ()) for events in batches]
+        if unit is not None:
+            self.units.release(unit)
+        outcomes: list[int | ConcurrencyConflict] = []
+        failure: Exception | None = None
+        for save in saves:  # each wait writes what is queued, so all of them are settled
+            try:
+                outcomes.append(self.committer.wait(save))
+            except (IntegrityError, Superseded) as error:
+                outcomes.append(ConcurrencyConflict(str(error)))
+            except Exception as error:  # the database's failure, not one batch's
+                failure = failure or error
+        if failure is not None:
+            raise failure
+        position = max((o for o in outcomes if isinstance(o, int)), default=0)
+        if position:
+            for listener in list(self._listeners):
+                listener(position)
+        return outcomes
 
     def _record(self, events: Sequence[DomainEvent]) -> list[int]:
         """One transaction: the position of each event, in order."""

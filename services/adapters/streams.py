@@ -50,9 +50,12 @@ class BloomFilter:
         return ((h1 + i * h2) % self.size for i in range(HASHES))
 
     def add(self, stream_id: UUID) -> None:
+        new = False
         for p in self._positions(stream_id):
-            self.bits[p >> 3] |= 1 << (p & 7)
-        self.count += 1
+            if not self.bits[p >> 3] & (1 << (p & 7)):
+                self.bits[p >> 3] |= 1 << (p & 7)
+                new = True
+        self.count += new  # an id seen again (our own creations, then the log) counts once
 
     def __contains__(self, stream_id: UUID) -> bool:
         return all(self.bits[p >> 3] & (1 << (p & 7)) for p in self._positions(stream_id))
@@ -62,9 +65,12 @@ class StreamIndex:
     """``head()`` reads the log's head; ``created(after, upto)`` the ids of the streams whose
     first event lies in the log after ``after`` and up to ``upto``."""
 
-    def __init__(self, head: Callable[[], int], created: Callable[[int, int], list[UUID]]) -> None:
+    def __init__(
+        self, head: Callable[[], int], created: Callable[[int, int], list[UUID]], min_capacity: int = MIN_CAPACITY
+    ) -> None:
         self._head = head
         self._created = created
+        self._min_capacity = min_capacity
         self._lock = threading.Lock()
         self._load_lock = threading.Lock()
         self._filter: BloomFilter | None = None
@@ -96,9 +102,20 @@ class StreamIndex:
                     self._filter.add(i)
                 full = self._filter.count > self._filter.capacity and self._pending is None
                 if full:
-                    self._pending = []
+                    self._pending = ids  # some may commit only after the rebuild read the log
         if full:
             threading.Thread(target=self._rebuild, name="stream-index", daemon=True).start()
+
+    def found(self, stream_ids: Iterable[UUID]) -> None:
+        """Streams the database showed to exist: those a verified lookup found were perhaps
+        guessed absent until now."""
+        if getattr(self._local, "verify", False):
+            self.add(stream_ids)
+
+    @property
+    def capacity(self) -> int:
+        """How many streams the filter is sized for (0 before it is loaded)."""
+        return self._filter.capacity if self._filter is not None else 0
 
     def follow(self, head: int) -> None:
         """Adds the streams created up to ``head`` (the log's head, just read) that the index
@@ -131,7 +148,7 @@ class StreamIndex:
     def _build(self) -> None:
         position = self._head()
         ids = self._created(0, position)
-        built = BloomFilter(max(MIN_CAPACITY, 2 * len(ids)))
+        built = BloomFilter(max(self._min_capacity, 2 * len(ids)))
         for i in ids:
             built.add(i)
         with self._lock:

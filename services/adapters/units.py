@@ -6,7 +6,7 @@ loads the stream after the first queued its events, and builds on them (``GroupC
 What it read from queued saves it must come after (``Unit.read``).
 
 Streams are held through a fixed set of re-entrant locks (a stream's lock is chosen by its id),
-so holding costs no bookkeeping per stream. Two commands that load two streams in opposite orders
+so holding costs no bookkeeping per stream, and a command holds at most ``MAX_HELD`` of them. Two commands that load two streams in opposite orders
 could wait for each other: a command that waits too long gives up with ``ConcurrencyConflict``, which
 releases what it holds, and is run again like any lost race.
 """
@@ -25,6 +25,10 @@ from services.adapters.group_commit import Save
 STRIPES = 1024
 # Longer than any command holds a stream, also on a busy machine; reached only by a deadlock.
 HOLD_WAIT = 3.0
+# A command that loads more streams than this (a mailing's batch of recipients) holds only the
+# first ones: the rest it reads as before, with the store's version check as the only guard, so
+# that it never keeps a large part of the process waiting.
+MAX_HELD = 32
 
 
 @dataclass(eq=False)
@@ -54,6 +58,8 @@ class Units:
         return getattr(self._local, "unit", None)
 
     def hold(self, unit: Unit, stream_id: UUID) -> None:
+        if len(unit.held) >= MAX_HELD:
+            return
         lock = self._stripes[stream_id.int % STRIPES]
         if not lock.acquire(timeout=HOLD_WAIT):
             raise ConcurrencyConflict(f"stream {stream_id} is held by another command")

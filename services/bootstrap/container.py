@@ -220,18 +220,24 @@ class Container:
         raise conflict("concurrent_update", "the resource is being changed by others; try again")
 
     def _attempt(self, handler: Callable[[C, CommandContext], Result], command: C, request: Request) -> Result:
-        """Runs the handler once. If it refused the command after the stream index answered that
-        something does not exist, that may be a stream another process created a moment ago:
-        the handler runs again with every lookup asking the database, so the refusal is true."""
+        """Runs the handler once, as a unit of work of the store (see ``services.adapters.units``).
+
+        A refusal may rest on what is not so: an absence the stream index guessed (another
+        process may have created the stream a moment ago), or events of another command that are
+        still queued and may yet fail. Then the handler runs once more on the facts."""
         ctx = self.context(request)
         streams = self.store.streams
         streams.reset()
-        try:
-            return handler(command, ctx)
-        except DomainError:
-            if not streams.guessed() or ctx.saved:
-                raise
-        with streams.verified():
+        with self.store.units.unit() as unit:
+            try:
+                return handler(command, ctx)
+            except DomainError as error:
+                if ctx.saved or not (streams.guessed() or unit.read):
+                    raise
+                refusal, read = error, set(unit.read)
+        if not streams.guessed() and self.store.committer.settled(read):
+            raise refusal
+        with streams.verified(), self.store.units.unit():
             return handler(command, self.context(request))
 
     def _process_execute(

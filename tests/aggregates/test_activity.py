@@ -28,7 +28,7 @@ from aggregates.activity import (
 )
 from aggregates.base import DomainEvent
 from aggregates.errors import Conflict, Invalid
-from aggregates.partner import Availability
+from aggregates.partner_contacts import Availability
 from tests.gwt import given, like
 
 AID = UUID("00000000-0000-4000-8000-0000000000d1")

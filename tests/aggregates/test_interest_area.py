@@ -28,15 +28,9 @@ from aggregates.mailing import (
     SkippedContact,
     SkipReason,
 )
-from aggregates.partner import (
-    Contact,
-    ContactAdded,
-    ContactOptedIn,
-    ContactOptedOut,
-    Partner,
-    PartnerDetails,
-    PartnerRegistered,
-)
+from aggregates.partner import Partner
+from aggregates.partner_contacts import Contact, ContactAdded, ContactOptedIn, ContactOptedOut
+from aggregates.partner_details import PartnerDetails, PartnerRegistered
 from tests.gwt import given, like
 
 PARTNER = UUID("00000000-0000-4000-8000-00000000000a")

@@ -12,35 +12,25 @@ import pytest
 
 from aggregates.base import DomainEvent
 from aggregates.errors import Conflict, NotFound
-from aggregates.partner import (
-    Address,
-    AddressAdded,
-    AddressChanged,
-    AddressRemoved,
+from aggregates.partner import Partner
+from aggregates.partner_addresses import Address, AddressAdded, AddressChanged, AddressRemoved
+from aggregates.partner_contacts import Availability, Contact, ContactAdded, ContactChanged, ContactRemoved
+from aggregates.partner_credit import CreditHoldLifted, CreditHoldPlaced
+from aggregates.partner_details import (
     Attachment,
     AttachmentAdded,
-    Availability,
     ChildAttached,
     ChildDetached,
-    Contact,
-    ContactAdded,
-    ContactChanged,
-    ContactRemoved,
-    CreditHoldLifted,
-    CreditHoldPlaced,
     NoteAdded,
-    Partner,
-    PartnerAbsorbed,
     PartnerDetails,
     PartnerDetailsChanged,
     PartnerKind,
-    PartnerMerged,
-    PartnerMergedInto,
     PartnerRegistered,
     PartnerStatus,
     Role,
 )
-from aggregates.sales_document import DocType
+from aggregates.partner_merge import PartnerAbsorbed, PartnerMerged, PartnerMergedInto
+from aggregates.sales_document_values import DocType
 from tests.gwt import given, like, replay
 
 PID = UUID("00000000-0000-4000-8000-000000000001")

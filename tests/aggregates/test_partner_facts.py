@@ -10,21 +10,16 @@ from uuid import UUID
 import pytest
 
 from aggregates.errors import Conflict
-from aggregates.partner import (
-    Address,
-    AddressAdded,
-    AddressChanged,
-    ContactAdded,
-    ContactChanged,
+from aggregates.partner_addresses import Address, AddressAdded, AddressChanged
+from aggregates.partner_contacts import ContactAdded, ContactChanged, PortalAccessGranted, PortalAccessRevoked
+from aggregates.partner_details import (
     ParentReassigned,
     PartnerDetails,
     PartnerDetailsChanged,
     PartnerPromotedToCustomer,
-    PortalAccessGranted,
-    PortalAccessRevoked,
     Role,
 )
-from aggregates.sales_document import DocType
+from aggregates.sales_document_values import DocType
 from tests.aggregates.test_partner import ON, OTHER, PID, address, contact, partner, recorded, registered
 from tests.gwt import given, like
 

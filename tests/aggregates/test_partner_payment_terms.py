@@ -6,15 +6,10 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from aggregates.partner import (
-    Partner,
-    PartnerDetails,
-    PartnerDetailsChanged,
-    PartnerMerged,
-    PartnerMergedInto,
-    PartnerRegistered,
-    PaymentTermsChangedByCollection,
-)
+from aggregates.partner import Partner
+from aggregates.partner_credit import PaymentTermsChangedByCollection
+from aggregates.partner_details import PartnerDetails, PartnerDetailsChanged, PartnerRegistered
+from aggregates.partner_merge import PartnerMerged, PartnerMergedInto
 from tests.gwt import given, like
 
 PID = UUID("00000000-0000-4000-8000-000000000001")

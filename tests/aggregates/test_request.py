@@ -13,7 +13,6 @@ import pytest
 
 from aggregates.errors import Conflict
 from aggregates.request import (
-    ROUTING_ID,
     DueState,
     OverdueAlerted,
     Priority,
@@ -30,22 +29,22 @@ from aggregates.request import (
     RequestResolutionChanged,
     RequestStatus,
     RequestStatusChanged,
-    RequestType,
-    RequestTypeChanged,
-    RequestTypeDefined,
     RequestWorkStarted,
     RequestWorkStopped,
+    ServiceLevel,
+    Source,
+    Visibility,
+    boosted,
+)
+from aggregates.request_routing import (
+    ROUTING_ID,
     Routing,
     RoutingOpened,
     RoutingRule,
     RoutingRuleAdded,
     RoutingRuleRemoved,
-    ServiceLevel,
-    Source,
-    TypeDefinition,
-    Visibility,
-    boosted,
 )
+from aggregates.request_type import RequestType, RequestTypeChanged, RequestTypeDefined, TypeDefinition
 from commands.requests import later, service_level
 from tests.gwt import assert_same_state, given, like
 

@@ -11,29 +11,23 @@ import pytest
 
 from aggregates.base import DomainEvent, natural_id
 from aggregates.errors import Conflict, Invalid
-from aggregates.sales_document import (
+from aggregates.sales_document import SalesDocument
+from aggregates.sales_document_events import (
     ConversionReverted,
-    ConvertedLine,
     DisputeResolved,
-    DocStatus,
-    DocType,
     DocumentBilled,
     DocumentCancelled,
     DocumentDrafted,
     DocumentIssued,
-    DocumentTerms,
     GraceGranted,
     InvoiceDisputed,
-    Line,
     LinesConverted,
-    Link,
     PaymentPromised,
-    Promise,
     QuoteAccepted,
     QuoteExpired,
     QuoteRefused,
-    SalesDocument,
 )
+from aggregates.sales_document_values import ConvertedLine, DocStatus, DocType, DocumentTerms, Line, Link, Promise
 from tests.gwt import given, like, replay
 
 DOC = UUID("00000000-0000-4000-8000-00000000d0c1")

@@ -47,6 +47,14 @@ def create_groups(client: Any, *codes: str) -> None:
         assert response.status_code == 201, response.text
 
 
+def create_schemes(client: Any, *codes: str) -> None:
+    """Collection schemes (one level charging a fee) a body may then name."""
+    for code in codes:
+        level = {"seq": 1, "name": "L1", "days_after_due": 7, "actions": [{"type": "fee", "amount": "5.00"}]}
+        response = client.post("/v1/collection/schemes", json={"code": code, "name": code.title(), "levels": [level]})
+        assert response.status_code == 201, response.text
+
+
 def create_campaigns(client: Any, *codes: str) -> None:
     """Campaigns a document may then name."""
     for code in codes:

@@ -66,6 +66,7 @@ def call_at(client: Any, ids: dict[str, Any], start: str, end: str | None = None
 # -- recording and reading -------------------------------------------------------------------------
 
 
+@pytest.mark.postgres
 def test_an_activity_is_recorded_and_read_back(client: Any) -> None:
     ids = setup(client)
     body = planned(
@@ -227,6 +228,7 @@ def test_rescheduling_keeps_to_the_hours_unless_forced(client: Any) -> None:
 # -- reminders -------------------------------------------------------------------------------------
 
 
+@pytest.mark.postgres
 def test_the_reminder_goes_to_the_assignee_once_at_its_moment(client: Any) -> None:
     ids = setup(client)
     call = call_at(client, ids, "10:00", "10:30", assignee="anna", remind_minutes_before=30)
@@ -356,6 +358,7 @@ def test_a_task_past_its_due_date_is_overdue_until_completed(client: Any) -> Non
     assert [a["id"] for a in get(client, "/v1/activities", status="completed", kind="task")["items"]] == [task["id"]]
 
 
+@pytest.mark.postgres
 def test_the_agenda_filters_by_assignee_and_period(client: Any) -> None:
     ids = setup(client)
     anna_friday = call_at(client, ids, "10:00", assignee="anna", remind_minutes_before=60).json()

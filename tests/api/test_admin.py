@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from tests.api.helpers import assert_problem, create_partner, role_headers
+import pytest
+
+from tests.api.helpers import assert_problem, create_groups, create_partner, role_headers
 
 
 def wait_for_rebuild(name: str) -> None:
@@ -15,6 +17,7 @@ def wait_for_rebuild(name: str) -> None:
             assert not thread.is_alive(), "the rebuild did not finish"
 
 
+@pytest.mark.postgres
 def test_every_projection_is_listed_with_position_lag_and_status(client: Any) -> None:
     container = client.app.state.container
     created = client.post("/v1/partners", json={"name": "Acme"})
@@ -58,9 +61,11 @@ def test_lag_shows_events_not_yet_projected(client: Any) -> None:
     assert directory["status"] == "live"
 
 
+@pytest.mark.postgres
 def test_rebuild_answers_202_and_the_directory_answers_the_same_afterwards(client: Any) -> None:
     container = client.app.state.container
     create_partner(client, name="Bravo", code="B", tags=["x"], credit_limit="100")
+    create_groups(client, "G1")
     create_partner(client, name="Alpha", code="A", group="G1")
     client.post("/v1/partners/B/contacts", json={"name": "Jan"})
     client.post("/v1/partners/A/credit-hold", json={"reason": "late"})

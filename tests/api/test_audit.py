@@ -6,6 +6,8 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import assert_problem, create_partner
 
 
@@ -35,6 +37,7 @@ def test_events_describe_the_log(client: Any) -> None:
     assert events(client)["next_after"] is None
 
 
+@pytest.mark.postgres
 def test_events_page_with_after_and_next_after(client: Any) -> None:
     for i in range(4):
         create_partner(client, name=f"P{i}", code=f"P{i}")  # two events each
@@ -49,6 +52,7 @@ def test_events_page_with_after_and_next_after(client: Any) -> None:
     assert events(client, after=8) == {"items": [], "next_after": None}
 
 
+@pytest.mark.postgres
 def test_events_filter_by_stream_type_and_business_date(client: Any) -> None:
     a = create_partner(client, name="A", code="A")
     client.post("/v1/clock/ticks", json={"to": "2026-01-16T12:00:00Z"})
@@ -114,6 +118,7 @@ def test_stream_replayed_to_a_version(client: Any) -> None:
     assert v2["state"]["manual_hold"] is None
 
 
+@pytest.mark.postgres
 def test_stream_and_partner_as_of_a_moment_between_two_changes(client: Any) -> None:
     p = create_partner(client, name="Before", code="ASOF")
     time.sleep(0.05)

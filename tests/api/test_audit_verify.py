@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+import pytest
+
 from services.bootstrap.container import Container
 from tests.api.helpers import create_partner
 
@@ -16,6 +18,7 @@ def verify(client: Any) -> dict[str, Any]:
     return response.json()  # type: ignore[no-any-return]
 
 
+@pytest.mark.postgres
 def test_an_untouched_log_verifies_with_a_stable_head(client: Any) -> None:
     p = create_partner(client, name="Chained", code="CHN")
     assert client.patch(f"/v1/partners/{p['id']}", json={"name": "Chained Ltd"}).status_code == 200

@@ -64,6 +64,7 @@ def test_openapi_describes_the_routes(sqlite_client: Any) -> None:
     assert "PartnerPublic" in str(created["responses"]["201"])
 
 
+@pytest.mark.postgres
 def test_api_keys_issue_list_revoke(client: Any) -> None:
     response = client.post("/v1/api-keys", json={"name": "robot", "role": "clerk"})
     assert response.status_code == 201

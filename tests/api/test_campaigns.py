@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import assert_problem, create_partner, error_locs, role_headers
 from tests.api.sales_helpers import act, draft, issued, line
 from tests.api.test_mailings import container_html, link
@@ -68,6 +70,7 @@ def effectiveness(client: Any, code: str = "SPRING26") -> dict[str, Any]:
 # -- planning ------------------------------------------------------------------------------------
 
 
+@pytest.mark.postgres
 def test_a_campaign_is_planned_read_listed_changed_and_costed(client: Any) -> None:
     client.post("/v1/partner-groups", json={"code": "G-RETAIL", "name": "Retail"})
     client.post(
@@ -252,6 +255,7 @@ def test_every_active_partner_is_a_target_without_criteria_and_merged_ones_never
     assert (beyond["items"], beyond["total"]) == ([], 5)
 
 
+@pytest.mark.postgres
 def test_last_sale_before_and_after_are_strict_and_need_a_sale(client: Any) -> None:
     sales_world(client)
     # Alpha's last sale is on the day itself: not before it; Gamma has none
@@ -265,6 +269,7 @@ def test_last_sale_before_and_after_are_strict_and_need_a_sale(client: Any) -> N
     assert target_names(client, last_sale_before="2025-12-02") == ["Epsilon"]
 
 
+@pytest.mark.postgres
 def test_revenue_is_net_of_credit_notes_with_inclusive_bounds(client: Any) -> None:
     sales_world(client)
     # Alpha's 100.00 on exactly Jan 10, and exactly the minimum
@@ -290,6 +295,7 @@ def test_revenue_is_net_of_credit_notes_with_inclusive_bounds(client: Any) -> No
     assert target_names(client, min_revenue="150", revenue_to="2026-01-12") == ["Zeta"]
 
 
+@pytest.mark.postgres
 def test_products_any_of_bought_in_the_period_and_not_credited(client: Any) -> None:
     sales_world(client)
     assert target_names(client, products=["P1", "P2"]) == ["Alpha", "Zeta"]  # Beta returned all its P2
@@ -301,6 +307,7 @@ def test_products_any_of_bought_in_the_period_and_not_credited(client: Any) -> N
     assert (zeta["name"], zeta["products"], zeta["matched"]) == ("Zeta", ["P1", "P4"], ["products"])
 
 
+@pytest.mark.postgres
 def test_groups_and_tags_are_any_of_and_criteria_are_anded(client: Any) -> None:
     sales_world(client)
     # Delta is merged away; Epsilon, without a group of its own, took Delta's
@@ -349,6 +356,7 @@ def test_a_campaign_selecting_nobody_does_not_launch(client: Any) -> None:
     assert client.get("/v1/campaigns/SPRING26").json()["status"] == "planned"
 
 
+@pytest.mark.postgres
 def test_effectiveness_counts_the_documents_naming_the_campaign(client: Any) -> None:
     world = sales_world(client)
     ids = {name: p["id"] for name, p in world.items()}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import assert_problem, create_partner, role_headers
 from tests.conftest import http_client, make_settings, open_container
 
@@ -80,6 +82,7 @@ def test_a_long_jump_catches_up_every_day_in_order(sqlite_client: Any) -> None:
     assert clock["last_day_run"] == "2026-03-07"
 
 
+@pytest.mark.postgres
 def test_each_day_runs_once_and_in_order(client: Any) -> None:
     assert tick(client, "2026-01-16T12:00:00Z")["days_run"] == ["2026-01-15", "2026-01-16"]
     # Staying inside the day, or standing still, runs nothing again.

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from services.bootstrap.container import Container
 from tests.api.helpers import assert_problem, create_partner, error_locs
 from tests.api.sales_helpers import act, document, invoice_of, pay, tick
@@ -160,6 +162,7 @@ def test_invalid_schemes_are_refused_with_422(sqlite_client: Any) -> None:
 # -- the main flow ---------------------------------------------------------------------------------
 
 
+@pytest.mark.postgres
 def test_cases_and_runs_through_two_months(client: Any, container: Container) -> None:
     templates(client)
     define(client)

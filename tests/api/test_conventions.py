@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import assert_problem, audit_count, create_partner, error_locs, get_partner, role_headers
 from tests.conftest import http_client, make_settings, open_container
 
@@ -47,6 +49,7 @@ def test_validation_is_422_with_errors_loc_and_msg(sqlite_client: Any) -> None:
     assert "body.name" in body["detail"]
 
 
+@pytest.mark.postgres
 def test_nul_characters_are_refused_and_the_read_models_keep_going(client: Any) -> None:
     """PostgreSQL text cannot hold NUL: one in the log would stop every read model at that event."""
     for body, loc in (
@@ -99,6 +102,7 @@ def test_unknown_partner_is_404_on_every_partner_route(sqlite_client: Any) -> No
         assert_problem(response, 404, "not_found")
 
 
+@pytest.mark.postgres
 def test_if_match_mismatch_is_412_and_changes_nothing(client: Any) -> None:
     p = create_partner(client, name="Versioned", code="VER")
     events = audit_count(client)
@@ -121,6 +125,7 @@ def test_if_match_mismatch_is_412_and_changes_nothing(client: Any) -> None:
     assert get_partner(client, "VER")["credit_status"] == "no_check"
 
 
+@pytest.mark.postgres
 def test_idempotency_key_replays_the_first_response(client: Any) -> None:
     body = {"name": "Once", "tags": ["a"], "credit_limit": 10}
     first = client.post("/v1/partners", json=body, headers={"Idempotency-Key": "k-1"})
@@ -138,6 +143,7 @@ def test_idempotency_key_replays_the_first_response(client: Any) -> None:
     assert [p["name"] for p in client.get("/v1/partners").json()["items"]] == ["Once"]
 
 
+@pytest.mark.postgres
 def test_idempotency_key_with_another_body_is_409(client: Any) -> None:
     client.post("/v1/partners", json={"name": "Once"}, headers={"Idempotency-Key": "k-2"})
     events = audit_count(client)
@@ -234,6 +240,7 @@ def test_every_command_answers_x_position(client: Any) -> None:
     assert len(set(values)) == len(values)
 
 
+@pytest.mark.postgres
 def test_x_min_position_waits_for_the_read_models(client: Any) -> None:
     p = client.post("/v1/partners", json={"name": "Now"})
     position = p.headers["X-Position"]
@@ -255,6 +262,7 @@ def test_x_min_position_past_the_head_is_503_after_the_timeout(tmp_path: Path) -
         container.close()
 
 
+@pytest.mark.postgres
 def test_money_is_a_string_with_two_decimals(client: Any) -> None:
     assert create_partner(client, name="A", credit_limit=10000)["credit_limit"] == "10000.00"
     assert create_partner(client, name="B", credit_limit="0.1")["credit_limit"] == "0.10"

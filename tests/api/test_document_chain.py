@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import assert_problem, create_campaigns, create_partner, create_users, error_locs, get_partner
 from tests.api.sales_helpers import act, document, draft, issue, issued, line, tick
 
@@ -103,6 +105,7 @@ def test_order_on_accept_drafts_a_linked_order_with_the_same_lines(client: Any) 
     assert act(client, plain["id"], "accept")["links"] == []
 
 
+@pytest.mark.postgres
 def test_partial_conversion_tracks_remaining_quantities_through_quote_order_and_invoice(client: Any) -> None:
     create_users(client, "anna")
     create_campaigns(client, "SPRING")

@@ -76,6 +76,7 @@ def test_a_draft_of_each_type_prices_every_line_half_up(client: Any) -> None:
     assert sorted(d["type"] for d in listed) == sorted(TYPES)
 
 
+@pytest.mark.postgres
 def test_issuing_numbers_each_type_from_its_series_and_sets_its_status(client: Any) -> None:
     p = create_partner(client, name="Acme")
     numbers = {}
@@ -281,6 +282,7 @@ def test_order_confirmation_for_a_stopped_partner_is_refused_and_records_nothing
     assert issue(client, order["id"])["status"] == "confirmed"
 
 
+@pytest.mark.postgres
 def test_invoices_are_not_credit_checked_and_credit_status_follows_the_balance(client: Any) -> None:
     client.post("/v1/partner-groups", json={"code": "G-WATCH", "name": "Watched", "credit_watch_percent": "80"})
     p = create_partner(client, name="Acme", credit_limit="1000.00", group="G-WATCH")

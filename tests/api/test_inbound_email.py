@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import assert_problem, audit_count, create_partner
 from tests.api.test_requests import messages, open_request, post, request, setup
 
@@ -56,6 +58,7 @@ def test_an_unknown_sender_is_refused_and_nothing_is_recorded(client: Any) -> No
     assert request(client, "REQ-00001")["comments"] == []
 
 
+@pytest.mark.postgres
 def test_a_known_senders_mail_opens_a_request_and_is_acknowledged(client: Any) -> None:
     partner, contact = setup(client)
     answer = mail(client, "carl@acme.example", "Shelf delivery", "When does it come?", "<n1@acme>")

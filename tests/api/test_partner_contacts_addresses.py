@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import assert_problem, create_partner, error_locs, get_partner
 
 ADDRESS = {
@@ -205,6 +207,7 @@ def test_contact_custom_fields_are_validated_by_their_definition(client: Any) ->
     assert error_locs(assert_problem(wrong_entity, 422, "validation_error")) == [["body", "custom_fields", "segment"]]
 
 
+@pytest.mark.postgres
 def test_if_match_guards_address_and_contact_changes(client: Any) -> None:
     create_partner(client, name="Cont", code="CONT")
     stale = client.post("/v1/partners/CONT/contacts", json={"name": "A"}, headers={"If-Match": "5"})

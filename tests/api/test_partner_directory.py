@@ -6,6 +6,8 @@ import csv
 import io
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import assert_problem, create_groups, create_partner, create_users, error_locs
 
 
@@ -74,6 +76,7 @@ def seed(client: Any) -> dict[str, dict[str, Any]]:
     return made
 
 
+@pytest.mark.postgres
 def test_default_sort_is_by_name_case_insensitive(client: Any) -> None:
     seed(client)
     assert names(client) == ["alpha Trading", "Bravo Foods", "Charlie & Sons", "Delta 100% Ltd", "Echo_Works"]
@@ -92,6 +95,7 @@ def test_sort_newest_first(client: Any) -> None:
     assert_problem(client.get("/v1/partners?sort=balance"), 422, "validation_error")
 
 
+@pytest.mark.postgres
 def test_q_searches_name_code_email_tax_id_and_contact_names(client: Any) -> None:
     seed(client)
     assert names(client, "?q=bravo") == ["Bravo Foods"]
@@ -143,6 +147,7 @@ def test_filter_by_credit_status(client: Any) -> None:
         assert p["credit_status"] == "no_check"
 
 
+@pytest.mark.postgres
 def test_filter_by_custom_fields(client: Any) -> None:
     seed(client)
     assert names(client, "?cf.segment=smb") == ["Bravo Foods"]
@@ -155,6 +160,7 @@ def test_filter_by_custom_fields(client: Any) -> None:
     assert names(client, "?cf.regions=e&cf.segment=smb") == []
 
 
+@pytest.mark.postgres
 def test_filter_by_a_boolean_custom_field(client: Any) -> None:
     client.post("/v1/custom-fields", json={"entity": "partner", "code": "vip", "label": "VIP", "type": "boolean"})
     create_partner(client, name="Yes", custom_fields={"vip": True})
@@ -170,6 +176,7 @@ def test_merged_partners_are_not_listed(client: Any) -> None:
     assert names(client, "?q=echo") == []
 
 
+@pytest.mark.postgres
 def test_cursor_pagination_walks_every_partner_once(client: Any) -> None:
     for i in range(7):
         create_partner(client, name=f"Partner {i:02d}")

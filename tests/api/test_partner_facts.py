@@ -14,16 +14,9 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from aggregates.base import DomainEvent, EventMeta
-from aggregates.partner import (
-    Address,
-    AddressAdded,
-    Contact,
-    ContactAdded,
-    ContactChanged,
-    PartnerDetails,
-    PartnerDetailsChanged,
-    Role,
-)
+from aggregates.partner_addresses import Address, AddressAdded
+from aggregates.partner_contacts import Contact, ContactAdded, ContactChanged
+from aggregates.partner_details import PartnerDetails, PartnerDetailsChanged, Role
 from tests.api.helpers import create_partner, get_partner
 from tests.api.sales_helpers import act, draft, issued
 

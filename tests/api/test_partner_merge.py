@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import assert_problem, create_groups, create_partner, create_users, error_locs, get_partner
 
 
+@pytest.mark.postgres
 def test_merge_fills_blanks_unites_and_moves(client: Any) -> None:
     create_users(client, "anna", "bob")
     create_groups(client, "G-RETAIL")

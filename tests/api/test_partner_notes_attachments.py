@@ -6,6 +6,8 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import assert_problem, create_partner, error_locs, get_partner
 from tests.conftest import http_client, make_settings, open_container
 
@@ -50,6 +52,7 @@ def test_note_validation(sqlite_client: Any) -> None:
     assert get_partner(sqlite_client, "NOTE")["notes_private"] == ""
 
 
+@pytest.mark.postgres
 def test_attachment_upload_and_download(client: Any) -> None:
     create_partner(client, name="Files", code="FILES")
     data = b"%PDF-1.4\n" + bytes(range(256)) * 40

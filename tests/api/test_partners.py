@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import assert_problem, create_groups, create_partner, create_users, error_locs, get_partner
 
 FULL_BODY: dict[str, Any] = {
@@ -113,6 +115,7 @@ def test_a_typed_code_is_trimmed_and_upper_cased_and_found_by_any_case(client: A
     assert create_partner(client, name="Drawn")["code"] == "CU2601-0001"
 
 
+@pytest.mark.postgres
 def test_a_used_code_answers_409_code_taken(client: Any) -> None:
     create_partner(client, name="First", code="AB-1")
     response = client.post("/v1/partners", json={"name": "Second", "code": "ab-1"})
@@ -273,6 +276,7 @@ def test_balance_of_a_new_partner(client: Any) -> None:
     }
 
 
+@pytest.mark.postgres
 def test_profile_collects_master_data_and_counts(client: Any) -> None:
     p = create_partner(client, name="Prof")
     client.post(f"/v1/partners/{p['id']}/contacts", json={"name": "Jan"})
@@ -300,6 +304,7 @@ def test_profile_collects_master_data_and_counts(client: Any) -> None:
     ]
 
 
+@pytest.mark.postgres
 def test_timeline_lists_every_fact_in_order_and_filters(client: Any) -> None:
     p = create_partner(client, name="Time", code="TL")
     client.patch("/v1/partners/TL", json={"phone": "1", "email": "t@t.example", "name": "Time Ltd"})

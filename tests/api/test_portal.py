@@ -9,6 +9,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from pypdf import PdfReader
 
 from tests.api.helpers import assert_problem, audit_count, create_partner, error_locs, role_headers
@@ -179,6 +180,7 @@ def calls(me: Customer, other: Customer) -> list[Call]:
     ]
 
 
+@pytest.mark.postgres
 def test_every_portal_route_is_scoped_to_the_tokens_partner(client: Any) -> None:
     acme, beta = two_customers(client)
     table = calls(acme, beta)
@@ -334,7 +336,7 @@ def test_tokens_are_issued_listed_and_revoked_by_staff(client: Any) -> None:
     response = client.post("/v1/portal/tokens", json={"partner": "ACME", "contact": gone["id"]})
     assert_problem(response, 409, "contact_inactive")
     response = client.post("/v1/portal/tokens", json={"partner": "NOPE", "contact": ann["id"]})
-    assert_problem(response, 404, "not_found")
+    assert error_locs(assert_problem(response, 422, "validation_error")) == [["body", "partner"]]
     analyst = role_headers(client, "analyst")
     response = client.post("/v1/portal/tokens", json={"partner": "ACME", "contact": ann["id"]}, headers=analyst)
     assert_problem(response, 403, "forbidden")

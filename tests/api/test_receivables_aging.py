@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import assert_problem, create_partner
 from tests.api.sales_helpers import balance, invoice_of, pay
 
@@ -26,6 +28,7 @@ def overdue_invoice(client: Any, partner: str, amount: str, due: str) -> dict[st
     return invoice_of(client, partner, amount, issue_date=due, payment_terms_days=0)
 
 
+@pytest.mark.postgres
 def test_aging_buckets_per_partner_and_in_total_now_and_in_the_past(client: Any) -> None:
     beta = create_partner(client, name="Beta")
     alpha = create_partner(client, name="Alpha")
@@ -97,6 +100,7 @@ def test_credit_used_by_a_backdated_invoice_counts_from_the_day_it_arrived(clien
     assert [(i["id"], i["settled_on"]) for i in settled] == [(second["id"], "2026-01-10"), (first["id"], "2026-01-10")]
 
 
+@pytest.mark.postgres
 def test_the_receivables_list_filters_by_partner_status_and_overdue(client: Any) -> None:
     a = create_partner(client, name="A")
     b = create_partner(client, name="B")

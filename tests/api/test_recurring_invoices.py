@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import assert_problem, create_partner, error_locs
 from tests.api.sales_helpers import balance, document, issue, line, tick
 
@@ -37,6 +39,7 @@ def invoices(client: Any, partner: str) -> list[tuple[str | None, str, str | Non
     return [(d["number"], d["status"], d["issue_date"], d["due_date"]) for d in reversed(items)]
 
 
+@pytest.mark.postgres
 def test_a_template_catches_up_at_one_day_start_on_month_ends_and_finishes_at_max_count(client: Any) -> None:
     p = create_partner(client, name="Subscriber")
     t = create(client, p["code"], "2025-01-31", max_count=3)
@@ -184,7 +187,8 @@ def test_template_validation(sqlite_client: Any) -> None:
     assert_problem(
         client.post("/v1/recurring-invoices", json={**base, "end_date": "2026-01-31"}), 409, "end_before_start"
     )
-    assert_problem(client.post("/v1/recurring-invoices", json={**base, "partner": "NOPE"}), 404, "not_found")
+    unknown = client.post("/v1/recurring-invoices", json={**base, "partner": "NOPE"})
+    assert error_locs(assert_problem(unknown, 422, "validation_error")) == [["body", "partner"]]
     missing = "00000000-0000-0000-0000-000000000000"
     assert_problem(client.get(f"/v1/recurring-invoices/{missing}"), 404, "not_found")
     assert_problem(client.post(f"/v1/recurring-invoices/{missing}/suspend"), 404, "not_found")

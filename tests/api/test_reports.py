@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import assert_problem, create_partner, error_locs
 from tests.api.sales_helpers import act, draft, issued, line, pay
 
@@ -53,6 +55,7 @@ def setup_sales(client: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return a, b
 
 
+@pytest.mark.postgres
 def test_profitability_by_every_grouping_and_the_sales_reps_figures(client: Any) -> None:
     a, b = setup_sales(client)
     by_partner = report(client, "partner", **JANUARY)
@@ -147,6 +150,7 @@ def test_report_parameters_are_validated(sqlite_client: Any) -> None:
     assert client.get("/v1/reports/sales-reps").json() == {"rows": []}
 
 
+@pytest.mark.postgres
 def test_the_profile_counts_and_totals_documents_and_payments(client: Any) -> None:
     p = create_partner(client, name="Acme")
     issued(client, p["id"], "quote", [line("A", "1", "10.00")])

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.helpers import assert_problem, create_partner, error_locs, get_partner
+from tests.api.helpers import assert_problem, create_partner, create_schemes, error_locs, get_partner
 
 # -- numbering -------------------------------------------------------------------------------------
 
@@ -28,6 +28,7 @@ def test_every_series_has_its_default_mask(sqlite_client: Any) -> None:
     assert_problem(sqlite_client.get("/v1/settings/numbering/widgets"), 404, "not_found")
 
 
+@pytest.mark.postgres
 def test_put_sets_the_mask_and_partner_codes_follow_it(client: Any) -> None:
     response = client.put("/v1/settings/numbering/partner", json={"mask": "P-{yyyy}{mm}{dd}/{000}"})
     assert response.status_code == 200
@@ -122,6 +123,7 @@ def test_custom_field_values_are_validated_by_type(
     assert len(client.get("/v1/partners?limit=500").json()["items"]) == len(valid)
 
 
+@pytest.mark.postgres
 def test_custom_field_definition_and_listing(client: Any) -> None:
     response = client.post(
         "/v1/custom-fields",
@@ -203,6 +205,7 @@ def test_patching_custom_fields_merges_them(client: Any) -> None:
 # -- partner groups ----------------------------------------------------------------------------------
 
 
+@pytest.mark.postgres
 def test_partner_group_create_get_list_patch(client: Any) -> None:
     response = client.post(
         "/v1/partner-groups",
@@ -233,6 +236,7 @@ def test_partner_group_create_get_list_patch(client: Any) -> None:
     assert listed["next_cursor"] is None
     assert client.get("/v1/partner-groups/g-retail").json()["name"] == "Retail"
 
+    create_schemes(client, "STD")
     patched = client.patch(
         "/v1/partner-groups/G-RETAIL", json={"credit_watch_percent": 75.5, "collection_scheme": "STD"}
     )

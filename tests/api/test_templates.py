@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import assert_problem, audit_count, role_headers
 
 REMINDER = {
@@ -34,6 +36,7 @@ def defaults(client: Any) -> list[str]:
     return sorted(t["code"] for t in items)
 
 
+@pytest.mark.postgres
 def test_a_template_is_created_read_listed_and_changed(client: Any) -> None:
     created = create(client)
     assert created == {

@@ -23,9 +23,9 @@ from aggregates.collection_scheme import ActionType
 from aggregates.errors import Conflict
 from aggregates.message import MessageQueued
 from aggregates.number_series import NumberDrawn, SeriesOpened
-from aggregates.partner import SalesBlocked, SalesUnblocked
+from aggregates.partner_credit import SalesBlocked, SalesUnblocked
 from aggregates.payment import PaymentReceived
-from aggregates.sales_document import DocumentCancelled, InvoiceDunned, ReminderSent
+from aggregates.sales_document_events import DocumentCancelled, InvoiceDunned, ReminderSent
 from commands.collection import CollectPartner, collect_partner
 from commands.documents import (
     CancelDocument,

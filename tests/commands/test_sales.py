@@ -10,8 +10,9 @@ from typing import Any
 from uuid import UUID
 
 from aggregates.errors import Conflict
-from aggregates.partner import PartnerPromotedToCustomer, Role
-from aggregates.sales_document import DocType, DocumentIssued, QuoteAccepted, QuoteExpired
+from aggregates.partner_details import PartnerPromotedToCustomer, Role
+from aggregates.sales_document_events import DocumentIssued, QuoteAccepted, QuoteExpired
+from aggregates.sales_document_values import DocType
 from commands.documents import (
     AcceptQuote,
     DraftDocument,

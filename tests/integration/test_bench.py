@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import struct
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,17 +17,15 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
-from aggregates.partner import PartnerRegistered
+from aggregates.partner_details import PartnerRegistered
 from aggregates.payment import PaymentReceived
-from aggregates.sales_document import DocumentIssued
+from aggregates.sales_document_events import DocumentIssued
 from services.api.app import create_app
 from services.bootstrap.container import Container
 from services.cli.bench.http import PARTNERS, WARM_UP, exercise, free_port
 from services.cli.bench.load import KEPT_ERRORS, drive, expect
 from services.cli.main import app
 from tests.conftest import ADMIN_KEY
-
-CLI = str(Path(sys.executable).with_name("counterparty"))
 
 
 class Counting(BaseHTTPRequestHandler):

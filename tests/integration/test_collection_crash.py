@@ -13,13 +13,15 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import pytest
+
 from aggregates.account import ItemKind, ReceivableBooked
 from aggregates.collection_case import ActionExecuted, ActionSkipped, CaseOpened, LevelReached
 from aggregates.collection_run import CollectionRunCompleted, CollectionRunOpened
 from aggregates.collection_scheme import CollectionRunStarted
 from aggregates.message import MessageQueued
-from aggregates.partner import SalesBlocked
-from aggregates.sales_document import InvoiceDunned
+from aggregates.partner_credit import SalesBlocked
+from aggregates.sales_document_events import InvoiceDunned
 from commands.collection import DefineScheme, define_scheme
 from commands.documents import DraftDocument, IssueDocument, LineIn, draft_document, issue_document
 from commands.messages import CreateTemplate, create_template
@@ -27,6 +29,9 @@ from commands.partners import AddContact, RegisterPartner, add_contact, register
 from processes.collection import run_collection
 from queries.collection import CollectionQueries
 from services.bootstrap.container import Container, ProcessReads
+
+# The store is this module's subject: it runs on PostgreSQL too.
+pytestmark = pytest.mark.postgres
 
 PARTNERS = 30
 CRASH_AFTER = 12

@@ -1,6 +1,6 @@
-"""Sales documents, payments and recurring invoices through the command layer, on both stores:
-the quote-to-cash chain, credit refusals that record nothing, prospect promotion, concurrent
-payments against one invoice, and recurring invoices catching up over a clock jump."""
+"""Sales documents, payments and recurring invoices through the command layer and the read models:
+the quote-to-cash chain, concurrent payments against one invoice, and recurring invoices catching
+up over a clock jump. (Credit refusals and prospect promotion are tests/commands/test_sales.py's.)"""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import pytest
 
 from aggregates.account import Account
 from aggregates.errors import Conflict, DomainError
-from aggregates.partner import Role
 from aggregates.recurring_invoice import Unit
 from commands.documents import (
     AcceptQuote,
@@ -28,7 +27,7 @@ from commands.documents import (
     draft_document,
     issue_document,
 )
-from commands.partners import PlaceCreditHold, RegisterPartner, place_credit_hold, register_partner
+from commands.partners import RegisterPartner, register_partner
 from commands.payments import AllocationIn, ReceivePayment, receive_payment
 from commands.recurring_invoices import (
     CreateRecurringInvoice,
@@ -97,6 +96,7 @@ QUOTE_LINES = [
 ]
 
 
+@pytest.mark.postgres
 def test_quote_to_order_to_invoices_to_payments(container: Container) -> None:
     c = container
     pid = register(c, "ACME")
@@ -188,54 +188,7 @@ def test_quote_to_order_to_invoices_to_payments(container: Container) -> None:
     assert account.balance == D("-12.19")
 
 
-def _order(c: Container, partner: str, price: str) -> UUID:
-    return draft(c, "order", partner, [{"product": "X", "quantity": "1", "unit_price": price}])
-
-
-def test_credit_limit_refuses_an_order_and_records_nothing(container: Container) -> None:
-    c = container
-    register(c, "TIGHT", credit_limit=D("1000.00"))
-    invoice = draft(c, "invoice", "TIGHT", [{"product": "X", "quantity": "1", "unit_price": "800.00"}])
-    issue(c, invoice)
-    order = _order(c, "TIGHT", "200.01")
-    c.runner.drain()
-    head = c.store.head()
-    error = refused("credit_limit", lambda: issue(c, order))
-    assert isinstance(error, Conflict)
-    assert c.store.head() == head
-    assert (doc(c, order)["status"], doc(c, order)["number"]) == ("draft", None)
-    # Exactly up to the limit is allowed.
-    at_limit = _order(c, "TIGHT", "200.00")
-    issue(c, at_limit)
-    assert (doc(c, at_limit)["status"], doc(c, at_limit)["number"]) == ("confirmed", "SO2601-0001")
-
-
-def test_credit_stop_refuses_an_order_and_records_nothing(container: Container) -> None:
-    c = container
-    register(c, "HELD", credit_limit=D("0.00"))
-    order = _order(c, "HELD", "10.00")
-    c.execute(place_credit_hold, PlaceCreditHold(partner="HELD", reason="bounced cheque"))
-    c.runner.drain()
-    head = c.store.head()
-    refused("credit_stop", lambda: issue(c, order))
-    assert c.store.head() == head
-    assert doc(c, order)["status"] == "draft"
-
-
-def test_accepting_a_quote_promotes_a_prospect(container: Container) -> None:
-    c = container
-    pid = register(c, "PROS", roles=[Role.PROSPECT])
-    quote = draft(c, "quote", "PROS", [{"product": "X", "quantity": "2", "unit_price": "10.00"}])
-    issue(c, quote)
-    c.runner.drain()
-    assert c.store.get(pid).details.roles == (Role.PROSPECT,)  # type: ignore[attr-defined]
-    c.execute(accept_quote, AcceptQuote(document=str(quote)))
-    c.runner.drain()
-    roles = c.store.get(pid).details.roles  # type: ignore[attr-defined]
-    assert set(roles) == {Role.PROSPECT, Role.CUSTOMER}
-    assert len(roles) == 2
-
-
+@pytest.mark.postgres
 def test_concurrent_full_payments_of_one_invoice_allocate_once(container: Container) -> None:
     c = container
     pid = register(c, "RACE")

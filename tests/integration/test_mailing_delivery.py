@@ -19,11 +19,11 @@ from commands.messages import CreateTemplate, create_template
 from commands.partners import AddContact, RegisterPartner, add_contact, register_partner
 from queries.mailings import MailingQueries
 from queries.pages import PageRequest
+from services.adapters.transports import Transports
 from services.bootstrap.container import Container
+from services.settings import Settings
 from services.workers.mailer import MailingPreparer
 from services.workers.sender import Sender
-from services.settings import Settings
-from services.adapters.transports import Transports
 from tests.conftest import http_client, open_container
 from tests.integration.test_sender import Mailbox, smtp  # noqa: F401 - the fixture
 
@@ -126,6 +126,7 @@ class Crash(Exception):
     """The process dies."""
 
 
+@pytest.mark.postgres
 def test_a_restart_in_the_middle_of_a_mailing_sends_nobody_anything_twice(
     mail_settings: Settings,
     smtp: tuple[Mailbox, str],  # noqa: F811

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from uuid import uuid4
 
-from aggregates.partner import Partner, PartnerDetails
+from aggregates.partner import Partner
+from aggregates.partner_details import PartnerDetails
 from aggregates.request import Request, RequestDetails, ServiceLevel
 from commands.context import CommandContext, Result
 from queries.requests import RequestQueries

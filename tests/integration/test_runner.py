@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from commands.partners import AddContact, RegisterPartner, add_contact, register_partner
@@ -12,6 +13,9 @@ from projections.runner import Runner
 from services.bootstrap.container import Container
 from services.cli.replay import verify_all
 from tests.conftest import open_container
+
+# The store is this module's subject: it runs on PostgreSQL too.
+pytestmark = pytest.mark.postgres
 
 
 def _register(container: Container, n: int, prefix: str = "P") -> None:

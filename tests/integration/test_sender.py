@@ -45,9 +45,9 @@ from commands.messages import (
 )
 from commands.partners import AddAddress, AddContact, RegisterPartner, add_address, add_contact, register_partner
 from services.adapters.blobs import BlobStore
+from services.adapters.transports import OutboxTransport, Outgoing, SmsGatewayTransport, SmtpTransport, Transports
 from services.bootstrap.container import Container
 from services.workers.sender import LEASE, Sender
-from services.adapters.transports import OutboxTransport, Outgoing, SmsGatewayTransport, SmtpTransport, Transports
 from tests.conftest import open_container
 
 T0 = datetime(2026, 1, 15, 0, 0, tzinfo=UTC)  # the manual clock's start (tests/conftest.py)
@@ -382,6 +382,7 @@ def test_a_refusing_server_is_retried_with_backoff_then_the_message_fails(
     assert len(summaries) == 2
 
 
+@pytest.mark.postgres
 def test_two_senders_racing_deliver_each_message_once(container: Container, smtp: tuple[Mailbox, str]) -> None:
     box, url = smtp
     setup_partner(container)
@@ -437,6 +438,7 @@ class CrashAfterSend:
         raise Crash()
 
 
+@pytest.mark.postgres
 def test_a_delivery_interrupted_after_the_send_is_sent_once_more_with_the_same_message_id(
     container: Container, smtp: tuple[Mailbox, str]
 ) -> None:
@@ -468,6 +470,7 @@ def test_a_delivery_interrupted_after_the_send_is_sent_once_more_with_the_same_m
     assert deliver(container, restarted) == 0
 
 
+@pytest.mark.postgres
 def test_a_delivery_interrupted_twice_fails_without_a_third_copy(
     container: Container, smtp: tuple[Mailbox, str]
 ) -> None:
@@ -532,6 +535,7 @@ def test_what_cannot_be_queued_is_refused(container: Container) -> None:
     assert queue(container, 20, partner=partner, channel="letter", fallback_from="email")
 
 
+@pytest.mark.postgres
 def test_a_serving_process_runs_the_sender(container: Container) -> None:
     """``Container.start`` (``serve`` and ``worker``) starts the sender thread with the outbox."""
     setup_partner(container)

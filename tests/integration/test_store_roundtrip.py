@@ -6,9 +6,13 @@ from datetime import date
 
 import pytest
 
-from aggregates.partner import Partner, PartnerDetails
+from aggregates.partner import Partner
+from aggregates.partner_details import PartnerDetails
 from commands.context import ConcurrencyConflict
 from services.bootstrap.container import Container
+
+# The store is this module's subject: it runs on PostgreSQL too.
+pytestmark = pytest.mark.postgres
 
 
 def _details(name: str) -> PartnerDetails:

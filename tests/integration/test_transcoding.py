@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import orjson
+import pytest
 from eventsourcing.persistence import StoredEvent
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,8 +19,14 @@ from pydantic import BaseModel
 
 from aggregates.base import Aggregate, CreatedEvent, DomainEvent, EventMeta, event
 from aggregates.business_clock import BusinessClock, ClockStarted
-from aggregates.partner import Address, Availability, Contact, Partner, PartnerDetails, PartnerKind, Role
+from aggregates.partner import Partner
+from aggregates.partner_addresses import Address
+from aggregates.partner_contacts import Availability, Contact
+from aggregates.partner_details import PartnerDetails, PartnerKind, Role
 from services.bootstrap.container import Container
+
+# The store is this module's subject: it runs on PostgreSQL too.
+pytestmark = pytest.mark.postgres
 
 
 def assert_exact(got: Any, want: Any, path: str = "") -> None:

@@ -7,9 +7,14 @@ import sys
 import textwrap
 import threading
 
+import pytest
+
 from aggregates.errors import DomainError
 from commands.partners import RegisterPartner, register_partner
 from services.bootstrap.container import Container
+
+# The store is this module's subject: it runs on PostgreSQL too.
+pytestmark = pytest.mark.postgres
 
 CHILD = textwrap.dedent(
     """

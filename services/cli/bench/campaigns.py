@@ -12,7 +12,7 @@ from uuid import uuid4
 from rich.progress import Progress
 
 from aggregates.money import cents
-from aggregates.partner import Contact
+from aggregates.partner_contacts import Contact
 from commands.campaigns import PlanCampaign, TargetIn, plan_campaign
 from commands.partner_groups import CreatePartnerGroup, create_partner_group
 from projections.partner_directory import _details_columns, dump

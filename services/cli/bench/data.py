@@ -9,8 +9,12 @@ from uuid import UUID, uuid4
 
 from aggregates.account import Account, ItemKind, OpenItem
 from aggregates.base import DomainEvent, EventMeta
-from aggregates.partner import Address, Contact, Partner, PartnerDetails
-from aggregates.sales_document import DocType, DocumentTerms, Line, SalesDocument
+from aggregates.partner import Partner
+from aggregates.partner_addresses import Address
+from aggregates.partner_contacts import Contact
+from aggregates.partner_details import PartnerDetails
+from aggregates.sales_document import SalesDocument
+from aggregates.sales_document_values import DocType, DocumentTerms, Line
 from commands.documents import LineIn
 from services.bootstrap.container import Container
 from services.cli.bench.common import LOG_BATCH, Advance

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from rich.progress import Progress
 
-from aggregates.sales_document import DocType
+from aggregates.sales_document_values import DocType
 from commands.documents import DraftDocument, IssueDocument, draft_document, issue_document
 from commands.payments import ReceivePayment, receive_payment
 from services.bootstrap.container import Container

@@ -13,11 +13,13 @@ from rich.progress import Progress
 from aggregates.base import DomainEvent
 from aggregates.interest_area import Subscription
 from aggregates.mailing import Mailing
-from aggregates.partner import Contact, Partner
+from aggregates.partner import Partner
+from aggregates.partner_contacts import Contact
 from commands.context import Result
 from commands.interest_areas import CreateInterestArea, create_interest_area
 from commands.mailings import MailingSpec, QueueRecipients, send_mailing
 from commands.messages import CreateTemplate, create_template
+from commands.partner_groups import CreatePartnerGroup, create_partner_group
 from queries.mailings import MailingQueries
 from services.cli.bench.common import LOG_BATCH, Figure, Sizes, catch_up_read_models, open_container, task
 from services.cli.bench.data import details, stamped
@@ -64,6 +66,8 @@ def bench_mailings(target: Target, sizes: Sizes, bar: Progress) -> list[Figure]:
         today = c.today()
         request = Request(actor="bench")
         c.execute(create_interest_area, CreateInterestArea(code="NEWS", name="Newsletter"), request)
+        for g in range(MAILING_GROUPS):  # a mailing names existing groups only
+            c.execute(create_partner_group, CreatePartnerGroup(code=f"G{g}", name=f"Group {g}"), request)
         body = "Dear {{ contact.name }},\nour news for {{ partner.name }}.\n{{ unsubscribe_url }}\n"
         template = CreateTemplate(code="BENCH-NEWS", channel="email", purpose="campaign", subject="News", body=body)  # type: ignore[arg-type]
         c.execute(create_template, template, request)

@@ -61,13 +61,20 @@ def selected_groups() -> tuple[str, ...]:
     return tuple(wanted) or tuple(GROUPS)
 
 
-def bench_backend(target: Target, sizes: Sizes, console: Console) -> list[Figure]:
+def bench_backend(target: Target, sizes: Sizes, console: Console, failures: dict[str, str]) -> list[Figure]:
+    """The selected groups on one backend. A group that fails is reported (and recorded in
+    ``failures``) and the others still run: a long run does not lose what it measured."""
     console.rule(f"[bold]{target.name}[/bold]")
     figures: list[Figure] = []
     with progress_bar(console) as bar:
         for group in selected_groups():
             started = time.perf_counter()
-            figures += GROUPS[group](target, sizes, bar)
+            try:
+                figures += GROUPS[group](target, sizes, bar)
+            except Exception as error:
+                console.print_exception(max_frames=4)
+                failures[f"{target.name} {group}"] = f"{type(error).__name__}: {error}"
+                continue
             console.print(
                 f"{target.name}: {group} done in {time.perf_counter() - started:.0f} s, load {os.getloadavg()[0]:.2f}"
             )
@@ -128,13 +135,14 @@ def run_benchmarks(quick: bool, postgres_url: str | None, console: Console) -> l
     figures: list[Figure] = []
     info: dict[str, Any] = {}
     skipped: str | None = None
+    failures: dict[str, str] = {}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cpty-bench-") as tmp:
         root = Path(tmp)
         targets: list[Target] = []
         if "sqlite" in selected_backends():
             sqlite = SqliteTarget(root)
-            figures += bench_backend(sqlite, sizes, console)
+            figures += bench_backend(sqlite, sizes, console, failures)
             targets.append(sqlite)
         server, found, _handle = (
             locate_postgres(postgres_url) if "postgres" in selected_backends() else (None, "not selected", None)
@@ -146,7 +154,7 @@ def run_benchmarks(quick: bool, postgres_url: str | None, console: Console) -> l
             console.print(f"PostgreSQL: {found}")
             with scratch_database(server) as url:
                 pg = PostgresTarget(root, url)
-                figures += bench_backend(pg, sizes, console)
+                figures += bench_backend(pg, sizes, console, failures)
                 targets.append(pg)
                 info = machine(targets)
         if not info:
@@ -158,6 +166,8 @@ def run_benchmarks(quick: bool, postgres_url: str | None, console: Console) -> l
         console.print(f"[red]{len(misses)} figure(s) below their aim[/red]")
     else:
         console.print("[green]every ratio meets its aim[/green]")
+    for group, error in failures.items():
+        console.print(f"[red]{group} failed: {error}[/red]")
     failing = [f"{f.backend} {f.measurement}" for f in figures if f.extra.get("failed")]
     if failing:
         console.print(f"[red]requests failed in: {'; '.join(failing)} (their errors are in the JSON)[/red]")
@@ -175,6 +185,7 @@ def run_benchmarks(quick: bool, postgres_url: str | None, console: Console) -> l
         },
         "machine": {**info, "load_average_at_start": load_at_start},
         "postgres": skipped or "measured",
+        "failed_groups": failures,
         "figures": [f.as_json() for f in figures],
     }
     path.write_text(json.dumps(document, indent=2, default=str) + "\n")

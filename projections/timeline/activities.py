@@ -1,0 +1,54 @@
+"""Activities: calls, meetings, tasks and notes planned or recorded for a partner."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from aggregates.activity import (
+    ActivityCompleted,
+    ActivityKind,
+    ActivityReassigned,
+    ActivityRecorded,
+    ActivityRescheduled,
+    Timing,
+)
+from projections.catalog import Rows
+from projections.timeline.entries import document_fact, record, timeline
+
+
+def _when(timing: Timing) -> str:
+    if timing.start_at is not None:
+        return timing.start_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return timing.due_on.isoformat() if timing.due_on else ""
+
+
+@timeline.on(ActivityRecorded)
+def activity_recorded(e: ActivityRecorded, rows: Rows) -> None:
+    label = f'{e.kind.value.capitalize()} "{e.subject}"'
+    # The activity's later events do not say its partner: the documents table keeps it, as for cases.
+    rows.insert("documents", id=str(e.originator_id), partner_id=str(e.partner), label=label[:120])
+    detail = "".join(
+        [
+            f" for {_when(e.timing)}" if e.timing.start_at or e.timing.due_on else "",
+            f", assigned to {e.assignee}" if e.assignee else "",
+            " (outside the contact's hours)" if e.forced else "",
+        ]
+    )
+    verb = "recorded" if e.kind is ActivityKind.NOTE else "planned"
+    record(rows, e, e.partner, "activity", f"{label} {verb}{detail}", e.originator_id)
+
+
+@timeline.on(ActivityRescheduled)
+def activity_rescheduled(e: ActivityRescheduled, rows: Rows) -> None:
+    when = f" to {_when(e.timing)}" if e.timing.start_at or e.timing.due_on else ""
+    document_fact(rows, e, "activity", f"rescheduled{when}")
+
+
+@timeline.on(ActivityReassigned)
+def activity_reassigned(e: ActivityReassigned, rows: Rows) -> None:
+    document_fact(rows, e, "activity", f"reassigned to {e.assignee}" if e.assignee else "unassigned")
+
+
+@timeline.on(ActivityCompleted)
+def activity_completed(e: ActivityCompleted, rows: Rows) -> None:
+    document_fact(rows, e, "activity", "completed" + (f": {e.outcome}" if e.outcome else ""))

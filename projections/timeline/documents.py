@@ -1,0 +1,105 @@
+"""Sales documents, payments and waived charges."""
+
+from __future__ import annotations
+
+from aggregates.account import ChargeWaived
+from aggregates.payment import PaymentReceived
+from aggregates.sales_document_events import (
+    DisputeResolved,
+    DocumentCancelled,
+    DocumentDrafted,
+    DocumentIssued,
+    GraceGranted,
+    InvoiceDisputed,
+    PaymentPromised,
+    QuoteAccepted,
+    QuoteExpired,
+    QuoteRefused,
+)
+from aggregates.sales_document_values import DocType
+from projections.catalog import Rows
+from projections.timeline.entries import document_fact, record, timeline
+
+LABELS = {
+    DocType.QUOTE: "Quote",
+    DocType.ORDER: "Order",
+    DocType.PROFORMA: "Pro-forma",
+    DocType.INVOICE: "Invoice",
+    DocType.CREDIT_NOTE: "Credit note",
+}
+
+
+@timeline.on(DocumentDrafted)
+def drafted(e: DocumentDrafted, rows: Rows) -> None:
+    label = LABELS[e.doc_type]
+    rows.insert("documents", id=str(e.originator_id), partner_id=str(e.terms.partner), label=label)
+    record(rows, e, e.terms.partner, "document", f"{label} drafted", e.originator_id)
+
+
+@timeline.on(DocumentIssued)
+def issued(e: DocumentIssued, rows: Rows) -> None:
+    label = LABELS[e.doc_type]
+    rows.update("documents", {"id": str(e.originator_id)}, label=f"{label} {e.number}")
+    verb = {DocType.QUOTE: "sent", DocType.ORDER: "confirmed"}.get(e.doc_type, "issued")
+    summary = f"{label} {e.number} {verb}: {e.total} {e.currency}"
+    if e.due_date and e.doc_type is DocType.INVOICE:
+        summary += f", due {e.due_date.isoformat()}"
+    record(rows, e, e.partner, "document", summary, e.originator_id)
+
+
+@timeline.on(QuoteAccepted)
+def accepted(e: QuoteAccepted, rows: Rows) -> None:
+    document_fact(rows, e, "document", f"accepted{' by ' + e.by if e.by else ''}")
+
+
+@timeline.on(QuoteRefused)
+def refused(e: QuoteRefused, rows: Rows) -> None:
+    document_fact(rows, e, "document", f"refused{': ' + e.reason if e.reason else ''}")
+
+
+@timeline.on(QuoteExpired)
+def expired(e: QuoteExpired, rows: Rows) -> None:
+    document_fact(rows, e, "document", "expired")
+
+
+@timeline.on(DocumentCancelled)
+def cancelled(e: DocumentCancelled, rows: Rows) -> None:
+    document_fact(rows, e, "document", f"cancelled{': ' + e.reason if e.reason else ''}")
+
+
+@timeline.on(InvoiceDisputed)
+def disputed(e: InvoiceDisputed, rows: Rows) -> None:
+    document_fact(rows, e, "collection", f"disputed: {e.reason}")
+
+
+@timeline.on(DisputeResolved)
+def dispute_resolved(e: DisputeResolved, rows: Rows) -> None:
+    document_fact(rows, e, "collection", "dispute resolved")
+
+
+@timeline.on(PaymentPromised)
+def promised(e: PaymentPromised, rows: Rows) -> None:
+    document_fact(rows, e, "collection", f"payment of {e.promise.amount} promised for {e.promise.date.isoformat()}")
+
+
+@timeline.on(GraceGranted)
+def grace(e: GraceGranted, rows: Rows) -> None:
+    document_fact(rows, e, "collection", f"grace until {e.until.isoformat()}")
+
+
+@timeline.on(PaymentReceived)
+def payment(e: PaymentReceived, rows: Rows) -> None:
+    reference = f" ({e.reference})" if e.reference else ""
+    record(
+        rows,
+        e,
+        e.partner,
+        "payment",
+        f"Payment {e.number} received: {e.amount} {e.currency}{reference}",
+        e.originator_id,
+    )
+
+
+@timeline.on(ChargeWaived)
+def waived(e: ChargeWaived, rows: Rows) -> None:
+    record(rows, e, e.partner, "collection", f"Charge of {e.amount} waived: {e.reason}", e.item_id)

@@ -1,0 +1,70 @@
+"""The timeline's tables, and how a handler writes an entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Date, DateTime, Index, MetaData, String, Table, Text
+
+from aggregates.base import DomainEvent
+from projections.catalog import Projection, Rows
+
+
+def define(meta: MetaData, prefix: str) -> dict[str, Table]:
+    entries = Table(
+        f"{prefix}entries",
+        meta,
+        Column("position", BigInteger, primary_key=True, autoincrement=False),
+        Column("seq", BigInteger, primary_key=True, autoincrement=False),
+        Column("partner_id", String(36), nullable=False),
+        Column("at", DateTime(timezone=True)),
+        Column("business_date", Date),
+        Column("kind", String(40), nullable=False),
+        Column("summary", Text, nullable=False),
+        Column("ref", String(80)),
+    )
+    Index(f"{prefix}ix_partner", entries.c.partner_id, entries.c.position)
+    # Which partner a document belongs to, for the document events that do not say.
+    documents = Table(
+        f"{prefix}documents",
+        meta,
+        Column("id", String(36), primary_key=True),
+        Column("partner_id", String(36), nullable=False),
+        Column("label", String(120), nullable=False),
+    )
+    # Which partner a message is for, and how to name it, for the delivery events that do not say.
+    messages = Table(
+        f"{prefix}messages",
+        meta,
+        Column("id", String(36), primary_key=True),
+        Column("partner_id", String(36), nullable=False),
+        Column("label", String(300), nullable=False),
+    )
+    return {"entries": entries, "documents": documents, "messages": messages}
+
+
+timeline = Projection("timeline", define)
+
+
+def record(
+    rows: Rows, e: DomainEvent, partner_id: object, kind: str, summary: str, ref: object = None, seq: int = 0
+) -> None:
+    """Adds one timeline entry; other projections' modules call this for their own events."""
+    meta: Any = e.meta
+    rows.insert(
+        "entries",
+        position=rows.position,
+        seq=seq,
+        partner_id=str(partner_id),
+        at=meta.business_time if meta and meta.business_time else e.timestamp,
+        business_date=meta.business_date if meta else None,
+        kind=kind,
+        summary=summary[:500],
+        ref=str(ref) if ref is not None else None,
+    )
+
+
+def document_fact(rows: Rows, e: DomainEvent, kind: str, text: str) -> None:
+    document = rows.get("documents", id=str(e.originator_id))
+    if document is not None:
+        record(rows, e, document["partner_id"], kind, f"{document['label']} {text}", e.originator_id)

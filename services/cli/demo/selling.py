@@ -1,0 +1,220 @@
+"""Selling through the sales year: the reps quote to customers and prospects, more in the busy
+months; a quote is accepted, refused or left to expire; an accepted quote becomes an order
+(confirmed unless credit control refuses it), delivered and invoiced, some in two parts; and some
+spare parts, service hours and training are invoiced directly."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from aggregates.errors import Conflict
+from commands.documents import (
+    AcceptQuote,
+    CancelDocument,
+    ConvertDocument,
+    IssueDocument,
+    LineQuantity,
+    RefuseQuote,
+    accept_quote,
+    cancel_document,
+    convert_document,
+    issue_document,
+    refuse_quote,
+)
+from services.cli.demo.context import FINANCE
+from services.cli.demo.market import Customer, Year, draft, tax_rate
+from services.cli.demo.payments import Payments
+from services.cli.demo.reference import CATALOGUE, FREIGHT, SALES, Product
+
+REFUSALS = SALES["reasons"]["refusals"]
+SEASON = {1: 0.9, 2: 1.0, 3: 1.2, 4: 1.2, 5: 1.1, 6: 1.0, 7: 0.8, 8: 0.6, 9: 1.1, 10: 1.2, 11: 1.1, 12: 0.7}
+QUOTES_PER_YEAR = 1.6  # per customer or prospect
+INVOICES_PER_YEAR = 0.55  # invoiced directly, without a quote, per customer
+
+
+def season_campaign(day: date) -> str:
+    """The season promotion a document of this day names: WINTER27 from December 2026."""
+    year = day.year + (1 if day.month == 12 else 0)
+    name = ("WINTER", "SPRING", "SUMMER", "AUTUMN")[day.month % 12 // 3]
+    return f"{name}{year % 100:02d}"
+
+
+class Selling:
+    def __init__(self, year: Year, payments: Payments) -> None:
+        self.demo = year.demo
+        self.rng = year.rng
+        self.agenda = year.agenda
+        self.customers = year.customers
+        self.payments = payments
+        self.counts = {"credit_limit": 0, "credit_stop": 0, "cancelled": 0}  # order confirmations refused
+
+    def new_business(self, days: int) -> None:
+        """The quotes and direct invoices of ``days`` days, as many as the season brings."""
+        rng = self.rng
+        factor = SEASON[self.demo.today().month] * days / 365
+        weights = [c.weight for c in self.customers]
+        expected = QUOTES_PER_YEAR * len(self.customers) * factor
+        for customer in rng.choices(self.customers, weights, k=self.count(expected)):
+            self.new_quote(customer)
+        buyers = [c for c in self.customers if c.buyer and not c.held]
+        if buyers:
+            expected = INVOICES_PER_YEAR * len(buyers) * factor
+            for customer in rng.choices(buyers, [c.weight for c in buyers], k=self.count(expected)):
+                self.direct_invoice(customer)
+
+    def count(self, expected: float) -> int:
+        whole = int(expected)
+        return whole + (1 if self.rng.random() < expected - whole else 0)
+
+    def line(self, customer: Customer, item: Product, campaign: str | None) -> dict[str, Any]:
+        rng = self.rng
+        group = customer.plan.command.group if customer.plan.command else None
+        quantity = rng.randint(*item.quantities)
+        if customer.person:
+            quantity = max(1, quantity // 4)
+        elif group == "G-VIP":
+            quantity *= rng.choice((1, 2, 2, 3))
+        if group == "G-VIP":
+            discount = rng.choice((5, 8, 10, 12))
+        elif group == "G-WHOLESALE":
+            discount = rng.choice((0, 3, 5, 5, 8))
+        elif group == "G-PUBLIC":
+            discount = rng.choice((0, 0, 3))
+        else:
+            discount = rng.choices((0, 2, 3, 5), (70, 10, 10, 10))[0]
+        if campaign and item is not FREIGHT:
+            discount += 5
+        return {
+            "product": item.code,
+            "description": item.description,
+            "quantity": str(quantity),
+            "unit_price": str(item.price),
+            "discount_percent": str(discount if item is not FREIGHT else 0),
+            "tax_rate": str(tax_rate(customer, item)),
+            "unit_cost": str(item.cost),
+        }
+
+    def lines(self, customer: Customer, campaign: str | None, few: int = 2, many: int = 6) -> list[dict[str, Any]]:
+        rng = self.rng
+        top = min(many, 3) if customer.person else many
+        count = rng.randint(few, max(few, top))
+        items = rng.sample(CATALOGUE, count)
+        if rng.random() < 0.4 and count < many:
+            items.append(FREIGHT)
+        lines = [self.line(customer, item, campaign) for item in items]
+        command = customer.plan.command
+        limit = command.credit_limit if command is not None and command.credit_check else None
+        if limit:
+            # The rep sizes the offer to the customer: mostly well within the credit limit.
+            self.fit(lines, limit * Decimal(rng.choice((15, 25, 35, 45, 60))) / 100, few)
+        return lines
+
+    @staticmethod
+    def fit(lines: list[dict[str, Any]], budget: Decimal, few: int) -> None:
+        """Scales the quantities down (and drops the dearest lines) until the net fits the budget."""
+
+        def net(line: dict[str, Any]) -> Decimal:
+            price = Decimal(line["quantity"]) * Decimal(line["unit_price"])
+            return price * (100 - Decimal(line["discount_percent"])) / 100
+
+        total = sum((net(line) for line in lines), Decimal(0))
+        if total <= budget:
+            return
+        factor = budget / total
+        for line in lines:
+            if line["product"] != FREIGHT.code:
+                line["quantity"] = str(max(1, int(Decimal(line["quantity"]) * factor)))
+        while len(lines) > few and sum((net(line) for line in lines), Decimal(0)) > budget:
+            lines.remove(max(lines, key=net))
+
+    def new_quote(self, customer: Customer) -> None:
+        rng = self.rng
+        today = self.demo.today()
+        validity = rng.randint(14, 28)
+        campaign = season_campaign(today) if rng.random() < 0.25 else None
+        quote = draft(
+            self.demo,
+            "quote",
+            customer,
+            self.lines(customer, campaign),
+            valid_until=(today + timedelta(days=validity)).isoformat(),
+            campaign=campaign,
+        )
+        self.demo.run(issue_document, IssueDocument(document=quote), customer.rep)
+        roll = rng.random()
+        if roll < 0.55:
+            self.agenda.later(rng.randint(2, validity - 6), lambda day: self.accept(customer, quote))
+        elif roll < 0.75:
+            self.agenda.later(rng.randint(3, validity - 6), lambda day: self.refuse(customer, quote))
+        # else: nobody answers and the quote expires at a day start after its valid_until
+
+    def accept(self, customer: Customer, quote: str) -> None:
+        self.demo.run(accept_quote, AcceptQuote(document=quote), customer.rep)
+        customer.buyer = True
+        partial = self.rng.random() < 0.2
+        self.agenda.later(self.rng.randint(1, 6), lambda day: self.order(customer, quote, partial))
+
+    def refuse(self, customer: Customer, quote: str) -> None:
+        self.demo.run(refuse_quote, RefuseQuote(document=quote, reason=self.rng.choice(REFUSALS)), customer.rep)
+
+    def part_of(self, document: str) -> list[LineQuantity] | None:
+        """About half of what remains of a document's lines, or None when it cannot be split."""
+        source = self.demo.get(document)
+        remaining = [(lid, q) for lid, q in source.remaining.items() if q > 0]
+        if len(remaining) > 1:
+            return [LineQuantity(line_id=lid, quantity=q) for lid, q in remaining[: len(remaining) // 2]]
+        if remaining and remaining[0][1] >= 2:
+            lid, q = remaining[0]
+            return [LineQuantity(line_id=lid, quantity=Decimal(int(q) // 2))]
+        return None
+
+    def order(self, customer: Customer, quote: str, partial: bool) -> None:
+        """Converts the accepted quote to an order (some in two deliveries) and confirms it."""
+        lines = self.part_of(quote) if partial else None
+        order = str(self.demo.run(convert_document, ConvertDocument(document=quote, to="order", lines=lines)).id)
+        if lines is not None:
+            self.agenda.later(self.rng.randint(14, 35), lambda day: self.order(customer, quote, False))
+        self.confirm(customer, order, 0)
+
+    def confirm(self, customer: Customer, order: str, attempt: int) -> None:
+        try:
+            self.demo.run(issue_document, IssueDocument(document=order), customer.rep)
+        except Conflict as refusal:
+            if refusal.code not in ("credit_limit", "credit_stop"):
+                raise
+            if refusal.code == "credit_limit":
+                self.counts["credit_limit"] += 1
+            else:
+                self.counts["credit_stop"] += 1
+            if refusal.code == "credit_limit" and attempt == 0:
+                # Credit control holds the order until the customer's open invoices are paid.
+                self.agenda.later(self.rng.randint(10, 21), lambda day: self.confirm(customer, order, 1))
+            else:
+                reason = f"Refused by credit control ({refusal.code.replace('_', ' ')})"
+                self.demo.run(cancel_document, CancelDocument(document=order, reason=reason), FINANCE)
+                self.counts["cancelled"] += 1
+            return
+        customer.buyer = True
+        partial = self.rng.random() < 0.15
+        self.agenda.later(self.rng.randint(2, 18), lambda day: self.deliver(customer, order, partial))
+
+    def deliver(self, customer: Customer, order: str, partial: bool) -> None:
+        """The order is delivered (some in two parts) and invoiced."""
+        lines = self.part_of(order) if partial else None
+        invoice = str(self.demo.run(convert_document, ConvertDocument(document=order, to="invoice", lines=lines)).id)
+        if lines is not None:
+            self.agenda.later(self.rng.randint(7, 21), lambda day: self.deliver(customer, order, False))
+        self.issue_invoice(customer, invoice)
+
+    def direct_invoice(self, customer: Customer) -> None:
+        """Spare parts, service hours and training, invoiced without a quote."""
+        rng = self.rng
+        campaign = season_campaign(self.demo.today()) if rng.random() < 0.1 else None
+        invoice = draft(self.demo, "invoice", customer, self.lines(customer, campaign, 1, 4), campaign=campaign)
+        self.issue_invoice(customer, invoice)
+
+    def issue_invoice(self, customer: Customer, invoice: str) -> None:
+        self.demo.run(issue_document, IssueDocument(document=invoice), customer.rep)
+        self.payments.plan_invoice(self.payments.invoice(customer, invoice))
