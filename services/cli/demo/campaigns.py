@@ -1,8 +1,7 @@
 """The professional racking campaign for the partners whose contacts read the product news and
 who bought in the last year: an agency's cost when planned, the printed catalogues added later,
-launched as a mailing; a few of them order with its code, one sends a shelf back. And the season
-promotions the year's documents named, planned with their costs, so that their effectiveness
-shows on real sales (data/marketing.toml)."""
+launched as a mailing; a few of them order with its code, one sends a shelf back. The season
+promotions are planned by the sales year when a document first names them (seasons.py)."""
 
 from __future__ import annotations
 
@@ -36,7 +35,6 @@ MARKETING = load("marketing")
 CAMPAIGN = MARKETING["campaign"]
 CAMPAIGN_CODE = CAMPAIGN["template"]["code"]
 CAMPAIGN_BUYERS = 6  # targeted partners who order with the campaign's code
-SEASON_NAMES = MARKETING["seasons"]
 
 
 def campaigns(demo: Demo) -> str:
@@ -44,7 +42,7 @@ def campaigns(demo: Demo) -> str:
     rng = random.Random(CAMPAIGN_SEED)
     today = demo.today()
     queries = CampaignQueries(container.catalog)
-    seasons = season_campaigns(demo, rng)
+    seasons = season_campaigns(demo)
     demo.run(create_template, CreateTemplate.model_validate(CAMPAIGN["template"]))
     target = TargetIn(
         interest_areas=["PRODUCT-NEWS"],
@@ -135,22 +133,9 @@ def issue_campaign_document(demo: Demo, partner: str, doc_type: str, lines: list
     return document
 
 
-def season_campaigns(demo: Demo, rng: random.Random) -> str:
-    """The season promotions the year's documents named (``season_campaign``), planned now with
-    the period of those documents and an agency's cost."""
-    container = demo.container
-    docs = container.catalog.table("documents", "documents")
-    first, last = func.min(docs.c.issue_date), func.max(docs.c.issue_date)
-    with container.engine.connect() as conn:
-        rows = conn.execute(
-            select(docs.c.campaign, first, last)
-            .where(docs.c.campaign.is_not(None), docs.c.status.notin_(("draft", "cancelled")))
-            .group_by(docs.c.campaign)
-            .order_by(first)
-        ).all()
-    for code, start, end in rows:
-        season = code.rstrip("0123456789")
-        name = f"{SEASON_NAMES.get(season, season.title())} 20{code[len(season) :]} promotion"
-        cost = Decimal(rng.randrange(12, 40) * 100)
-        demo.run(plan_campaign, PlanCampaign(code=code, name=name, start_date=start, end_date=end, cost=cost))
-    return f"{len(rows)} season promotions"
+def season_campaigns(demo: Demo) -> str:
+    """How many season promotions the year's documents named (each planned when first named)."""
+    docs = demo.container.catalog.table("documents", "documents")
+    with demo.container.engine.connect() as conn:
+        named = conn.execute(select(func.count(func.distinct(docs.c.campaign)))).scalar_one()
+    return f"{named} season promotions"

@@ -5,7 +5,7 @@ spare parts, service hours and training are invoiced directly."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,18 +27,12 @@ from services.cli.demo.context import FINANCE
 from services.cli.demo.market import Customer, Year, draft, tax_rate
 from services.cli.demo.payments import Payments
 from services.cli.demo.reference import CATALOGUE, FREIGHT, SALES, Product
+from services.cli.demo.seasons import Seasons
 
 REFUSALS = SALES["reasons"]["refusals"]
 SEASON = {1: 0.9, 2: 1.0, 3: 1.2, 4: 1.2, 5: 1.1, 6: 1.0, 7: 0.8, 8: 0.6, 9: 1.1, 10: 1.2, 11: 1.1, 12: 0.7}
 QUOTES_PER_YEAR = 1.6  # per customer or prospect
 INVOICES_PER_YEAR = 0.55  # invoiced directly, without a quote, per customer
-
-
-def season_campaign(day: date) -> str:
-    """The season promotion a document of this day names: WINTER27 from December 2026."""
-    year = day.year + (1 if day.month == 12 else 0)
-    name = ("WINTER", "SPRING", "SUMMER", "AUTUMN")[day.month % 12 // 3]
-    return f"{name}{year % 100:02d}"
 
 
 class Selling:
@@ -48,6 +42,7 @@ class Selling:
         self.agenda = year.agenda
         self.customers = year.customers
         self.payments = payments
+        self.seasons = Seasons(year.demo)
         self.counts = {"credit_limit": 0, "credit_stop": 0, "cancelled": 0}  # order confirmations refused
 
     def new_business(self, days: int) -> None:
@@ -133,7 +128,7 @@ class Selling:
         rng = self.rng
         today = self.demo.today()
         validity = rng.randint(14, 28)
-        campaign = season_campaign(today) if rng.random() < 0.25 else None
+        campaign = self.seasons.promotion(today) if rng.random() < 0.25 else None
         quote = draft(
             self.demo,
             "quote",
@@ -211,7 +206,7 @@ class Selling:
     def direct_invoice(self, customer: Customer) -> None:
         """Spare parts, service hours and training, invoiced without a quote."""
         rng = self.rng
-        campaign = season_campaign(self.demo.today()) if rng.random() < 0.1 else None
+        campaign = self.seasons.promotion(self.demo.today()) if rng.random() < 0.1 else None
         invoice = draft(self.demo, "invoice", customer, self.lines(customer, campaign, 1, 4), campaign=campaign)
         self.issue_invoice(customer, invoice)
 
