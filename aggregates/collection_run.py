@@ -83,9 +83,7 @@ class CollectionRun(Aggregate):
             return
         if not_collected:
             self._partners_not_collected(day=self.day, partners=tuple(not_collected))
-        self._completed(
-            day=self.day, partners=partners, invoices=invoices, skipped=tuple(skipped), counts=dict(counts)
-        )
+        self._completed(day=self.day, partners=partners, invoices=invoices, skipped=tuple(skipped), counts=dict(counts))
 
     @event(PartnersNotCollected)
     def _partners_not_collected(self) -> None:

@@ -40,7 +40,7 @@ from aggregates.mailing import (
 from aggregates.message import Message, MessageStatus
 from aggregates.template import Channel, Purpose
 from commands.campaigns import load_campaign
-from commands.context import CommandContext, Result
+from commands.context import CommandContext, ConcurrencyConflict, Result
 from commands.messages import QueueMessage, compose_message, load_template
 from commands.partner_groups import load_group
 from commands.partners import load_partner
@@ -202,12 +202,15 @@ class QueueRecipients(Strict):
 
 def queue_recipients(cmd: QueueRecipients, ctx: CommandContext) -> Result:
     """Queues a message for every recipient of the batch and records the batch with them. A
-    contact whose message exists already (queued before a crash) is passed over."""
+    contact whose message exists already (queued before a crash) is passed over; one whose
+    message cannot be made is recorded with the error, and the others are queued."""
     mailing = load_mailing(ctx, cmd.mailing)
     recipients: list[MailingRecipient] = []
     skipped: list[SkippedContact] = []
     messages: list[Message] = []
-    ctx.expect_new(message_id_for(mailing.id, c.contact) for c in cmd.candidates if c.reason is None)
+    wanted = [c for c in cmd.candidates if c.reason is None]
+    ctx.expect_new(message_id_for(mailing.id, c.contact) for c in wanted)
+    ctx.preload(c.partner for c in wanted)  # the batch's partners in one read, not one load each
     for candidate in cmd.candidates:
         if candidate.reason is not None:
             skipped.append(
@@ -218,20 +221,24 @@ def queue_recipients(cmd: QueueRecipients, ctx: CommandContext) -> Result:
         pixel, pixel_hash = _token()
         try:
             message = compose_message(_message_command(mailing, candidate, unsubscribe, pixel), ctx)
-        except DomainError as refusal:
-            reason = _refusal_reason(refusal)
+        except ConcurrencyConflict:
+            raise
+        except Exception as error:  # one recipient's failure must not stop the batch
+            reason = _refusal_reason(error)
             if reason is not None:
                 skipped.append(SkippedContact(contact=candidate.contact, partner=candidate.partner, reason=reason))
-            else:
-                recipients.append(
-                    MailingRecipient(
-                        contact=candidate.contact,
-                        partner=candidate.partner,
-                        email=candidate.email or "",
-                        areas=candidate.areas,
-                        error=refusal.detail,
-                    )
+                continue
+            if not isinstance(error, DomainError):
+                log.exception("message not made", extra={"mailing": str(mailing.id), "contact": str(candidate.contact)})
+            recipients.append(
+                MailingRecipient(
+                    contact=candidate.contact,
+                    partner=candidate.partner,
+                    email=candidate.email or "",
+                    areas=candidate.areas,
+                    error=error.detail if isinstance(error, DomainError) else f"{type(error).__name__}: {error}",
                 )
+            )
             continue
         if not message.pending_events:
             continue
@@ -251,7 +258,7 @@ def queue_recipients(cmd: QueueRecipients, ctx: CommandContext) -> Result:
     return Result(ctx.save(mailing, *messages), mailing.id, progress_of(mailing))
 
 
-def _refusal_reason(refusal: DomainError) -> SkipReason | None:
+def _refusal_reason(refusal: Exception) -> SkipReason | None:
     """The contact is gone since the plan was made (removed from its partner)."""
     return SkipReason.INACTIVE if isinstance(refusal, NotFound | Invalid) else None
 

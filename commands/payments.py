@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 from pydantic import Field, StringConstraints
 
 from aggregates.account import Account, Allocation
+from aggregates.base import Aggregate
 from aggregates.errors import not_found
 from aggregates.payment import Payment
 from commands.context import CommandContext, Result
@@ -47,28 +48,29 @@ def _item_id(ctx: CommandContext, account: Account, ref: str) -> UUID:
 def receive_payment(cmd: ReceivePayment, ctx: CommandContext) -> Result:
     with named_by("body", "partner"):
         partner = load_partner(ctx, cmd.partner)
+    payment_id = uuid4()
+    booked = book_payment(ctx, payment_id, partner.id, cmd, cmd.currency or partner.details.currency)
+    return Result(ctx.save(*booked), payment_id)
+
+
+def book_payment(
+    ctx: CommandContext, payment_id: UUID, partner: UUID, cmd: ReceivePayment, currency: str
+) -> list[Aggregate]:
+    """The payment, the partner's account with its money placed (as ``cmd.allocations`` say, or
+    oldest due first) and the claimed number: what a command that books a payment saves."""
     on = cmd.date or ctx.today
     not_after_today(ctx, on, "date")
-    account = load_account(ctx, partner.id)
+    account = load_account(ctx, partner)
     allocations = None
     if cmd.allocations is not None:
         allocations = []
         for i, a in enumerate(cmd.allocations):
             with named_by("body", "allocations", i, "document"):
                 allocations.append(Allocation(item_id=_item_id(ctx, account, a.document), amount=a.amount))
-    payment_id = uuid4()
     number, claimed = draw_unique(ctx, "payment", on, "payment", payment_id)
-    payment = Payment.receive(
-        payment_id,
-        number,
-        partner.id,
-        cmd.amount,
-        cmd.currency or partner.details.currency,
-        on,
-        cmd.reference,
-    )
+    payment = Payment.receive(payment_id, number, partner, cmd.amount, currency, on, cmd.reference)
     account.receive_payment(payment.id, cmd.amount, allocations, on)
-    return Result(ctx.save(payment, account, *claimed), payment.id)
+    return [payment, account, *claimed]
 
 
 class WaiveCharge(Strict):

@@ -18,7 +18,7 @@ from aggregates.collection_case import (
     PromiseBroken,
     PromiseKept,
 )
-from aggregates.collection_run import CollectionRunCompleted, CollectionRunOpened
+from aggregates.collection_run import CollectionRunCompleted, CollectionRunOpened, PartnersNotCollected
 from aggregates.sales_document_events import DisputeResolved, InvoiceDisputed
 from projections.catalog import Projection, Rows
 
@@ -52,6 +52,7 @@ def define(meta: MetaData, prefix: str) -> dict[str, Table]:
         Column("invoices", Integer, nullable=False),
         Column("skipped", Text, nullable=False),
         Column("counts", Text, nullable=False),
+        Column("not_collected", Text, nullable=False),
     )
     actions = Table(
         f"{prefix}actions",
@@ -215,7 +216,15 @@ def dispute(e: InvoiceDisputed | DisputeResolved, rows: Rows) -> None:
 
 @collection.on(CollectionRunOpened)
 def run_opened(e: CollectionRunOpened, rows: Rows) -> None:
-    rows.insert("runs", day=e.day, status="running", partners=0, invoices=0, skipped="[]", counts="{}")
+    rows.insert(
+        "runs", day=e.day, status="running", partners=0, invoices=0, skipped="[]", counts="{}", not_collected="[]"
+    )
+
+
+@collection.on(PartnersNotCollected)
+def partners_not_collected(e: PartnersNotCollected, rows: Rows) -> None:
+    failed = [{"partner": str(p.partner), "reason": p.reason} for p in e.partners]
+    rows.update("runs", {"day": e.day}, not_collected=json.dumps(failed))
 
 
 @collection.on(CollectionRunCompleted)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnClause, Table, Text, bindparam, cast, func, select, tuple_
+from sqlalchemy import BindParameter, ColumnClause, Table, Text, bindparam, cast, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.type_api import TypeEngine
@@ -112,15 +112,19 @@ class _Table:
                     return False
         return True
 
-    def add_insert(self, values: dict[str, Any]) -> None:
-        position = len(self.inserts)
-        self.inserts.append(values)
+    def index_last(self, values: dict[str, Any]) -> None:
+        """Adds the last pending insert, ``values``, to the indexes."""
+        position = len(self.inserts) - 1
         for columns, index in self.indexes.items():
-            found = _values(values, columns)
-            if found is None:
-                self.unsure.add(columns)
-            else:
-                index.setdefault(found, []).append(position)
+            self._index(columns, index, position, values)
+
+    def _index(
+        self, columns: tuple[str, ...], index: dict[tuple[Any, ...], list[int]], position: int, values: dict[str, Any]
+    ) -> None:
+        try:
+            index.setdefault(tuple([values[c] for c in columns]), []).append(position)
+        except (KeyError, TypeError):  # a column left to its default, or an unhashable value
+            self.unsure.add(columns)
 
     def cancel_inserts(self, where: dict[str, Any]) -> bool:
         """Drops the pending inserts that a delete by ``where`` removes; False if it cannot tell."""
@@ -130,11 +134,7 @@ class _Table:
             index = self.indexes[columns] = {}
             for position, values in enumerate(self.inserts):
                 if values is not None:
-                    found = _values(values, columns)
-                    if found is None:
-                        self.unsure.add(columns)
-                    else:
-                        index.setdefault(found, []).append(position)
+                    self._index(columns, index, position, values)
         if columns in self.unsure:
             return False
         try:
@@ -144,17 +144,6 @@ class _Table:
         for position in positions:
             self.inserts[position] = None
         return True
-
-
-def _values(values: dict[str, Any], columns: tuple[str, ...]) -> tuple[Any, ...] | None:
-    found = tuple(values.get(c, _UNKNOWN) for c in columns)
-    if _UNKNOWN in found:
-        return None
-    try:
-        hash(found)
-    except TypeError:
-        return None
-    return found
 
 
 class Rows:
@@ -223,18 +212,17 @@ class Rows:
     def _send(self, table: str, pending: _Table) -> None:
         """Sends the table's deletes, then its pending inserts."""
         deletes: dict[Any, list[tuple[Any, ...]]] = {}
-        for shape, values in pending.deletes:  # deletes commute: one statement per shape
-            deletes.setdefault(shape, []).append(values)
+        for shape, where in pending.deletes:  # deletes commute: one statement per shape
+            deletes.setdefault(shape, []).append(where)
         pending.deletes = []
         for shape, keys in deletes.items():
             stmt = self._delete(table, shape)
             if not keys[0]:  # only IS NULL conditions, or none
                 self._conn.execute(stmt)
                 continue
-            if len(keys[0]) == 1:
-                keys = [values[0] for values in keys]
-            for start in range(0, len(keys), IN_LIST):
-                self._conn.execute(stmt, {"keys": keys[start : start + IN_LIST]})
+            listed: list[Any] = [k[0] for k in keys] if len(keys[0]) == 1 else keys
+            for start in range(0, len(listed), IN_LIST):
+                self._conn.execute(stmt, {"keys": listed[start : start + IN_LIST]})
         inserts = [values for values in pending.inserts if values is not None]
         pending.inserts = []
         pending.indexes.clear()
@@ -278,35 +266,33 @@ class Rows:
         (``json_to_recordset``): an executemany would run one statement per row, through the
         driver's pipeline and on the server, and arrays cost the driver an escape per value."""
         columns = tuple(rows[0])
-        postgres = self._conn.dialect.name == "postgresql"
-        bulk = postgres and len(rows) > 1
+        bulk = self._conn.dialect.name == "postgresql" and len(rows) > 1
         key = ("insert", table, columns if bulk or upsert else None, upsert)
         stmt = self._statements.get(key)
         if stmt is None:
-            t = self.tables[table]
-            if bulk:
-                source = (
-                    func.json_to_recordset(cast(bindparam("rows", type_=Text), postgresql.JSON))
-                    .table_valued(*(ColumnClause(c, t.c[c].type) for c in columns))
-                    .render_derived(with_types=True)
-                )
-                stmt = postgresql.insert(t).from_select(columns, select(*source.c))
-            elif upsert:
-                stmt = (postgresql if postgres else sqlite).insert(t)
-            else:
-                stmt = t.insert()
-            if upsert:
-                pk = [c.name for c in t.primary_key]
-                rest = {c: stmt.excluded[c] for c in columns if c not in pk}
-                if rest:
-                    stmt = stmt.on_conflict_do_update(index_elements=pk, set_=rest)
-                else:
-                    stmt = stmt.on_conflict_do_nothing(index_elements=pk)
-            self._statements[key] = stmt
+            stmt = self._statements[key] = self._insert_statement(self.tables[table], columns, bulk, upsert)
         if bulk:
             self._conn.execute(stmt, {"rows": json.dumps(rows, default=str)})
         else:
             self._conn.execute(stmt, rows if len(rows) > 1 else rows[0])
+
+    def _insert_statement(self, t: Table, columns: tuple[str, ...], bulk: bool, upsert: bool) -> Any:
+        stmt: Any = (postgresql if self._conn.dialect.name == "postgresql" else sqlite).insert(t)
+        if bulk:
+            source = (
+                func.json_to_recordset(cast(bindparam("rows", type_=Text), postgresql.JSON))
+                .table_valued(*(ColumnClause(c, t.c[c].type) for c in columns))
+                .render_derived(with_types=True)
+            )
+            stmt = stmt.from_select(columns, select(*source.c))
+        if upsert:
+            pk = [c.name for c in t.primary_key]
+            rest = {c: stmt.excluded[c] for c in columns if c not in pk}
+            if rest:
+                stmt = stmt.on_conflict_do_update(index_elements=pk, set_=rest)
+            else:
+                stmt = stmt.on_conflict_do_nothing(index_elements=pk)
+        return stmt
 
     def _delete(self, table: str, shape: tuple[tuple[str, bool], ...]) -> Any:
         """A DELETE of the rows whose columns hold any of a list of values (``keys``)."""
@@ -316,11 +302,11 @@ class Rows:
             t = self.tables[table]
             stmt = t.delete().where(*(t.c[column].is_(None) for column, is_null in shape if is_null))
             columns = [t.c[column] for column, is_null in shape if not is_null]
-            keys = bindparam("keys", expanding=True)
+            listed: BindParameter[Any] = bindparam("keys", expanding=True)
             if len(columns) == 1:
-                stmt = stmt.where(columns[0].in_(keys))
+                stmt = stmt.where(columns[0].in_(listed))
             elif columns:
-                stmt = stmt.where(tuple_(*columns).in_(keys))
+                stmt = stmt.where(tuple_(*columns).in_(listed))
             self._statements[key] = stmt
         return stmt
 
@@ -336,7 +322,7 @@ class Rows:
     # -- what projections call -----------------------------------------------------------------
 
     def insert(self, table: str, **values: Any) -> None:
-        pending = self._table(table)
+        pending = self._pending.get(table) or self._table(table)
         if pending.cached is not None:
             key = pending.key(values)
             entry = pending.cached.get(key) if key is not None else None
@@ -347,7 +333,9 @@ class Rows:
                     return
                 pending.cached.pop(key, None)  # the database computes a part: read it back if asked
         # A duplicate goes to the database too, which refuses it at the end of the page.
-        pending.add_insert(values)
+        pending.inserts.append(values)
+        if pending.indexes:
+            pending.index_last(values)
 
     @staticmethod
     def _complete(columns: _Columns, values: dict[str, Any]) -> dict[str, Any] | None:
@@ -369,7 +357,7 @@ class Rows:
         key = pending.key(where)
         if key is not None and not any(column in values for column in pending.columns.pk):
             entry = self._entry(table, pending, key)
-            if entry.row is None or not pending.matches(entry.row, where):
+            if entry.row is None or (len(where) > len(key) and not pending.matches(entry.row, where)):
                 return 0
             normalize = pending.columns.normalize
             for column, value in values.items():
@@ -420,7 +408,9 @@ class Rows:
         key = pending.key(where)
         if key is not None:
             row = self._entry(table, pending, key).row
-            return dict(row) if row is not None and pending.matches(row, where) else None
+            if row is None or (len(where) > len(key) and not pending.matches(row, where)):
+                return None
+            return dict(row)
         self._flush(table)
         found = self._select(table, where, one=True).first()
         return dict(found) if found else None

@@ -9,10 +9,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy import select, text, update
+from sqlalchemy import and_, case, or_, select, text, update
 from sqlalchemy.engine import Connection
 
 from projections.catalog import Catalog, Projection, Rows, tracking, tracking_key
@@ -21,9 +22,12 @@ from projections.log import LoggedEvent, LogReader
 log = logging.getLogger("counterparty.runner")
 
 PAGE = 1000
+REBUILD_THREADS = 4  # read models applying a page at the same time in a rebuild on PostgreSQL
 
 # Pages of the log read during one drain round, by (after, limit).
 Pages = dict[tuple[int, int], list[LoggedEvent]]
+# What a rebuild hands one projection of a page: the version, where it stands, the events after that.
+Part = tuple[Projection, int, int, list[LoggedEvent]]
 
 
 class Reactor:
@@ -77,8 +81,8 @@ class Runner:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        # What every processor had passed when the background thread's last round ended; the
-        # requests waiting for a position sleep on ``_round`` until a round reaches it.
+        # What every processor had passed when the last round of the drain began; the requests
+        # waiting for a position sleep on ``_round`` until a round reaches it.
         self._round = threading.Condition()
         self._passed = 0
         self.errors: dict[str, str] = {}
@@ -204,6 +208,7 @@ class Runner:
                 # instead of a page transaction each that finds nothing.
                 head = self.log.head()
                 positions = self.catalog.positions()
+                self._publish(min((positions.get(k, 0) for k in self.keys()), default=head))
                 reads: Pages = {}
                 skips: list[Skip] = []
                 moved = 0
@@ -213,10 +218,17 @@ class Runner:
                     if start < head:
                         work = partial(self._catch_up_or_skip, projection, key, start, reads, skips)
                         moved += self._guarded(projection.name, work)
-                moved += self._skip(skips)
                 for reactor in self.reactors:
-                    if positions.get(f"process:{reactor.name}", 0) < head:
-                        moved += self._guarded(reactor.name, partial(self.react, reactor, reads))
+                    key = f"process:{reactor.name}"
+                    start = positions.get(key, 0)
+                    if start < head:
+                        batch = self._read(start, self.page, reads)
+                        if batch and not any(reactor.handles(x) for x in batch):
+                            # Nothing to react to: its position moves with the projections' skips.
+                            skips.append(Skip(reactor.name, key, start, batch[-1].position, len(batch)))
+                        else:
+                            moved += self._guarded(reactor.name, partial(self.react, reactor, reads))
+                moved += self._skip(skips)
                 if not moved:
                     return
 
@@ -238,18 +250,18 @@ class Runner:
         only if it still stands where the page starts (another process may have moved it)."""
         if not skips:
             return 0
-        moved = 0
+        # One statement for all of them: on PostgreSQL each statement is a round trip.
+        stmt = (
+            update(tracking)
+            .where(or_(*(and_(tracking.c.key == s.key, tracking.c.position == s.start) for s in skips)))
+            .values(position=case({s.key: s.end for s in skips}, value=tracking.c.key))
+            .returning(tracking.c.key)
+        )
         try:
             with self.catalog.engine.begin() as conn:
                 self._no_commit_flush(conn)
-                for skip in skips:
-                    stmt = (
-                        update(tracking)
-                        .where(tracking.c.key == skip.key, tracking.c.position == skip.start)
-                        .values(position=skip.end)
-                    )
-                    if conn.execute(stmt).rowcount == 1:
-                        moved += skip.events
+                done = set(conn.execute(stmt).scalars())
+            moved = sum(s.events for s in skips if s.key in done)
         except Exception:  # a lost connection: the next round tries again
             log.exception("moving positions failed")
             return 0
@@ -305,6 +317,13 @@ class Runner:
             time.sleep(delay)
             delay = min(delay * 2, 0.2)
 
+    def _publish(self, passed: int) -> None:
+        """Tells the waiting requests what every processor has passed (read as a round of the
+        drain begins, so the round that ends a drain tells where all of them stand)."""
+        with self._round:
+            self._passed = passed
+            self._round.notify_all()
+
     def _wait_for_round(self, position: int, deadline: float) -> bool:
         with self._round:
             if self._passed < position:
@@ -336,14 +355,9 @@ class Runner:
             try:
                 self.catalog.refresh()
                 self.drain()
-                passed = self.lowest_position()
             except Exception:  # a lost connection: log, back off, go on
                 log.exception("runner loop failed; retrying")
                 self._stop.wait(1.0)
-            else:
-                with self._round:
-                    self._passed = passed
-                    self._round.notify_all()
             self._wake.wait(self.poll_interval)
 
     def stop(self) -> None:
@@ -404,50 +418,71 @@ class Runner:
 
     def catch_up_all(self, versions: dict[str, int], progress: Callable[[int], None] | None = None) -> int:
         """Brings the given versions of projections to the head, reading and decoding each page of
-        the log once and handing it to every one of them that has not passed it. Each applies it
-        in a transaction of its own with its position (exactly once, as ``apply_page``); those
-        with nothing to do in the page only move their positions, all in one transaction.
-        ``progress`` hears of every page read; returns how many events were read."""
+        the log once and handing it to every one of them that has not passed it. Each moves its
+        position in the same transaction as its rows, only if it still stands where the page
+        starts for it (exactly once, as ``apply_page``); those with nothing to do in the page only
+        move their positions. ``progress`` hears of every page read; returns how many events were read.
+
+        On SQLite one transaction holds the whole page for all of them. On PostgreSQL each read
+        model applies the page in a transaction of its own, side by side with the others, and the
+        next page is read meanwhile: much of their time is spent waiting for the server, which
+        works on another core."""
         keys = {name: tracking_key(name, version) for name, version in versions.items()}
+        pool = ThreadPoolExecutor(REBUILD_THREADS, "rebuild") if getattr(self, "_h12_pool", self._is_postgres) else None
+        ahead: tuple[int, Future[list[LoggedEvent]]] | None = None  # the page read in advance
         read = 0
-        while True:
-            positions = self.catalog.positions()
-            starts = {name: positions.get(key, 0) for name, key in keys.items()}
-            after = min(starts.values(), default=0)
-            batch = self.log.read(after, self.page)
-            if not batch:
-                return read
-            skips = []
-            for name, start in starts.items():
-                part = batch if start == after else [x for x in batch if x.position > start]
-                if not part:
-                    continue
-                projection = self.catalog.projections[name]
-                if not projection.every and not any(type(x.event) in projection.handlers for x in part):
-                    skips.append(
-                        update(tracking)
-                        .where(tracking.c.key == keys[name], tracking.c.position == start)
-                        .values(position=part[-1].position)
-                    )
-                    continue
-                try:
-                    with self.catalog.engine.begin() as conn:
-                        self._no_commit_flush(conn)
-                        self._apply(conn, projection, versions[name], start, part)
-                except _PageTaken:
-                    pass  # another process applied it: the next page starts from its position
-            if skips:
-                # Only if each still stands where the page starts (as ``_skip`` does for a drain).
-                with self.catalog.engine.begin() as conn:
-                    self._no_commit_flush(conn)
-                    for stmt in skips:
-                        conn.execute(stmt)
-            read += len(batch)
-            if progress:
-                progress(len(batch))
-            if len(batch) < self.page:
-                # A short page reached the head: skip the round that would confirm it.
-                return read
+        try:
+            while True:
+                positions = self.catalog.positions()
+                starts = {name: positions.get(key, 0) for name, key in keys.items()}
+                after = min(starts.values(), default=0)
+                batch = ahead[1].result() if ahead and ahead[0] == after else self.log.read(after, self.page)
+                ahead = None
+                if not batch:
+                    return read
+                if pool and len(batch) == self.page:
+                    ahead = (batch[-1].position, pool.submit(self.log.read, batch[-1].position, self.page))
+                skips: list[tuple[str, int, int]] = []  # (key, from, to) of the positions that only move
+                work: list[Part] = []
+                types = {type(x.event) for x in batch}
+                for name, start in starts.items():
+                    part = batch if start == after else [x for x in batch if x.position > start]
+                    if not part:
+                        continue
+                    projection = self.catalog.projections[name]
+                    found = types if part is batch else {type(x.event) for x in part}
+                    if projection.every or not found.isdisjoint(projection.handlers):
+                        work.append((projection, versions[name], start, part))
+                    else:
+                        skips.append((keys[name], start, part[-1].position))
+                if pool:
+                    for future in [pool.submit(self._apply_parts, [w], []) for w in work]:
+                        future.result()
+                    self._apply_parts([], skips)
+                else:
+                    self._apply_parts(work, skips)
+                read += len(batch)
+                if progress:
+                    progress(len(batch))
+                if len(batch) < self.page:
+                    # A short page reached the head: skip the round that would confirm it.
+                    return read
+        finally:
+            if pool:
+                pool.shutdown(cancel_futures=True)
+
+    def _apply_parts(self, work: list[Part], skips: list[tuple[str, int, int]]) -> None:
+        """Applies parts of a page and moves the positions of ``skips``, in one transaction."""
+        try:
+            with self.catalog.engine.begin() as conn:
+                self._no_commit_flush(conn)
+                for projection, version, start, part in work:
+                    self._apply(conn, projection, version, start, part)
+                for key, start, end in skips:
+                    stmt = update(tracking).where(tracking.c.key == key, tracking.c.position == start)
+                    conn.execute(stmt.values(position=end))
+        except _PageTaken:
+            pass  # another process applied a part first: the next round starts from the positions
 
     def ping(self) -> None:
         with self.catalog.engine.connect() as conn:

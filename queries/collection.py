@@ -110,6 +110,7 @@ class CollectionQueries:
             "actions": acted,
             "skipped": json.loads(row["skipped"]),
             "counts": json.loads(row["counts"]),
+            "not_collected": json.loads(row["not_collected"]),
         }
 
     def runs(self, request: PageRequest, start: date | None, end: date | None) -> dict[str, Any]:

@@ -24,7 +24,17 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     day_start: time = time(6, 0)
     consistency_timeout: float = 10.0
+    # Kafka (docs/kafka.md): the relay publishes the log to ``kafka_topic`` (created when missing
+    # with these partitions and replicas); with ``kafka_payments_topic``, bank statement lines are
+    # read from there, and what cannot be booked goes to ``<kafka_payments_topic>.dead``.
     kafka_bootstrap: str | None = None
+    kafka_topic: str = "counterparty.events"
+    kafka_partitions: int = Field(default=1, ge=1)
+    kafka_replication: int = Field(default=1, ge=1)
+    kafka_payments_topic: str | None = None
+    kafka_payments_group: str = "counterparty-payments"
+    # Seconds to wait for the broker before a round counts as failed (and is tried again).
+    kafka_timeout: float = Field(default=10.0, gt=0)
     smtp_url: str | None = None
     sms_url: str | None = None
     # The From address of e-mails; its domain names their Message-IDs.

@@ -1,9 +1,10 @@
 """Collection commands: define schemes, and collect one partner on a run date.
 
 A run is ``collect_partners`` commands over chunks of partners (each partner decided on its own
-and saved in a transaction of its own) and a ``complete_run``. Every effect has a deterministic id or a guard (a case reaches a level once, a
-fee is booked once per partner/level/run, interest once per invoice and level), so re-running a
-date, a crash in the middle, or two workers racing add nothing twice.
+and saved in a transaction of its own) and a ``complete_run``. Every effect has a deterministic id
+or a guard (a case reaches a level once, a fee is booked once per partner/level/run, interest once
+per invoice and level), so re-running a date, a crash in the middle, or two workers racing add
+nothing twice.
 
 ``schemes``: define a scheme, find a partner's; ``run``: the run and one partner's collection;
 ``chunk``: a chunk of partners read in a few queries and collected partner by partner;

@@ -23,10 +23,10 @@ def read_streams(app: Any, ids: Sequence[UUID], postgres: bool) -> dict[UUID, li
     for start in range(0, len(ids), PAGE):
         page = list(ids[start : start + PAGE])
         snapshots, events = read(app, page)
-        for snapshot in snapshots:
-            found[_uuid(snapshot.originator_id)] = [snapshot]
-        for stored in sorted(events, key=lambda e: (str(e.originator_id), e.originator_version)):
+        for stored in [*snapshots, *events]:
             found.setdefault(_uuid(stored.originator_id), []).append(stored)
+    for stream in found.values():
+        stream.sort(key=lambda stored: stored.originator_version)  # a snapshot comes before the events after it
     return found
 
 
@@ -46,6 +46,7 @@ def _stored(row: Any, originator_id: UUID | str) -> StoredEvent:
 def _sqlite(app: Any, ids: list[UUID]) -> tuple[list[StoredEvent], list[StoredEvent]]:
     recorder, snapshots = app.recorder, app.snapshots.recorder if app.snapshots else None
     marks = ",".join("?" * len(ids))
+    by_hex = {i.hex: i for i in ids}  # the ids as stored: no UUID to parse per row
     found: list[StoredEvent] = []
     after = dict.fromkeys(ids, 0)
     if snapshots is not None:
@@ -57,7 +58,7 @@ def _sqlite(app: Any, ids: list[UUID]) -> tuple[list[StoredEvent], list[StoredEv
         )
         with snapshots.datastore.transaction(commit=False) as c:
             c.execute(query, [i.hex for i in ids])
-            found = [_stored(row, snapshots.convert_originator_id(row["originator_id"])) for row in c.fetchall()]
+            found = [_stored(row, by_hex[row["originator_id"]]) for row in c.fetchall()]
         for snapshot in found:
             after[_uuid(snapshot.originator_id)] = snapshot.originator_version
     pairs = ",".join("(?,?)" for _ in ids)
@@ -67,7 +68,7 @@ def _sqlite(app: Any, ids: list[UUID]) -> tuple[list[StoredEvent], list[StoredEv
     )
     with recorder.datastore.transaction(commit=False) as c:
         c.execute(query, [p for i, v in after.items() for p in (i.hex, v)])
-        events = [_stored(row, recorder.convert_originator_id(row["originator_id"])) for row in c.fetchall()]
+        events = [_stored(row, by_hex[row["originator_id"]]) for row in c.fetchall()]
     return found, events
 
 

@@ -306,8 +306,11 @@ class EventStore:
         return outcomes
 
     def _record(self, events: Sequence[DomainEvent]) -> list[int]:
-        """One transaction: the position of each event, in order."""
-        return [r.notification.id for r in self.app.save(*events)]
+        """One transaction: the position of each event, in order. The events go to the
+        application's event store directly: ``Application.save`` would check each one against a
+        runtime-checkable Protocol (as ``project`` avoids), a tenth of a collection run's time,
+        and has nothing else to do for events (no aggregates to cache or snapshot, no followers)."""
+        return [r.notification.id for r in self.app.events.put(list(events))]
 
     def snapshot(self, aggregate: Aggregate) -> None:
         assert self.app.snapshots is not None

@@ -129,6 +129,11 @@ class StreamIndex:
                     self._filter.add(i)
                 self._position = max(self._position, head)
 
+    def load(self) -> None:
+        """Reads the ids of every stream now, so that a serving process does it as it starts,
+        not in its first request."""
+        self._load()
+
     def _load(self) -> BloomFilter:
         with self._load_lock:
             if self._filter is None:

@@ -6,9 +6,10 @@ loads the stream after the first queued its events, and builds on them (``GroupC
 What it read from queued saves it must come after (``Unit.read``).
 
 Streams are held through a fixed set of re-entrant locks (a stream's lock is chosen by its id),
-so holding costs no bookkeeping per stream, and a command holds at most ``MAX_HELD`` of them. Two commands that load two streams in opposite orders
-could wait for each other: a command that waits too long gives up with ``ConcurrencyConflict``, which
-releases what it holds, and is run again like any lost race.
+so holding costs no bookkeeping per stream, and a command holds at most ``MAX_HELD`` of them. Two
+commands that load two streams in opposite orders could wait for each other: a command that waits
+too long gives up with ``ConcurrencyConflict``, which releases what it holds, and is run again like
+any lost race.
 """
 
 from __future__ import annotations

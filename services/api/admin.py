@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -11,23 +11,39 @@ from pydantic import BaseModel
 
 from aggregates.errors import not_found
 from services.api.deps import Admin, AnyRole, Cont
+from services.bootstrap.container import Container
 
 router = APIRouter(prefix="/v1/admin", tags=["operations"])
 
 
 class ProjectionStatus(BaseModel):
     name: str
+    kind: Literal["read_model", "process", "relay"]
     position: int
     lag: int
     status: str
 
 
-@router.get("/projections", response_model=list[ProjectionStatus], summary="Each read model and process manager")
+@router.get(
+    "/projections", response_model=list[ProjectionStatus], summary="Each read model, process manager and the relay"
+)
 def projections(_who: AnyRole, c: Cont) -> list[dict[str, Any]]:
     return [
-        {"name": p.name, "position": p.position, "lag": max(0, p.head - p.position), "status": p.status}
-        for p in c.runner.status()
+        {
+            "name": p.name,
+            "kind": _kind(c, p.name),
+            "position": p.position,
+            "lag": max(0, p.head - p.position),
+            "status": p.status,
+        }
+        for p in c.progress()
     ]
+
+
+def _kind(c: Container, name: str) -> str:
+    if name in c.catalog.projections:
+        return "read_model"
+    return "relay" if c.relay is not None and name == c.relay.name else "process"
 
 
 class RebuildAccepted(BaseModel):

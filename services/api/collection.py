@@ -119,6 +119,8 @@ class RunPublic(BaseModel):
     actions: list[dict[str, Any]]
     skipped: list[dict[str, Any]]
     counts: dict[str, int]
+    # Partners the run could not collect (their collection failed), with the reason.
+    not_collected: list[dict[str, Any]]
 
 
 class RunList(BaseModel):

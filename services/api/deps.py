@@ -22,6 +22,7 @@ from aggregates.idempotency import IdempotencyRecord
 from commands.context import CommandContext, Idempotency, IdempotencyReplay, Result
 from queries.activities import ActivityQueries
 from queries.audit import AuditQueries
+from queries.bank_lines import BankLineQueries
 from queries.campaigns import CampaignQueries
 from queries.collection import CollectionQueries
 from queries.documents import DocumentQueries
@@ -125,6 +126,7 @@ class Reads:
         self.partners = PartnerQueries(c.catalog)
         self.documents = DocumentQueries(c.catalog)
         self.receivables = ReceivableQueries(c.catalog)
+        self.bank_lines = BankLineQueries(c.catalog)
         self.reports = ReportQueries(c.catalog)
         self.recurring = RecurringQueries(c.catalog)
         self.collection = CollectionQueries(c.catalog)

@@ -14,7 +14,7 @@ router = APIRouter(tags=["operations"])
 
 REQUESTS = Counter("cpty_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("cpty_http_request_seconds", "HTTP request latency", ["method", "route"])
-LAG = Gauge("cpty_projection_lag_events", "Events a read model or process manager is behind", ["name"])
+LAG = Gauge("cpty_projection_lag_events", "Events a read model, process manager or the Kafka relay is behind", ["name"])
 HEAD = Gauge("cpty_log_head_position", "The last position in the log")
 
 
@@ -35,7 +35,7 @@ def readyz(c: Cont) -> JSONResponse:
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 def metrics(c: Cont) -> Response:
-    for p in c.runner.status():
+    for p in c.progress():
         LAG.labels(p.name).set(max(0, p.head - p.position))
         HEAD.set(p.head)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

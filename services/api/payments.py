@@ -11,7 +11,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from aggregates.errors import not_found
-from commands.payments import ReceivePayment, WaiveCharge, receive_payment, waive_charge
+from commands.bank_lines import AssignBankLine, assign_bank_line
+from commands.payments import AllocationIn, ReceivePayment, WaiveCharge, receive_payment, waive_charge
+from commands.types import Strict
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
 
 router = APIRouter(prefix="/v1", tags=["payments and receivables"])
@@ -41,6 +43,26 @@ class PaymentPublic(BaseModel):
 class PaymentList(BaseModel):
     items: list[PaymentPublic]
     next_cursor: str | None
+
+
+class UnmatchedBankLine(BaseModel):
+    id: str
+    date: date
+    amount: str
+    currency: str
+    reference: str
+    iban: str | None
+    reason: str
+
+
+class UnmatchedList(BaseModel):
+    items: list[UnmatchedBankLine]
+    next_cursor: str | None
+
+
+class BankLineAssignment(Strict):
+    partner: str
+    allocations: list[AllocationIn] | None = None
 
 
 class ReceivablePublic(BaseModel):
@@ -104,6 +126,23 @@ def create_payment(body: PaymentCreate, cmd: Cmd, reads: ReadModels) -> Response
 def list_payments(_who: AnyRole, reads: ReadModels, paging: Paging, partner: str | None = None) -> dict[str, Any]:
     partner_ids = reads.partners.merged_ids(reads.partners.partner_id(partner)) if partner else None
     return reads.receivables.payments(paging, partner_ids)
+
+
+# Before /payments/{payment}, which would take "unmatched" for a payment's id.
+@router.get("/payments/unmatched", response_model=UnmatchedList, summary="Bank lines that matched no partner")
+def list_unmatched(_who: AnyRole, reads: ReadModels, paging: Paging) -> dict[str, Any]:
+    return reads.bank_lines.unmatched(paging)
+
+
+@router.post(
+    "/payments/unmatched/{line}/assign",
+    status_code=201,
+    response_model=PaymentPublic,
+    summary="Book an unmatched bank line as a partner's payment (once)",
+)
+def assign_unmatched(line: str, body: BankLineAssignment, cmd: Cmd, reads: ReadModels) -> Response:
+    command = AssignBankLine(line=line, partner=body.partner, allocations=body.allocations)
+    return cmd.run(assign_bank_line, command, lambda r: reads.receivables.payment(str(r.id)), status=201)
 
 
 @router.get("/payments/{payment}", response_model=PaymentPublic, summary="One payment")

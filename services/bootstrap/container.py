@@ -28,6 +28,7 @@ from processes.sales import sales
 from projections.activities import activities
 from projections.api_keys import api_keys
 from projections.audit_index import audit_index
+from projections.bank_lines import bank_lines
 from projections.campaigns import campaigns
 from projections.catalog import Catalog, Projection
 from projections.collection import collection
@@ -43,7 +44,7 @@ from projections.profitability import profitability
 from projections.receivables import receivables
 from projections.recurring_invoices import recurring_invoices
 from projections.requests import requests
-from projections.runner import Runner
+from projections.runner import Progress, Runner
 from projections.timeline import timeline
 from projections.users import users
 from queries.activities import ActivityQueries
@@ -70,6 +71,7 @@ PROJECTIONS: list[Projection] = [
     portal_tokens,
     documents,
     receivables,
+    bank_lines,
     profitability,
     recurring_invoices,
     collection,
@@ -176,6 +178,14 @@ class Container:
         self._listener: Any = None
         self.sender: Any = None
         self.mailer: Any = None
+        # Kafka (docs/kafka.md); imported only when configured.
+        self.relay: Any = None
+        self.bank_lines: Any = None
+        if settings.kafka_bootstrap:
+            from services.workers.relay import KafkaRelay
+
+            self.relay = KafkaRelay(self.ports)
+            self.store.on_saved(self.relay.wake)
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -266,6 +276,7 @@ class Container:
 
     def start(self, scheduler: bool = True, sender: bool = True) -> None:
         """Starts the background work of a serving process: runner, LISTEN, scheduler, sender."""
+        self.store.streams.load()
         self.runner.start()
         if self.store.is_postgres:
             from services.adapters.listener import NotifyListener
@@ -279,8 +290,23 @@ class Container:
             self.sender.start()
             self.mailer = MailingPreparer(self.ports)
             self.mailer.start()
+        if self.relay is not None:
+            self.relay.start()
+        if self.settings.kafka_bootstrap and self.settings.kafka_payments_topic:
+            from services.workers.bank_lines import BankLineConsumer
+
+            self.bank_lines = BankLineConsumer(self.ports)
+            self.bank_lines.start()
+
+    def progress(self) -> list[Progress]:
+        """Every follower of the log: read models, process managers and the Kafka relay."""
+        return [*self.runner.status(), *([self.relay.status()] if self.relay is not None else [])]
 
     def close(self) -> None:
+        if self.bank_lines is not None:
+            self.bank_lines.stop()
+        if self.relay is not None:
+            self.relay.stop()
         if self.mailer is not None:
             self.mailer.stop()
         if self.sender is not None:

@@ -75,6 +75,50 @@ def worker() -> None:
     container.close()
 
 
+@app.command("consume-payments")
+def consume_payments(
+    topic: Annotated[
+        str | None, typer.Option(help="the topic of bank statement lines [default: CPTY_KAFKA_PAYMENTS_TOPIC]")
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="stop when the topic has been read to its end")] = False,
+) -> None:
+    """Book bank statement lines from Kafka as payments (needs CPTY_KAFKA_BOOTSTRAP).
+
+    Each line is JSON {"id", "date", "amount", "currency", "reference", "partner": code|null,
+    "iban"}, booked for the partner with that code or with an invoice number in the reference,
+    oldest due first, once per id. Unmatched and malformed lines go to <topic>.dead; unmatched
+    ones also to GET /v1/payments/unmatched. See docs/kafka.md."""
+    import os
+    import signal
+    import threading
+
+    if topic:
+        os.environ["CPTY_KAFKA_PAYMENTS_TOPIC"] = topic
+    settings = Settings()
+    if not settings.kafka_bootstrap or not settings.kafka_payments_topic:
+        console.print("set CPTY_KAFKA_BOOTSTRAP, and CPTY_KAFKA_PAYMENTS_TOPIC or --topic")
+        raise typer.Exit(2)
+    from services.workers.bank_lines import BankLineConsumer
+
+    container = _container()
+    consumer = BankLineConsumer(container.ports)
+    try:
+        if once:
+            lines = consumer.drain()
+            container.runner.wait(container.store.head(), container.settings.consistency_timeout)
+            console.print(f"{lines} bank lines read from {consumer.topic}")
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        consumer.start()
+        console.print(f"reading bank lines from {consumer.topic}; Ctrl-C stops")
+        stop.wait()
+    finally:
+        consumer.stop()
+        container.close()
+
+
 @app.command()
 def demo(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
@@ -144,10 +188,10 @@ def replay(
 
 @projections_app.command("status")
 def projections_status() -> None:
-    """Each read model and process manager: position, lag, status."""
+    """Each read model, process manager and the Kafka relay: position, lag, status."""
     container = _container()
     table = Table("name", "version", "position", "lag", "status")
-    for p in container.runner.status():
+    for p in container.progress():
         version = str(container.catalog.version(p.name)) if p.name in container.catalog.projections else "-"
         table.add_row(p.name, version, str(p.position), str(max(0, p.head - p.position)), p.status)
     Console().print(table)

@@ -36,6 +36,7 @@ def prepare(
 ) -> MailingProgress:
     """Queues what is left of the mailing's plan (the whole plan made again, unless given), and
     answers once the read models show it, like a command."""
+
     def run(handler: Any, command: Any) -> Result:
         return ports.execute(handler, command, Request(actor=actor))
 
@@ -63,11 +64,15 @@ class MailingPreparer:
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
-        """Resumes every stalled mailing; returns how many."""
+        """Resumes every stalled mailing; returns how many. One that cannot go on is logged and
+        tried again next round; it does not keep the others waiting."""
         stalled = self.queries.stalled(self.wall() - self.lease)
         for mailing_id in stalled:
             log.warning("resuming a stalled mailing", extra={"mailing": str(mailing_id)})
-            prepare(self.ports, mailing_id)
+            try:
+                prepare(self.ports, mailing_id)
+            except Exception:
+                log.exception("resuming the mailing failed; retrying next round", extra={"mailing": str(mailing_id)})
         return len(stalled)
 
     def start(self) -> None:

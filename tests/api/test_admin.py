@@ -38,7 +38,8 @@ def test_every_projection_is_listed_with_position_lag_and_status(client: Any) ->
     ):
         assert name in expected
     for p in listed:
-        assert p == {"name": p["name"], "position": head, "lag": 0, "status": "live"}
+        kind = "read_model" if p["name"] in container.catalog.projections else "process"
+        assert p == {"name": p["name"], "kind": kind, "position": head, "lag": 0, "status": "live"}
 
 
 def test_lag_shows_events_not_yet_projected(client: Any) -> None:
@@ -51,6 +52,7 @@ def test_lag_shows_events_not_yet_projected(client: Any) -> None:
     # Nothing drives the runner in the tests until someone waits for a position.
     assert directory == {
         "name": "partner_directory",
+        "kind": "read_model",
         "position": head,
         "lag": new_head - head,
         "status": "catching_up",

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import (
     assert_problem,
     audit_count,
@@ -56,6 +58,7 @@ def assert_refused(client: Any, cases: list[Case]) -> None:
     assert audit_count(client) == before
 
 
+@pytest.mark.postgres
 def test_an_unknown_group_is_refused_and_no_partner_recorded(client: Any) -> None:
     """The reported case, on both backends: 201 and a partner with a group that does not exist."""
     before = audit_count(client)

@@ -34,7 +34,7 @@ from services.bootstrap.container import Container, ProcessReads
 pytestmark = pytest.mark.postgres
 
 PARTNERS = 30
-CRASH_AFTER = 12
+CRASH_AFTER = 12  # three chunks of 4 partners (the child's chunk size)
 DAY = date(2026, 1, 15)  # the manual clock's first day; the invoices are 30 days overdue
 
 # No minimum gap: a level date run again must still reach one level per invoice, not the next.
@@ -72,17 +72,18 @@ CHILD = textwrap.dedent(
                         clock_start="2026-01-15T00:00:00Z")
     c = Container(settings)
     crash_after = int(sys.argv[3])
-    collect = process.collect_partner
+    process.CHUNK = 4
+    collect = process.collect_partners
     done = []
 
     def collect_then_die(command, ctx):
-        result = collect(command, ctx)  # the partner's transaction is committed here
-        done.append(command.partner)
-        if len(done) == crash_after:
+        result = collect(command, ctx)  # the chunk's partners' transactions are committed here
+        done.extend(p.partner for p in command.partners)
+        if len(done) >= crash_after:
             os._exit(9)  # no cleanup, no completion: as if the machine went down
         return result
 
-    process.collect_partner = collect_then_die
+    process.collect_partners = collect_then_die
     process.run_collection(lambda handler, command: c.execute(handler, command), ProcessReads(c.catalog),
                            date.fromisoformat(sys.argv[4]))
     print("the run finished without crashing")

@@ -254,7 +254,9 @@ def _register(container: Container, name: str, **fields: Any) -> Callable[[], Re
 
 
 def _codes(container: Container) -> dict[UUID, str]:
-    return {e.event.originator_id: e.event.code for e in container.store.iterate() if isinstance(e.event, PartnerRegistered)}
+    return {
+        e.event.originator_id: e.event.code for e in container.store.iterate() if isinstance(e.event, PartnerRegistered)
+    }
 
 
 def test_commands_on_one_number_series_build_on_each_others_queued_events(container: Container, gate: Gate) -> None:

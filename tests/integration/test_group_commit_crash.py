@@ -130,7 +130,7 @@ def test_a_server_killed_under_concurrent_load_keeps_every_answered_registration
         assert versions == list(range(1, len(versions) + 1))
         # The restarted process goes on from there: the next number is a new one.
         result = after.execute(register_partner, RegisterPartner(name="after the crash"))
-        code = after.store.get(result.id).code  # type: ignore[attr-defined]
+        code = after.store.get(result.id).code  # type: ignore[arg-type, attr-defined]
         assert code not in claims and code == f"CU2601-{len(partners) + 1:04d}"
         after.runner.drain()
         assert after.runner.errors == {}

@@ -74,9 +74,7 @@ def test_one_idempotency_key_sent_concurrently_records_one_partner_and_answers_e
     client: Any, container: Container
 ) -> None:
     body = {"name": "Once Only"}
-    responses = together(
-        THREADS, lambda i: client.post("/v1/partners", json=body, headers={"Idempotency-Key": "k-1"})
-    )
+    responses = together(THREADS, lambda i: client.post("/v1/partners", json=body, headers={"Idempotency-Key": "k-1"}))
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["id"] for r in responses}) == 1
     assert len({r.headers["X-Position"] for r in responses}) == 1

