@@ -428,7 +428,7 @@ class Runner:
         next page is read meanwhile: much of their time is spent waiting for the server, which
         works on another core."""
         keys = {name: tracking_key(name, version) for name, version in versions.items()}
-        pool = ThreadPoolExecutor(REBUILD_THREADS, "rebuild") if getattr(self, "_h12_pool", self._is_postgres) else None
+        pool = ThreadPoolExecutor(REBUILD_THREADS, "rebuild") if self._is_postgres else None
         ahead: tuple[int, Future[list[LoggedEvent]]] | None = None  # the page read in advance
         read = 0
         try:

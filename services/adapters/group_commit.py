@@ -103,6 +103,7 @@ class GroupCommitter:
                             s.error, s.done = RuntimeError("the save was interrupted"), True
                         for e in s.events:
                             self._forget(s, e.originator_id)
+                        s.after = frozenset()  # decided: no chain of saves is kept alive through it
                     self._writing = False
                     self._written.notify_all()
         if save.error is not None:

@@ -73,7 +73,7 @@ def every_fifth_fails(client: httpx.Client, i: int) -> None:
 
 
 def test_clients_keep_one_connection_each_and_count_what_failed(counting_server: str) -> None:
-    load = drive(counting_server, every_fifth_fails, clients=3, seconds=0.5, limit=100_000)
+    load = drive(counting_server, every_fifth_fails, clients=3, seconds=1.0, limit=100_000)
 
     assert load.done == Counting.answered["/ok"] and load.failed == Counting.answered["/fail"]
     assert load.done > 0 and load.failed > 0
