@@ -37,7 +37,7 @@ CHUNK = 100
 
 
 def run_collection(run: Any, reads: Any, day: date, partners: list[UUID] | None = None) -> dict[str, Any]:
-    """One run date: open it, collect the partners chunk by chunk (one transaction each), complete it.
+    """One run date: open it, collect the partners chunk by chunk (each in a transaction of its own), complete it.
 
     ``run(handler, command)`` executes a command and answers its Result (or None when a business
     rule refused it). A date that ran already is completed and adds nothing. A partner that
@@ -54,7 +54,7 @@ def run_collection(run: Any, reads: Any, day: date, partners: list[UUID] | None 
     total = PartnerReport()
     not_collected: list[NotCollected] = []
     for start in range(0, len(wanted), CHUNK):
-        for collected in _collect(run, day, wanted[start : start + CHUNK]):
+        for collected in _collect(run, wanted[start : start + CHUNK]):
             if collected.failure is not None:
                 not_collected.append(NotCollected(partner=collected.partner, reason=collected.failure))
             elif collected.report is not None:
@@ -76,11 +76,11 @@ def run_collection(run: Any, reads: Any, day: date, partners: list[UUID] | None 
     return {"day": day, "ran": True}
 
 
-def _collect(run: Any, day: date, chunk: list[CollectPartner]) -> list[Collected]:
+def _collect(run: Any, chunk: list[CollectPartner]) -> list[Collected]:
     """The chunk collected. A partner whose save lost a race is collected again alone, and so is
     each partner of a chunk that failed or was refused as a whole."""
     try:
-        result = run(collect_partners, CollectPartners(day=day, partners=chunk))
+        result = run(collect_partners, CollectPartners(partners=chunk))
         failure = None if result is not None else "refused (the log says why)"
     except Exception as error:  # a chunk, or a partner alone, that fails must not stop the run
         result, failure = None, reason(error)
@@ -88,11 +88,11 @@ def _collect(run: Any, day: date, chunk: list[CollectPartner]) -> list[Collected
         if len(chunk) == 1:
             return [Collected(chunk[0].partner, failure=failure)]
         log.warning("collection chunk failed; collecting its partners one by one", extra={"reason": failure})
-        return [c for wanted in chunk for c in _collect(run, day, [wanted])]
+        return [c for wanted in chunk for c in _collect(run, [wanted])]
     outcomes: list[Collected] = result.detail
     again = {c.partner for c in outcomes if c.conflict}
     return [c for c in outcomes if not c.conflict] + [
-        c for wanted in chunk if wanted.partner in again for c in _collect(run, day, [wanted])
+        c for wanted in chunk if wanted.partner in again for c in _collect(run, [wanted])
     ]
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnClause, Table, Text, bindparam, cast, func, select, tuple_
+from sqlalchemy import BindParameter, Boolean, ColumnClause, Table, Text, bindparam, cast, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.type_api import TypeEngine
@@ -53,6 +53,8 @@ def _normalizer(type_: TypeEngine[Any], dialect: Dialect) -> Normalize | None:
         if bind and result:
             return lambda v: None if v is None else result(bind(v))
         return bind or result
+    if isinstance(impl, Boolean):
+        return lambda v: None if v is None else bool(v)
     scale = getattr(impl, "scale", None)
     if getattr(impl, "asdecimal", False):
         quantum = Decimal(1).scaleb(-scale) if scale is not None else None
@@ -267,7 +269,7 @@ class Rows:
         driver's pipeline and on the server, and arrays cost the driver an escape per value."""
         columns = tuple(rows[0])
         bulk = self._conn.dialect.name == "postgresql" and len(rows) > 1
-        key = ("insert", table, columns if bulk or upsert else None, upsert)
+        key = ("insert", table, columns if bulk or upsert else None, bulk, upsert)
         stmt = self._statements.get(key)
         if stmt is None:
             stmt = self._statements[key] = self._insert_statement(self.tables[table], columns, bulk, upsert)

@@ -5,6 +5,7 @@ because a page only commits if the position it started from is still the stored 
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -431,6 +432,10 @@ class Runner:
         pool = ThreadPoolExecutor(REBUILD_THREADS, "rebuild") if self._is_postgres else None
         ahead: tuple[int, Future[list[LoggedEvent]]] | None = None  # the page read in advance
         read = 0
+        # Each page's events live until the page is applied, long enough to set off the garbage
+        # collector's full passes, and each would walk every object of the process: the objects
+        # that lived before the rebuild are left out of them until it ends.
+        gc.freeze()
         try:
             while True:
                 positions = self.catalog.positions()
@@ -468,6 +473,7 @@ class Runner:
                     # A short page reached the head: skip the round that would confirm it.
                     return read
         finally:
+            gc.unfreeze()
             if pool:
                 pool.shutdown(cancel_futures=True)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -36,7 +35,6 @@ READ_ONLY = (CollectionScheme, CollectionSettings, PartnerGroup, Template, Templ
 
 
 class CollectPartners(Strict):
-    day: date
     partners: Annotated[list[CollectPartner], Field(min_length=1)]
 
 
@@ -76,7 +74,7 @@ def collect_partners(cmd: CollectPartners, ctx: CommandContext) -> Result:
                 raise
             outcomes[wanted.partner] = Collected(wanted.partner, conflict=True)
         except Exception as error:  # one partner's failure must not stop the others
-            outcomes[wanted.partner] = _failed(wanted.partner, cmd.day, error)
+            outcomes[wanted.partner] = _failed(wanted, error)
         else:
             decided.append((wanted, touched, report))
         shared.update((i, a) for i, a in part.loaded.items() if isinstance(a, READ_ONLY))
@@ -92,14 +90,14 @@ def collect_partners(cmd: CollectPartners, ctx: CommandContext) -> Result:
     return Result(position, None, [outcomes[w.partner] for w in cmd.partners])
 
 
-def _failed(partner: UUID, day: date, error: Exception) -> Collected:
+def _failed(wanted: CollectPartner, error: Exception) -> Collected:
     why = reason(error)
     log.error(
         "partner not collected",
         exc_info=not isinstance(error, DomainError),
-        extra={"partner": str(partner), "day": day.isoformat(), "reason": why},
+        extra={"partner": str(wanted.partner), "day": wanted.day.isoformat(), "reason": why},
     )
-    return Collected(partner, failure=why)
+    return Collected(wanted.partner, failure=why)
 
 
 def _preload(ctx: CommandContext, partners: list[CollectPartner]) -> dict[UUID, list[Aggregate]]:

@@ -114,6 +114,11 @@ class Kafka:
                 auto_offset_reset="earliest",
                 allow_auto_create_topics=False,
                 max_poll_records=100,
+                # A member that died is replaced within seconds; a poll's lines take far less
+                # than the poll interval. (Tansu also holds a join for half the session timeout.)
+                session_timeout_ms=6000,
+                heartbeat_interval_ms=1000,
+                max_poll_interval_ms=60000,
             )
             consumer.subscribe([topic])
             return Subscription(consumer)
@@ -166,13 +171,18 @@ class Subscription:
             self.consumer.seek(TopicPartition(topic, partition), offset)
 
     def caught_up(self) -> bool:
-        """Whether this member has partitions and has read each to its end."""
+        """Whether this member has partitions and has read each to the end its last fetch saw
+        (the high watermark: some brokers, Tansu among them, answer a request for the end offset
+        with the start of the last batch)."""
         assigned = self.consumer.assignment()
         if not assigned:
             return False
-        with _broker_errors("reading end offsets"):
-            ends = self.consumer.end_offsets(list(assigned))
-            return all(self.consumer.position(tp) >= end for tp, end in ends.items())
+        with _broker_errors("reading positions"):
+            for tp in assigned:
+                end = self.consumer.highwater(tp)
+                if end is None or self.consumer.position(tp) < end:
+                    return False
+        return True
 
     def close(self) -> None:
         try:

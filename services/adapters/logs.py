@@ -32,3 +32,6 @@ def configure(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     for noisy in ("uvicorn.access", "apscheduler"):
         logging.getLogger(noisy).setLevel("WARNING")
+    # kafka-python logs every failed reconnect as an error while a broker is down; the relay and
+    # the payments consumer report an outage once, with its cause, and its end.
+    logging.getLogger("kafka").setLevel("CRITICAL")

@@ -21,7 +21,8 @@ def rebuild_all(container: Container, bar: Progress) -> None:
     bar.update(task, completed=head)
 
 
-def _rows(container: Container, name: str, version: int) -> dict[str, list[tuple[Any, ...]]]:
+def table_rows(container: Container, name: str, version: int) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of a version of a read model, table by table, as sorted text (to compare)."""
     tables = container.catalog.table_set(name, version)
     result = {}
     with container.engine.connect() as conn:
@@ -44,8 +45,8 @@ def verify_all(container: Container, bar: Progress) -> list[str]:
         container.runner.build_copies(scratch, lambda n: bar.advance(task, n))
         container.runner.drain()
         for name, version in scratch.items():
-            live = _rows(container, name, catalog.version(name))
-            fresh = _rows(container, name, version)
+            live = table_rows(container, name, catalog.version(name))
+            fresh = table_rows(container, name, version)
             for table in live:
                 if live[table] != fresh[table]:
                     missing = set(fresh[table]) - set(live[table])

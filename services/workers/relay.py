@@ -71,6 +71,7 @@ class KafkaRelay:
         # Why the last round failed, until a round succeeds (shown as status ``failed``).
         self.error: str | None = None
         self._publisher: Publisher | None = None
+        self._tracked = False
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -84,6 +85,8 @@ class KafkaRelay:
     def run_once(self) -> int:
         """Publishes the page of the log after the relay's position; answers how many events.
         Raises ``BrokerUnavailable`` (the position unmoved) when the broker did not acknowledge."""
+        if not self._tracked:
+            self.ensure_tracking()
         start = self.position()
         batch = self.ports.store.read(start, self.page)
         if not batch:
@@ -122,6 +125,7 @@ class KafkaRelay:
         with self.ports.catalog.engine.begin() as conn:
             if conn.execute(select(tracking.c.key).where(tracking.c.key == RELAY)).first() is None:
                 conn.execute(tracking.insert().values(key=RELAY, position=0))
+        self._tracked = True
 
     def _advance(self, start: int, end: int) -> None:
         with self.ports.catalog.engine.begin() as conn:
@@ -142,7 +146,6 @@ class KafkaRelay:
     # -- the background thread -----------------------------------------------------------------
 
     def start(self) -> None:
-        self.ensure_tracking()
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="kafka-relay", daemon=True)
         self._thread.start()

@@ -7,14 +7,20 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import re
 import time
 from typing import Any
 from urllib.parse import urlsplit
+from uuid import UUID
 
 import pytest
 
+import commands.mailings as mailings
+from aggregates.message import Message
+from commands.context import CommandContext
 from commands.mailings import recognise_bounce
+from commands.messages import QueueMessage
 from tests.api.helpers import assert_problem, create_campaigns, create_partner, error_locs, role_headers
 from tests.api.test_messages import container_of, send_all
 
@@ -217,6 +223,30 @@ def test_a_mailing_reaches_every_contact_once_and_says_why_it_skips_others(clien
         "Mailing NEWS-MAIL queued for cy@gamma.test",
         "Mailing NEWS-MAIL skipped a contact: opted_out",
     ]
+
+
+def test_a_recipient_whose_message_cannot_be_made_is_an_error_and_the_others_are_queued(
+    client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = world(client)
+    compose = mailings.compose_message
+
+    def poisoned(cmd: QueueMessage, ctx: CommandContext) -> Message:
+        if cmd.contact == UUID(ids["b2"]) and not (cmd.unsubscribe_url or "").endswith("/sample"):
+            raise RuntimeError("poisoned for the test")
+        return compose(cmd, ctx)
+
+    monkeypatch.setattr(mailings, "compose_message", poisoned)
+    with caplog.at_level(logging.ERROR, logger="counterparty.mailings"):
+        mailing = send(client, interest_areas=["NEWS"], groups=["retail"], tags=["vip"])
+    assert (mailing["recipients"], mailing["sent"], mailing["status"]) == (3, 2, "sending")
+    assert mailing["counts"] == {"queued": 2, "sent": 0, "read": 0, "unsubscribed": 0, "error": 1}
+    got = recipients(client, mailing["id"])
+    assert got[ids["b2"]] == {"contact": ids["b2"], "email": "bea@beta.test", "status": "error"}
+    assert got[ids["c1"]]["status"] == "queued" and len(messages(client)) == 2
+    (logged,) = [r for r in caplog.records if r.getMessage() == "message not made"]
+    assert logged.__dict__["contact"] == ids["b2"] and logged.exc_info is not None
+    assert str(logged.exc_info[1]) == "poisoned for the test"
 
 
 def test_partners_and_documents_partners_and_a_campaign(client: Any) -> None:

@@ -68,21 +68,25 @@ class Tansu:
 
 
 def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord]:
-    """Every record of the topic, partition by partition in offset order (no consumer group)."""
+    """Every record of the topic, partition by partition in offset order (no consumer group).
+    The end of a partition is the high watermark of the fetches: Tansu answers a ListOffsets
+    request for the latest offset with the start of the last batch."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=5000)
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(assigned)
         consumer.seek_to_beginning(*assigned)
-        ends = consumer.end_offsets(assigned)
         found: dict[int, list[ConsumerRecord]] = {p.partition: [] for p in assigned}
         deadline = time.monotonic() + 15
-        while any(consumer.position(tp) < ends[tp] for tp in assigned):
-            assert time.monotonic() < deadline, "the topic could not be read to its end"
-            for tp, records in consumer.poll(timeout_ms=300).items():
+        while True:
+            for tp, records in consumer.poll(timeout_ms=200).items():
                 found[tp.partition].extend(records)
-        return [r for p in sorted(found) for r in found[p]]
+            ends = [consumer.highwater(tp) for tp in assigned]
+            if all(end is not None and consumer.position(tp) >= end for tp, end in zip(assigned, ends, strict=True)):
+                return [r for p in sorted(found) for r in found[p]]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{topic} could not be read to its end")
     finally:
         consumer.close()
 

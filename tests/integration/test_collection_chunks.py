@@ -64,9 +64,13 @@ def test_a_partner_whose_collection_fails_is_reported_and_the_run_collects_the_o
     assert sorted(str(e.partner) for e in events(c, CaseOpened)) == sorted(map(str, others))
     assert len(events(c, LevelReached)) == 4
     assert sorted(str(e.composition.partner) for e in events(c, MessageQueued)) == sorted(map(str, others))
-    assert {e.originator_id for e in events(c, InvoiceDunned)} == {i for i, p in zip(invoices, partners) if p != poisoned}
+    dunned = {i for i, p in zip(invoices, partners, strict=True) if p != poisoned}
+    assert {e.originator_id for e in events(c, InvoiceDunned)} == dunned
     (logged,) = [r for r in caplog.records if r.getMessage() == "partner not collected"]
-    assert (logged.partner, logged.reason) == (str(poisoned), "RuntimeError: poisoned for the test")  # type: ignore[attr-defined]
+    assert (logged.__dict__["partner"], logged.__dict__["reason"]) == (
+        str(poisoned),
+        "RuntimeError: poisoned for the test",
+    )
 
     # The next run visits the partner again; the others have nothing new to do.
     monkeypatch.setitem(EXECUTORS, ActionType.EMAIL, send_message)
@@ -100,7 +104,10 @@ def test_a_partner_whose_save_loses_a_race_in_its_chunk_is_collected_again_on_fr
 
     assert sorted(map(str, decided)) == sorted(map(str, [*partners, raced]))  # the raced one twice
     report = run_report(c, on(22))
-    assert (report["not_collected"], report["counts"]) == ([], {"emails": 2, "levels_reached": 2, "skipped_in_dispute": 1})
+    assert (report["not_collected"], report["counts"]) == (
+        [],
+        {"emails": 2, "levels_reached": 2, "skipped_in_dispute": 1},
+    )
     assert [(s["document"], s["reason"]) for s in report["skipped"]] == [(str(raced_invoice), "in_dispute")]
     assert sorted(str(e.partner) for e in events(c, CaseOpened)) == sorted(str(p) for p in partners if p != raced)
     assert raced_invoice not in {e.originator_id for e in events(c, InvoiceDunned)}

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from commands.partners import AddContact, RegisterPartner, add_contact, register_partner
+from projections.log import LoggedEvent
 from projections.runner import Runner
 from services.bootstrap.container import Container
-from services.cli.replay import verify_all
+from services.cli.replay import table_rows, verify_all
 from tests.conftest import open_container
 
 # The store is this module's subject: it runs on PostgreSQL too.
@@ -68,6 +69,31 @@ def test_rebuild_fills_new_tables_then_switches(container: Container) -> None:
         assert second.catalog.version("partner_directory") == before + 1
     finally:
         second.close()
+
+
+def test_rebuilding_every_read_model_reads_each_page_of_the_log_once(container: Container) -> None:
+    _register(container, 12)
+    container.runner.drain()
+    names = list(container.catalog.projections)
+    live = {name: table_rows(container, name, container.catalog.version(name)) for name in names}
+    versions = {name: container.catalog.version(name) for name in names}
+    starts: list[int] = []
+
+    class CountingLog:
+        def head(self) -> int:
+            return container.store.head()
+
+        def read(self, after: int, limit: int = 1000, upto: int | None = None) -> list[LoggedEvent]:
+            starts.append(after)
+            return container.store.read(after, limit, upto)
+
+    events = Runner(CountingLog(), container.catalog, page=10).rebuild_all(names)
+    head = container.store.head()
+    assert events == head
+    assert [s for s in starts if s < head] == list(range(0, head, 10))  # once for all read models
+    for name in names:
+        assert container.catalog.version(name) == versions[name] + 1
+        assert table_rows(container, name, versions[name] + 1) == live[name], name
 
 
 def test_replay_verify_finds_no_difference_then_finds_a_tampered_row(container: Container) -> None:
