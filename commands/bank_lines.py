@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
 from aggregates.bank_line import BankLine
 from aggregates.errors import NotFound, conflict, not_found
@@ -48,6 +48,14 @@ class BankLineIn(BaseModel):
     ] = ""
     partner: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None = None
     iban: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=34)] | None = None
+
+    @field_validator("id", "reference", "partner", "iban")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        # PostgreSQL text cannot hold NUL: one in the log would stop every read model there.
+        if value is not None and "\x00" in value:
+            raise ValueError("text may not contain NUL characters")
+        return value
 
 
 class ReceiveBankLine(Strict):

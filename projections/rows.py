@@ -352,13 +352,15 @@ class Rows:
                 return None
             else:
                 row[column] = fill
-        return row if len(values) == sum(1 for c in values if c in row) else None
+        return None if any(column not in row for column in values) else row
 
     def update(self, table: str, where: dict[str, Any], **values: Any) -> int:
         pending = self._table(table)
         key = pending.key(where)
-        if key is not None and not any(column in values for column in pending.columns.pk):
-            entry = self._entry(table, pending, key)
+        if any(column in values for column in pending.columns.pk):
+            key = None  # the row moves to another key: not one the page keeps
+        entry = pending.cached.get(key) if key is not None and pending.cached is not None else None
+        if key is not None and entry is not None:
             if entry.row is None or (len(where) > len(key) and not pending.matches(entry.row, where)):
                 return 0
             normalize = pending.columns.normalize
@@ -369,7 +371,12 @@ class Rows:
                 entry.state = _CHANGED
             pending.changed[key] = entry
             return 1
-        self._flush(table)
+        if key is not None:
+            # A row the page has not read: one UPDATE, as cheap as reading it (a later read in
+            # the page reads it once, changed). Only the table's deletes and inserts go first.
+            self._send(table, pending)
+        else:
+            self._flush(table)
         shape_key = ("update", table, _shape(where), tuple(values))
         stmt = self._statements.get(shape_key)
         if stmt is None:
@@ -378,7 +385,7 @@ class Rows:
             stmt = self._statements[shape_key] = _where(t, t.update().values(sets), _shape(where))
         params = {f"v_{column}": value for column, value in values.items()}
         count = int(self._conn.execute(stmt, {**params, **_where_params(where)}).rowcount)
-        if pending.cached is not None:
+        if key is None and pending.cached:
             pending.cached.clear()  # the statement may have changed any kept row
         return count
 

@@ -428,6 +428,8 @@ class Runner:
         model applies the page in a transaction of its own, side by side with the others, and the
         next page is read meanwhile: much of their time is spent waiting for the server, which
         works on another core."""
+        if not versions:
+            return 0
         keys = {name: tracking_key(name, version) for name, version in versions.items()}
         pool = ThreadPoolExecutor(REBUILD_THREADS, "rebuild") if self._is_postgres else None
         ahead: tuple[int, Future[list[LoggedEvent]]] | None = None  # the page read in advance
@@ -440,7 +442,7 @@ class Runner:
             while True:
                 positions = self.catalog.positions()
                 starts = {name: positions.get(key, 0) for name, key in keys.items()}
-                after = min(starts.values(), default=0)
+                after = min(starts.values())
                 batch = ahead[1].result() if ahead and ahead[0] == after else self.log.read(after, self.page)
                 ahead = None
                 if not batch:

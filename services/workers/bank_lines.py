@@ -56,7 +56,7 @@ class Outcome:
 
 def malformed_reason(error: ValidationError) -> str:
     problems = [f"{'.'.join(str(p) for p in e['loc']) or 'line'}: {e['msg']}" for e in error.errors()[:5]]
-    return "malformed line: " + "; ".join(problems)
+    return "; ".join(problems)
 
 
 class BankLineConsumer:

@@ -4,11 +4,14 @@ load that adds nothing, and a sales year whose balances, aging and profitability
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rich.progress import Progress
 from sqlalchemy import select
 
@@ -25,7 +28,7 @@ from queries.reports import ReportQueries
 from queries.settings import SettingsQueries
 from services.bootstrap.container import Container
 from services.cli.demo import load_demo
-from tests.conftest import make_settings, open_container
+from tests.conftest import make_settings, open_container, sqlite_store
 
 PARTNERS = 30
 MERGES = 3  # each absorbs one duplicate at this size
@@ -136,13 +139,32 @@ def test_the_demo_loads_exact_counts_through_the_commands(sqlite_container: Cont
     assert container.store.head() == head
 
 
-def test_the_same_size_gives_the_same_data_set(sqlite_container: Container, tmp_path: Path) -> None:
-    first = _load(sqlite_container, days=SALES_DAYS)
+@dataclass(frozen=True)
+class SalesYear:
+    container: Container
+    start: date
+    summary: str
+
+
+@pytest.fixture(scope="module")
+def sales_year(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SalesYear]:
+    """The demo with its sales year, loaded once for the tests that only read it (a load takes
+    seconds)."""
+    container = open_container(sqlite_store(sqlite_template, tmp_path_factory.mktemp("sales-year")))
+    start = container.today()
+    summary = _load(container, days=SALES_DAYS)
+    container.runner.drain()
+    yield SalesYear(container, start, summary)
+    container.close()
+
+
+def test_the_same_size_gives_the_same_data_set(sales_year: SalesYear, tmp_path: Path) -> None:
+    first = sales_year.container
     other = open_container(make_settings(tmp_path / "other"))
     try:
         second = _load(other, days=SALES_DAYS)
         # The same counts, except the wall-clock seconds at the end.
-        assert first.rsplit(";", 1)[0] == second.rsplit(";", 1)[0]
+        assert sales_year.summary.rsplit(";", 1)[0] == second.rsplit(";", 1)[0]
 
         def facts(c: Container) -> list[tuple[object, ...]]:
             return sorted((r["code"], r["name"], r["status"], r["tax_id"], r["created_on"]) for r in _rows(c))
@@ -166,18 +188,15 @@ def test_the_same_size_gives_the_same_data_set(sqlite_container: Container, tmp_
             rows = _all(lambda page: ReceivableQueries(c.catalog).payments(page, None))
             return sorted((p["number"], p["amount"], p["date"], p["reference"], p["unapplied"]) for p in rows)
 
-        assert facts(sqlite_container) == facts(other)
-        assert documents(sqlite_container) == documents(other)
-        assert payments(sqlite_container) == payments(other)
+        assert facts(first) == facts(other)
+        assert documents(first) == documents(other)
+        assert payments(first) == payments(other)
     finally:
         other.close()
 
 
-def test_the_sales_year_gives_balances_aging_and_profitability(sqlite_container: Container) -> None:
-    container = sqlite_container
-    start = container.today()
-    summary = _load(container, days=SALES_DAYS)
-    container.runner.drain()
+def test_the_sales_year_gives_balances_aging_and_profitability(sales_year: SalesYear) -> None:
+    container, start, summary = sales_year.container, sales_year.start, sales_year.summary
     today = container.today()
     assert (today - start).days == SALES_DAYS
     assert container.clock.last_day_run() == today

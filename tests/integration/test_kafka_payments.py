@@ -21,18 +21,19 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from services.adapters.kafka import Subscription
 from services.bootstrap.container import Container
+from services.settings import Settings
 from services.workers.bank_lines import BankLineConsumer
 from tests.api.helpers import assert_problem, create_partner
 from tests.api.sales_helpers import invoice_of
-from tests.conftest import http_client, open_container, sqlite_store
+from tests.conftest import http_client, open_container
 from tests.integration.tansu import Tansu, headers, read_topic
 
 CLI = str(Path(sys.executable).with_name("counterparty"))
 
 
 @pytest.fixture
-def kafka_container(sqlite_template: Path, tmp_path: Path, tansu: Tansu) -> Iterator[Container]:
-    settings = sqlite_store(sqlite_template, tmp_path).model_copy(
+def kafka_container(settings: Settings, tansu: Tansu) -> Iterator[Container]:
+    settings = settings.model_copy(
         update={
             "kafka_bootstrap": tansu.bootstrap,
             "kafka_payments_topic": f"bank-{uuid4().hex[:8]}",
@@ -129,7 +130,8 @@ def test_lines_are_booked_for_the_partner_they_name_and_the_rest_are_dead_letter
     not_json = b"{not json"
     negative = bank_line("ST-5", "-5.00", partner="ACME")
     reused = {**by_code, "amount": "999.00"}
-    lines = [by_code, by_invoice, by_code, not_json, negative, unmatched, reused]
+    nul = bank_line("ST-8", "1.00", "a\x00b", partner="ACME")
+    lines = [by_code, by_invoice, by_code, not_json, negative, unmatched, reused, nul]
 
     # The database fails at the third line once: that line and those after it are read again.
     calls = 0
@@ -166,13 +168,15 @@ def test_lines_are_booked_for_the_partner_they_name_and_the_rest_are_dead_letter
     assert open_amounts(client, books.beta) == {books.beta_invoice["number"]: "0.00"}
 
     letters = dead_letters(tansu.bootstrap, topic)
-    assert sorted(reason.split(":")[0] for _, reason in letters) == ["malformed", "malformed", "refused", "unmatched"]
+    kinds = ["malformed", "malformed", "malformed", "refused", "unmatched"]
+    assert sorted(reason.split(":")[0] for _, reason in letters) == kinds
     by_value = {value: reason for value, reason in letters}
-    assert by_value[not_json].startswith("malformed: malformed line: line: Invalid JSON")
-    assert by_value[json.dumps(negative).encode()] == "malformed: malformed line: amount: Input should be greater than 0"
+    assert by_value[not_json].startswith("malformed: line: Invalid JSON")
+    assert by_value[json.dumps(negative).encode()] == "malformed: amount: Input should be greater than 0"
     assert by_value[json.dumps(unmatched).encode()] == (
         "unmatched: no partner with code NOPE and no invoice number in the reference"
     )
+    assert by_value[json.dumps(nul).encode()] == "malformed: reference: Value error, text may not contain NUL characters"
     assert by_value[json.dumps(reused).encode()] == "refused: bank line id ST-1 was received before with other content"
 
     listed = client.get("/v1/payments/unmatched").json()

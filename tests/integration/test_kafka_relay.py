@@ -16,16 +16,17 @@ import pytest
 
 from services.adapters.kafka import BrokerUnavailable, Publisher
 from services.bootstrap.container import Container
+from services.settings import Settings
 from services.workers.relay import RELAY, KafkaRelay
 from tests.api.helpers import create_partner
 from tests.api.sales_helpers import invoice_of, pay
-from tests.conftest import http_client, open_container, sqlite_store
+from tests.conftest import http_client, open_container
 from tests.integration.tansu import Tansu, headers, read_topic
 
 
 @pytest.fixture
-def kafka_container(sqlite_template: Path, tmp_path: Path, tansu: Tansu) -> Iterator[Container]:
-    settings = sqlite_store(sqlite_template, tmp_path).model_copy(
+def kafka_container(settings: Settings, tansu: Tansu) -> Iterator[Container]:
+    settings = settings.model_copy(
         update={
             "kafka_bootstrap": tansu.bootstrap,
             "kafka_topic": f"events-{uuid4().hex[:8]}",
@@ -73,6 +74,7 @@ def relay_row(client: Any) -> dict[str, Any]:
     return next(p for p in listed if p["name"] == RELAY)  # type: ignore[no-any-return]
 
 
+@pytest.mark.postgres
 def test_every_event_is_published_in_log_order_as_the_audit_shows_it(
     kafka_container: Container, client: Any, tansu: Tansu, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -205,3 +207,48 @@ def test_a_broker_outage_delays_only_the_relay_which_catches_up_after_it(
         assert published == [p for p in log_positions(kafka_container) if p > head]
     finally:
         relay.stop()
+
+
+def documented_consumer() -> dict[str, Any]:
+    """The consumer of docs/kafka.md, run as it is printed there."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "kafka.md").read_text()
+    code = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "docs/kafka.md", "exec"), namespace)
+    return namespace
+
+
+def test_the_documented_consumer_builds_its_read_model_once_from_a_topic_with_duplicates(
+    kafka_container: Container, client: Any, tansu: Tansu, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from projections.catalog import tracking
+
+    relay: KafkaRelay = kafka_container.relay
+    topic = kafka_container.settings.kafka_topic
+    acme = create_partner(client, name="Acme", code="ACME")["id"]
+    globex = create_partner(client, name="Globex", code="GLOBEX")["id"]
+    pay(client, acme, "100.00")
+    pay(client, acme, "20.50")
+    relay.catch_up()
+    # A crash before the position moved: the whole log is published a second time.
+    with kafka_container.catalog.engine.begin() as conn:
+        conn.execute(tracking.update().where(tracking.c.key == RELAY).values(position=0))
+    relay.catch_up()
+    assert len(read_topic(tansu.bootstrap, topic)) == 2 * kafka_container.store.head()
+
+    follow = documented_consumer()["follow"]
+    db = str(tmp_path / "paid.db")
+
+    def paid() -> dict[str, str]:
+        with sqlite3.connect(db) as conn:
+            return dict(conn.execute("SELECT code, amount FROM paid"))
+
+    follow(tansu.bootstrap, db, topic, idle_ms=800)
+    assert paid() == {"ACME": "120.50", "GLOBEX": "0.00"}
+
+    pay(client, globex, "7.00")
+    relay.catch_up()
+    follow(tansu.bootstrap, db, topic, idle_ms=800)  # from its stored offsets
+    assert paid() == {"ACME": "120.50", "GLOBEX": "7.00"}
