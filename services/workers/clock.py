@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aggregates.business_clock import CLOCK_ID, BusinessClock
-from aggregates.errors import conflict
+from aggregates.errors import Invalid, conflict
 from commands.clock import MoveClock, StartDay, move_clock, start_day
 from services.workers.ports import Execute, Request, WaitFor
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from services.settings import Settings
 
 log = logging.getLogger("counterparty.clock")
+MAX_TICK = timedelta(days=366)
 
 
 @dataclass
@@ -147,6 +148,10 @@ class ClockService:
             target = self.to_instant(to)
             if target < now:
                 raise conflict("clock_backwards", "the clock moves forward only")
+            if target - now > MAX_TICK:
+                # A tick runs every day it crosses before it answers: a jump of decades would
+                # hold the request (and the clock) for hours.
+                raise Invalid(["body", "to"], f"the clock moves at most {MAX_TICK.days} days per tick")
             days = self.days_between(now, target, self.last_day_run())
             position = self.store.head()
             for day in days:

@@ -151,3 +151,11 @@ def test_ticks_are_refused_in_system_mode(tmp_path: Path) -> None:
             assert_problem(response, 409, "clock_not_manual")
     finally:
         container.close()
+
+
+def test_a_tick_moves_at_most_366_days(sqlite_client: Any) -> None:
+    # The clock starts at 2026-01-15T00:00Z: 366 days later is 2027-01-16T00:00Z, before that day's start.
+    response = sqlite_client.post("/v1/clock/ticks", json={"to": "2027-01-16T00:00:01Z"})
+    body = assert_problem(response, 422, "validation_error")
+    assert body["errors"] == [{"loc": ["body", "to"], "msg": "the clock moves at most 366 days per tick"}]
+    assert sqlite_client.get("/v1/clock").json()["now"] == "2026-01-15T00:00:00Z"
