@@ -1,5 +1,5 @@
-"""The run of a date: open it, collect one partner (one transaction each; ``chunk`` collects
-many at once), complete it.
+"""The run of a date: open it, decide one partner's collection (``chunk`` collects the partners,
+each in a transaction of its own), complete it.
 
 Collecting a partner closes its settled cases, decides each open invoice's next level, groups the
 invoices reaching a level together (per level and currency) and runs the level's actions once per
@@ -50,12 +50,6 @@ def _facts(
         last_level_on=case.last_level_on if case else None,
         reminders_sent=reminders,
     )
-
-
-def collect_partner(cmd: CollectPartner, ctx: CommandContext) -> Result:
-    """Decides and records one partner's levels and actions for the run date."""
-    touched, report = decide_partner(ctx, cmd)
-    return Result(ctx.save(*touched) if touched else 0, cmd.partner, report)
 
 
 def decide_partner(ctx: CommandContext, cmd: CollectPartner) -> tuple[list[Any], PartnerReport]:

@@ -141,8 +141,17 @@ class Publisher:
     def close(self) -> None:
         try:
             self.producer.close(timeout=0)
-        except KafkaError:  # closing a producer whose broker is gone
-            log.debug("producer closed with errors", exc_info=True)
+        except KafkaError:
+            # kafka-python flushes before it closes, and a flush that times out (the broker is
+            # gone) ends the close: stop the I/O thread, which fails what is pending, then close.
+            sender = getattr(self.producer, "_sender", None)
+            if sender is not None:
+                sender.force_close()
+                sender.join(self.timeout)
+            try:
+                self.producer.close(timeout=0)
+            except KafkaError:
+                log.debug("producer closed with errors", exc_info=True)
 
 
 class Subscription:

@@ -200,8 +200,10 @@ class EventStore:
         """The aggregates of several streams as recorded, read in a few queries whatever their
         number (``batch_reads``); those without a stream are left out. For a command deciding
         about many aggregates at once: unlike ``get`` it neither holds the streams nor looks at
-        queued saves, so a save built on them may lose a race, and is refused like any other."""
-        wanted = [i for i in dict.fromkeys(ids) if self.streams.may_exist(i)]
+        queued saves, so a save built on them may lose a race, and is refused like any other.
+        It asks the database about every id (an absent one costs nothing more in the same
+        query), so what it leaves out is known absent, not guessed by the stream index."""
+        wanted = list(dict.fromkeys(ids))
         if not wanted:
             return {}
         mapper = self.app.mapper
@@ -209,7 +211,7 @@ class EventStore:
             stream: cast(Aggregate, project(None, (mapper.to_domain_event(s) for s in stored)))
             for stream, stored in read_streams(self.app, wanted, self.is_postgres).items()
         }
-        self.streams.found(found)
+        self.streams.add(found)
         return found
 
     def stream_version(self, aggregate_id: UUID) -> int:

@@ -39,12 +39,15 @@ from services.workers.ports import Ports, Request
 
 log = logging.getLogger("counterparty.bank_lines")
 ACTOR = "process:bank-lines"
+# A line whose handling raised this often while the database answered is a dead letter.
+POISON_AFTER = 3
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of a line: ``booked`` (or booked before), ``unmatched``, ``malformed``, or
-    ``refused`` (its id was used before for another line). All but ``booked`` are dead letters."""
+    """What became of a line: ``booked`` (or booked before), ``unmatched``, ``malformed``,
+    ``refused`` (its id was used before for another line) or ``failed`` (handling it raised again
+    and again). All but ``booked`` are dead letters."""
 
     kind: str
     reason: str | None = None
@@ -78,6 +81,8 @@ class BankLineConsumer:
         self.error: str | None = None
         self._subscription: Subscription | None = None
         self._publisher: Publisher | None = None
+        # Failed attempts per (topic, partition, offset) of lines not handled yet.
+        self._failures: dict[tuple[str, int, int], int] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -154,7 +159,7 @@ class BankLineConsumer:
         handled: dict[tuple[str, int], int] = {}
         try:
             for record in records:
-                outcome = self.handle(record.value)
+                outcome = self._handle(record)
                 if outcome.dead:
                     dead.append(self._dead_letter(record, outcome))
                 handled[(record.topic, record.partition)] = record.offset + 1
@@ -170,6 +175,22 @@ class BankLineConsumer:
             if handled:
                 self._subscription.commit(handled)
         return len(records)
+
+    def _handle(self, record: Incoming) -> Outcome:
+        """``handle``; a line that fails again and again while the database answers is a dead
+        letter: a poison line must not block its partition, an outage must not empty it."""
+        at = (record.topic, record.partition, record.offset)
+        try:
+            outcome = self.handle(record.value)
+        except Exception as error:
+            self._failures[at] = self._failures.get(at, 0) + 1
+            if self._failures[at] < POISON_AFTER:
+                raise
+            self.ports.store.head()  # raises while the database does not answer: read it again later
+            log.exception("bank line failed repeatedly", extra={"offset": record.offset})
+            outcome = Outcome("failed", f"{type(error).__name__}: {error}")
+        self._failures.pop(at, None)
+        return outcome
 
     @staticmethod
     def _first_unhandled(records: list[Incoming], handled: dict[tuple[str, int], int]) -> dict[tuple[str, int], int]:

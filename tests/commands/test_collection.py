@@ -26,7 +26,7 @@ from aggregates.number_series import NumberDrawn, SeriesOpened
 from aggregates.partner_credit import SalesBlocked, SalesUnblocked
 from aggregates.payment import PaymentReceived
 from aggregates.sales_document_events import DocumentCancelled, InvoiceDunned, ReminderSent
-from commands.collection import CollectPartner, collect_partner
+from commands.collection import CollectPartner, CollectPartners, collect_partners
 from commands.documents import (
     CancelDocument,
     GrantGrace,
@@ -421,7 +421,7 @@ def test_a_repeated_collection_of_a_date_reaches_no_second_level() -> None:
     doc = invoice(flow, "LATE", "100.00", due=on(20, 12).replace(year=2025), issue_date=on(1, 12).replace(year=2025))
     flow.when_run(run_collection, flow.run, flow.reads, on(15))  # 26 days overdue: L1 only, not yet L2
     assert level_of(flow, doc) == 1
-    flow.when(collect_partner, CollectPartner(partner=pid, day=on(15))).then()
+    flow.when(collect_partners, CollectPartners(partners=[CollectPartner(partner=pid, day=on(15))])).then()
     flow.day(on(16))
     assert level_of(flow, doc) == 2
     assert [e.level for e in flow.events(LevelReached)] == [1, 2]
@@ -432,7 +432,7 @@ def test_a_level_reached_records_the_case_the_action_the_message_and_the_dunning
     flow = collection()
     pid = register(flow, "EXACT")
     doc = invoice(flow, "EXACT", "250.00")
-    flow.on(on(22)).when(collect_partner, CollectPartner(partner=pid, day=on(22)))
+    flow.on(on(22)).when(collect_partners, CollectPartners(partners=[CollectPartner(partner=pid, day=on(22))]))
     case_id = CollectionCase.id_for(doc)
     (message,) = [e.originator_id for e in flow.new if isinstance(e, MessageQueued)]
     flow.then(

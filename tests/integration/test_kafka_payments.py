@@ -131,28 +131,36 @@ def test_lines_are_booked_for_the_partner_they_name_and_the_rest_are_dead_letter
     negative = bank_line("ST-5", "-5.00", partner="ACME")
     reused = {**by_code, "amount": "999.00"}
     nul = bank_line("ST-8", "1.00", "a\x00b", partner="ACME")
-    lines = [by_code, by_invoice, by_code, not_json, negative, unmatched, reused, nul]
+    poison = bank_line("ST-9", "2.00", partner="ACME")
+    lines = [by_code, by_invoice, by_code, not_json, negative, poison, unmatched, reused, nul]
 
-    # The database fails at the third line once: that line and those after it are read again.
-    calls = 0
+    # The database fails once at the second line: that line and the rest are read again. Handling
+    # the poison line always raises: after three tries it is a dead letter and the rest goes on.
+    glitched = False
 
-    def flaky(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        if calls == 3:
+    def flaky(handler: Any, command: Any, request: Any = None) -> Any:
+        nonlocal glitched
+        if command.line.id == "ST-2" and not glitched:
+            glitched = True
             raise ConnectionError("database unreachable")
-        return kafka_container.execute(*args, **kwargs)
+        if command.line.id == "ST-9":
+            raise RuntimeError("a bug")
+        return kafka_container.execute(handler, command, request)
 
     consumer = BankLineConsumer(dataclasses.replace(kafka_container.ports, execute=flaky))
     consumer.connect()
     produce(tansu.bootstrap, topic, lines)
+    raised: list[str] = []
     try:
-        with pytest.raises(ConnectionError):
-            while True:
-                consumer.run_once()
-        consumer.drain()
+        while len(raised) < 5:
+            try:
+                consumer.drain(timeout=20)
+                break
+            except (ConnectionError, RuntimeError) as error:
+                raised.append(type(error).__name__)
     finally:
         consumer.disconnect()
+    assert sorted(raised) == ["ConnectionError", "RuntimeError", "RuntimeError"]
     client.get("/v1/partners", headers={"X-Min-Position": str(kafka_container.store.head())})
 
     acme = payments_of(client, books.acme)
@@ -168,7 +176,7 @@ def test_lines_are_booked_for_the_partner_they_name_and_the_rest_are_dead_letter
     assert open_amounts(client, books.beta) == {books.beta_invoice["number"]: "0.00"}
 
     letters = dead_letters(tansu.bootstrap, topic)
-    kinds = ["malformed", "malformed", "malformed", "refused", "unmatched"]
+    kinds = ["failed", "malformed", "malformed", "malformed", "refused", "unmatched"]
     assert sorted(reason.split(":")[0] for _, reason in letters) == kinds
     by_value = {value: reason for value, reason in letters}
     assert by_value[not_json].startswith("malformed: line: Invalid JSON")
@@ -176,7 +184,10 @@ def test_lines_are_booked_for_the_partner_they_name_and_the_rest_are_dead_letter
     assert by_value[json.dumps(unmatched).encode()] == (
         "unmatched: no partner with code NOPE and no invoice number in the reference"
     )
-    assert by_value[json.dumps(nul).encode()] == "malformed: reference: Value error, text may not contain NUL characters"
+    assert by_value[json.dumps(poison).encode()] == "failed: RuntimeError: a bug"
+    assert (
+        by_value[json.dumps(nul).encode()] == "malformed: reference: Value error, text may not contain NUL characters"
+    )
     assert by_value[json.dumps(reused).encode()] == "refused: bank line id ST-1 was received before with other content"
 
     listed = client.get("/v1/payments/unmatched").json()
