@@ -88,6 +88,12 @@ class Runner:
         self._passed = 0
         self.errors: dict[str, str] = {}
         self._is_postgres = catalog.engine.dialect.name == "postgresql"
+        # Whether this process applies the pages and runs the reactors. One that does not (an API
+        # process, a worker standing by) follows: each round it only reads where the leading
+        # process stands and tells its waiting requests. ``announce`` is called after a drain that
+        # moved anything, so that the followers in other processes look at once.
+        self.applying = True
+        self.announce: Callable[[], None] | None = None
 
     # -- applying pages ------------------------------------------------------------------------
 
@@ -204,12 +210,15 @@ class Runner:
         """Brings every projection and process manager to the head, including what the process
         managers' own commands add, before returning."""
         with self._drain_lock:
+            done = 0
             while True:
                 # One look at the head and the positions skips the processors already there,
                 # instead of a page transaction each that finds nothing.
                 head = self.log.head()
                 positions = self.catalog.positions()
                 self._publish(min((positions.get(k, 0) for k in self.keys()), default=head))
+                if not self.applying:
+                    return
                 reads: Pages = {}
                 skips: list[Skip] = []
                 moved = 0
@@ -230,7 +239,10 @@ class Runner:
                         else:
                             moved += self._guarded(reactor.name, partial(self.react, reactor, reads))
                 moved += self._skip(skips)
+                done += moved
                 if not moved:
+                    if done and self.announce is not None:
+                        self.announce()
                     return
 
     def _catch_up_live(self, projection: Projection, reads: Pages | None = None) -> int:

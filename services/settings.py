@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     day_start: time = time(6, 0)
     consistency_timeout: float = 10.0
+    # What ``counterparty serve`` runs besides the API: ``all`` the workers' jobs too (one process,
+    # as on SQLite); ``api`` none of them, leaving them to ``counterparty worker``s (PostgreSQL).
+    role: Literal["all", "api"] = "all"
     # Kafka (docs/kafka.md): the relay publishes the log to ``kafka_topic`` (created when missing
     # with these partitions and replicas); with ``kafka_payments_topic``, bank statement lines are
     # read from there, and what cannot be booked goes to ``<kafka_payments_topic>.dead``.
@@ -36,6 +39,9 @@ class Settings(BaseSettings):
     # Seconds to wait for the broker before a round counts as failed (and is tried again).
     kafka_timeout: float = Field(default=10.0, gt=0)
     smtp_url: str | None = None
+    # Seconds after which a delivery that is still under way counts as interrupted (its process
+    # died) and is sent once more with the same Message-ID; far longer than a transport call.
+    delivery_lease: float = Field(default=120.0, gt=0)
     sms_url: str | None = None
     # The From address of e-mails; its domain names their Message-IDs.
     mail_from: str = "counterparty@localhost"

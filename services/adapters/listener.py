@@ -9,21 +9,14 @@ from collections.abc import Callable
 
 import psycopg
 
-from services.adapters.store import store_env
+from services.adapters.store import postgres_conninfo
 
 log = logging.getLogger("counterparty.listener")
 
 
 class NotifyListener:
     def __init__(self, database_url: str, channel: str, wake: Callable[[], None]) -> None:
-        env = store_env(database_url)
-        self.conninfo = psycopg.conninfo.make_conninfo(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"] or None,
-        )
+        self.conninfo = postgres_conninfo(database_url, application_name="counterparty-listen")
         self.channel = channel
         self.wake = wake
         self._stop = threading.Event()

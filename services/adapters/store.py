@@ -146,6 +146,22 @@ def _persistence_env(database_url: str) -> dict[str, str]:
     raise ValueError(f"unsupported database URL {database_url!r}")
 
 
+def postgres_conninfo(database_url: str, **options: Any) -> str:
+    """A libpq connection string for a connection of our own beside the store's pool (LISTEN,
+    locks), with extra libpq ``options`` (``application_name``, keepalives…)."""
+    import psycopg
+
+    env = store_env(database_url)
+    return psycopg.conninfo.make_conninfo(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+        **options,
+    )
+
+
 def sqlite_path(database_url: str) -> str:
     return store_env(database_url)["SQLITE_DBNAME"]
 

@@ -129,3 +129,11 @@ def create_app(container: Container) -> FastAPI:
         return response
 
     return app
+
+
+def create_operations_app(container: Container) -> FastAPI:
+    """What a ``counterparty worker`` answers on its port: /healthz, /readyz and /metrics."""
+    app = FastAPI(title="Counterparty worker", version="1", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.container = container
+    app.include_router(health.router)
+    return app

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import pkgutil
 import random
+import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 
 from aggregates.errors import DomainError, VersionConflict, conflict
@@ -54,13 +56,16 @@ from queries.messages import MessageQueries
 from queries.recurring_invoices import RecurringQueries
 from queries.requests import RequestQueries
 from services.adapters.store import EventStore
+from services.bootstrap.jobs import WorkerJobs, job_families
 from services.settings import Settings
 from services.workers.clock import ClockService
-from services.workers.mailer import MailingPreparer
+from services.workers.leader import Leadership, Locks, SoleProcess
 from services.workers.ports import Ports, Request
-from services.workers.sender import Sender
 
 log = logging.getLogger("counterparty")
+# The log's NOTIFY channel (the event table's name): every append, and every drain of the leading
+# runner, wakes the runners and relays of the other processes.
+CHANNEL = "counterparty_events"
 
 PROJECTIONS: list[Projection] = [
     directory,
@@ -132,17 +137,9 @@ def schema_lock(url: str) -> Iterator[None]:
         return
     import psycopg
 
-    from services.adapters.store import store_env
+    from services.adapters.store import postgres_conninfo
 
-    env = store_env(url)
-    conninfo = psycopg.conninfo.make_conninfo(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"] or None,
-    )
-    with psycopg.connect(conninfo, autocommit=True) as conn:
+    with psycopg.connect(postgres_conninfo(url), autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(727274)")
         try:
             yield
@@ -176,11 +173,15 @@ class Container:
         self.clock = ClockService(settings, self.store, self.execute, self.wait, self.next_moment)
         self.ports = Ports(settings, self.store, self.catalog, self.execute, self.wait, self.clock.now)
         self._listener: Any = None
-        self.sender: Any = None
-        self.mailer: Any = None
+        # What this process is (``all``, ``api`` or ``worker``), and its name as a leader.
+        self.role: str = settings.role
+        self.identity = f"{socket.gethostname()}:{os.getpid()}"
+        self.jobs: WorkerJobs | None = None
+        self.leadership: Leadership | None = None
+        if self.store.is_postgres:
+            self.runner.announce = self._announce
         # Kafka (docs/kafka.md); imported only when configured.
         self.relay: Any = None
-        self.bank_lines: Any = None
         if settings.kafka_bootstrap:
             from services.workers.relay import KafkaRelay
 
@@ -275,43 +276,68 @@ class Container:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self, scheduler: bool = True, sender: bool = True) -> None:
-        """Starts the background work of a serving process: runner, LISTEN, scheduler, sender."""
+        """Starts the background work of a serving process. The runner thread always runs; unless
+        the role is ``api``, so do the workers' jobs, each while this process leads its family
+        (on PostgreSQL one process per family, by advisory lock; on SQLite this one). The runner
+        applies the read models and runs the process managers while this process leads
+        ``processes``; otherwise it follows the leader's positions for the waiting requests."""
         self.store.streams.load()
+        self.follow()
         self.runner.start()
         if self.store.is_postgres:
             from services.adapters.listener import NotifyListener
 
-            self._listener = NotifyListener(self.settings.event_store_url, "counterparty_events", self.runner.wake)
+            self._listener = NotifyListener(self.settings.event_store_url, CHANNEL, self._woken)
             self._listener.start()
-        if scheduler:
-            self.clock.start_scheduler()
-        if sender:
-            self.sender = Sender(self.ports)
-            self.sender.start()
-            self.mailer = MailingPreparer(self.ports)
-            self.mailer.start()
-        if self.relay is not None:
-            self.relay.start()
-        if self.settings.kafka_bootstrap and self.settings.kafka_payments_topic:
-            from services.workers.bank_lines import BankLineConsumer
+        if self.role != "api":
+            self.jobs = WorkerJobs(self, scheduler, sender)
+            locks: Locks = SoleProcess()
+            if self.store.is_postgres:
+                from services.adapters.leader_locks import AdvisoryLocks
 
-            self.bank_lines = BankLineConsumer(self.ports)
-            self.bank_lines.start()
+                locks = AdvisoryLocks(self.settings.event_store_url, self.identity)
+            self.leadership = Leadership(locks, self.jobs.jobs)
+            self.leadership.start()
+
+    def follow(self) -> None:
+        """The runner only follows the positions that the leader of ``processes`` moves."""
+        self.runner.applying = False
+
+    def _woken(self) -> None:
+        self.runner.wake()
+        if self.relay is not None:
+            self.relay.wake()
+
+    def _announce(self) -> None:
+        """Tells the other processes that positions moved (the runners that follow look again)."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(text(f"NOTIFY {CHANNEL}"))
+        except Exception:  # they poll too: a lost notification costs latency only
+            log.warning("NOTIFY failed", exc_info=True)
+
+    def leading(self) -> list[str]:
+        """The job families this process leads."""
+        return self.leadership.leading() if self.leadership is not None else []
+
+    def leaders(self) -> dict[str, str | None]:
+        """Who leads each job family of the deployment (a holder's ``host:pid``), None if nobody."""
+        families = job_families(self.settings)
+        if self.store.is_postgres:
+            from services.adapters.leader_locks import holders
+
+            with self.engine.connect() as conn:
+                return holders(conn, families)
+        leading = self.leading()
+        return {family: self.identity if family in leading else None for family in families}
 
     def progress(self) -> list[Progress]:
         """Every follower of the log: read models, process managers and the Kafka relay."""
         return [*self.runner.status(), *([self.relay.status()] if self.relay is not None else [])]
 
     def close(self) -> None:
-        if self.bank_lines is not None:
-            self.bank_lines.stop()
-        if self.relay is not None:
-            self.relay.stop()
-        if self.mailer is not None:
-            self.mailer.stop()
-        if self.sender is not None:
-            self.sender.stop()
-        self.clock.stop_scheduler()
+        if self.leadership is not None:
+            self.leadership.stop()
         if self._listener is not None:
             self._listener.stop()
         self.runner.stop()

@@ -55,17 +55,40 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
 ) -> None:
-    """Run the API with the projection runner, process managers, sender and scheduler."""
+    """Run the API; with CPTY_ROLE=all (the default) also the read models, process managers,
+    scheduler, sender, mailing preparer and Kafka jobs; with CPTY_ROLE=api the API alone, the
+    jobs being left to `counterparty worker`s (PostgreSQL)."""
+    settings = Settings()
+    if settings.role == "api" and not settings.event_store_url.startswith("postgres"):
+        console.print("CPTY_ROLE=api needs PostgreSQL (CPTY_DATABASE_URL): on SQLite one process does everything")
+        raise typer.Exit(2)
     serve_container(_container(), host, port)
 
 
 @app.command()
-def worker() -> None:
-    """Run the projections, process managers, sender and scheduler without the API."""
+def worker(
+    host: Annotated[str, typer.Option(help="address of /healthz, /readyz and /metrics (with --port)")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="port of /healthz, /readyz and /metrics [default: none]")] = None,
+) -> None:
+    """Run the read models, process managers, scheduler, sender, mailing preparer and Kafka jobs
+    without the API. Of several workers on one PostgreSQL database, one leads each job family
+    (an advisory lock) and the others stand by to take over."""
     import signal
     import threading
 
     container = _container()
+    container.role = "worker"
+    if port is not None:
+        import uvicorn
+
+        from services.api.app import create_operations_app
+
+        container.start()
+        try:
+            uvicorn.run(create_operations_app(container), host=host, port=port, log_config=None, access_log=False)
+        finally:
+            container.close()
+        return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from typing import Any
 
 import pytest
@@ -38,11 +40,20 @@ def test_health_readiness_and_metrics_bodies(sqlite_client: Any) -> None:
     assert sqlite_client.get("/healthz", headers=NO_KEY).json() == {"status": "ok"}
     created = sqlite_client.post("/v1/partners", json={"name": "One"})
     ready = sqlite_client.get("/readyz", headers=NO_KEY).json()
-    assert ready == {"status": "ready", "head": int(created.headers["X-Position"])}
+    # A container that was not started runs no jobs, so leads nothing (tests/integration/test_leader.py).
+    assert ready == {
+        "status": "ready",
+        "head": int(created.headers["X-Position"]),
+        "role": "all",
+        "process": f"{socket.gethostname()}:{os.getpid()}",
+        "leads": [],
+        "leaders": {"processes": None, "clock": None, "sender": None, "mailer": None},
+    }
     metrics = sqlite_client.get("/metrics", headers=NO_KEY)
     assert metrics.headers["content-type"].startswith("text/plain")
     assert 'cpty_projection_lag_events{name="partner_directory"} 0.0' in metrics.text
     assert "cpty_http_requests_total" in metrics.text
+    assert 'cpty_leader{family="processes"} 0.0' in metrics.text
 
 
 def test_openapi_describes_the_routes(sqlite_client: Any) -> None:

@@ -36,6 +36,7 @@ from commands.recurring_invoices import (
     create_recurring_invoice,
     generate_recurring_invoices,
 )
+from commands.users import RegisterUser, register_user
 from queries.documents import DocumentQueries
 from queries.pages import PageRequest
 from queries.receivables import ReceivableQueries
@@ -114,6 +115,7 @@ def test_quote_to_order_to_invoices_to_payments(container: Container) -> None:
 
     issue(c, quote)
     assert (doc(c, quote)["status"], doc(c, quote)["number"]) == ("sent", "QT2601-0001")
+    c.execute(register_user, RegisterUser(username="anna", name="Anna"))  # who accepted it must exist
     c.execute(accept_quote, AcceptQuote(document="QT2601-0001", by="anna"))
     assert doc(c, quote)["status"] == "accepted"
 
