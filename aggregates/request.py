@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event
@@ -214,6 +214,44 @@ class OverdueAlerted(DomainEvent):
     on: date
     to: str | None
     message: UUID | None
+
+
+class Transition(NamedTuple):
+    previous: RequestStatus
+    status: RequestStatus
+    resolution: str | None
+    closed_at: datetime | None
+    at: datetime
+
+
+TransitionEvent = (
+    RequestWorkStarted | RequestWorkStopped | RequestClosed | RequestReopened | RequestFinalised | RequestStatusChanged
+)
+TRANSITIONS = (
+    RequestWorkStarted,
+    RequestWorkStopped,
+    RequestClosed,
+    RequestReopened,
+    RequestFinalised,
+    RequestStatusChanged,
+)
+
+
+def transition(e: TransitionEvent, resolution: str | None) -> Transition:
+    """The status change a transition records, read one way by every reader, the older
+    ``RequestStatusChanged`` included. ``resolution`` is the request's, kept by the transitions
+    that name none."""
+    if isinstance(e, RequestWorkStarted):
+        return Transition(RequestStatus.OPEN, RequestStatus.IN_PROGRESS, resolution, None, e.at)
+    if isinstance(e, RequestWorkStopped):
+        return Transition(RequestStatus.IN_PROGRESS, RequestStatus.OPEN, resolution, None, e.at)
+    if isinstance(e, RequestClosed):
+        return Transition(e.previous, RequestStatus.CLOSED, e.resolution, e.at, e.at)
+    if isinstance(e, RequestReopened):
+        return Transition(RequestStatus.CLOSED, e.status, resolution, None, e.at)
+    if isinstance(e, RequestFinalised):
+        return Transition(e.previous, RequestStatus.FINAL, e.resolution, e.closed_at, e.at)
+    return Transition(e.previous, e.status, e.resolution, e.closed_at, e.at)
 
 
 def request_final(number: str) -> Conflict:

@@ -12,23 +12,20 @@ from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Index, Integ
 
 from aggregates.base import DomainEvent
 from aggregates.request import (
+    TRANSITIONS,
     DueState,
     OverdueAlerted,
     RequestAssigned,
-    RequestClosed,
     RequestCommented,
     RequestDueStateChanged,
     RequestEscalated,
-    RequestFinalised,
     RequestOpened,
-    RequestReopened,
     RequestResolutionChanged,
     RequestStatus,
-    RequestStatusChanged,
-    RequestWorkStarted,
-    RequestWorkStopped,
     ServiceLevel,
+    TransitionEvent,
     next_moment,
+    transition,
 )
 from aggregates.request_routing import DefaultTypeSet, RoutingRuleAdded, RoutingRuleRemoved
 from aggregates.request_type import RequestTypeChanged, RequestTypeDefined, TypeDefinition
@@ -228,64 +225,24 @@ def commented(e: RequestCommented, rows: Rows) -> None:
     _history(rows, e, e.at, [("comment", None, e.visibility.value)])
 
 
-def _status(
-    rows: Rows,
-    e: DomainEvent,
-    row: dict[str, Any],
-    previous: RequestStatus,
-    status: RequestStatus,
-    resolution: str | None,
-    closed_at: datetime | None,
-    at: datetime,
-) -> None:
+@requests.on(*TRANSITIONS)
+def transitioned(e: TransitionEvent, rows: Rows) -> None:
     """A transition, in the history as the status (old → new), then the resolution if it changed."""
-    _update(rows, e, row, status=status.value, resolution=resolution, closed_at=utc(closed_at))
+    row = _row(rows, e)
+    t = transition(e, row["resolution"])
+    _update(rows, e, row, status=t.status.value, resolution=t.resolution, closed_at=utc(t.closed_at))
     changes: list[tuple[str, Any, Any]] = []
-    if status is not previous:
-        changes.append(("status", previous.value, status.value))
-    if resolution != row["resolution"]:
-        changes.append(("resolution", row["resolution"], resolution))
-    _history(rows, e, at, changes)
-
-
-@requests.on(RequestWorkStarted)
-def work_started(e: RequestWorkStarted, rows: Rows) -> None:
-    row = _row(rows, e)
-    _status(rows, e, row, RequestStatus.OPEN, RequestStatus.IN_PROGRESS, row["resolution"], None, e.at)
-
-
-@requests.on(RequestWorkStopped)
-def work_stopped(e: RequestWorkStopped, rows: Rows) -> None:
-    row = _row(rows, e)
-    _status(rows, e, row, RequestStatus.IN_PROGRESS, RequestStatus.OPEN, row["resolution"], None, e.at)
-
-
-@requests.on(RequestClosed)
-def closed(e: RequestClosed, rows: Rows) -> None:
-    _status(rows, e, _row(rows, e), e.previous, RequestStatus.CLOSED, e.resolution, e.at, e.at)
-
-
-@requests.on(RequestReopened)
-def reopened(e: RequestReopened, rows: Rows) -> None:
-    row = _row(rows, e)
-    _status(rows, e, row, RequestStatus.CLOSED, e.status, row["resolution"], None, e.at)
-
-
-@requests.on(RequestFinalised)
-def finalised(e: RequestFinalised, rows: Rows) -> None:
-    _status(rows, e, _row(rows, e), e.previous, RequestStatus.FINAL, e.resolution, e.closed_at, e.at)
+    if t.status is not t.previous:
+        changes.append(("status", t.previous.value, t.status.value))
+    if t.resolution != row["resolution"]:
+        changes.append(("resolution", row["resolution"], t.resolution))
+    _history(rows, e, t.at, changes)
 
 
 @requests.on(RequestResolutionChanged)
 def resolution_changed(e: RequestResolutionChanged, rows: Rows) -> None:
     _update(rows, e, _row(rows, e), resolution=e.resolution)
     _history(rows, e, e.at, [("resolution", e.previous, e.resolution)])
-
-
-@requests.on(RequestStatusChanged)
-def status_changed(e: RequestStatusChanged, rows: Rows) -> None:
-    """Older streams record every transition as this one event."""
-    _status(rows, e, _row(rows, e), e.previous, e.status, e.resolution, e.closed_at, e.at)
 
 
 @requests.on(RequestDueStateChanged)

@@ -13,7 +13,7 @@ from aggregates.activity import (
     Timing,
 )
 from projections.catalog import Rows
-from projections.timeline.entries import document_fact, record, timeline
+from projections.timeline.entries import document_entry, record, timeline
 
 
 def _when(timing: Timing) -> str:
@@ -38,17 +38,10 @@ def activity_recorded(e: ActivityRecorded, rows: Rows) -> None:
     record(rows, e, e.partner, "activity", f"{label} {verb}{detail}", e.originator_id)
 
 
-@timeline.on(ActivityRescheduled)
-def activity_rescheduled(e: ActivityRescheduled, rows: Rows) -> None:
-    when = f" to {_when(e.timing)}" if e.timing.start_at or e.timing.due_on else ""
-    document_fact(rows, e, "activity", f"rescheduled{when}")
-
-
-@timeline.on(ActivityReassigned)
-def activity_reassigned(e: ActivityReassigned, rows: Rows) -> None:
-    document_fact(rows, e, "activity", f"reassigned to {e.assignee}" if e.assignee else "unassigned")
-
-
-@timeline.on(ActivityCompleted)
-def activity_completed(e: ActivityCompleted, rows: Rows) -> None:
-    document_fact(rows, e, "activity", "completed" + (f": {e.outcome}" if e.outcome else ""))
+document_entry(
+    ActivityRescheduled,
+    "activity",
+    lambda e: "rescheduled" + (f" to {_when(e.timing)}" if e.timing.start_at or e.timing.due_on else ""),
+)
+document_entry(ActivityReassigned, "activity", lambda e: f"reassigned to {e.assignee}" if e.assignee else "unassigned")
+document_entry(ActivityCompleted, "activity", lambda e: "completed" + (f": {e.outcome}" if e.outcome else ""))

@@ -13,7 +13,12 @@ from aggregates.collection_case import (
 )
 from aggregates.partner_credit import PaymentTermsChangedByCollection, SalesBlocked, SalesUnblocked
 from projections.catalog import Rows
-from projections.timeline.entries import document_fact, record, timeline
+from projections.timeline.entries import document_entry, document_fact, partner_entry, record, timeline
+
+document_entry(LevelReached, "collection", lambda e: f"reached collection level {e.level} ({e.name})")
+document_entry(CaseClosed, "collection", lambda e: f"collection case closed: {e.reason}")
+partner_entry(SalesBlocked, "credit", lambda e: "Sales blocked by collection", lambda e: e.case)
+partner_entry(SalesUnblocked, "credit", lambda e: "Collection block lifted", lambda e: e.case)
 
 
 @timeline.on(CaseOpened)
@@ -21,11 +26,6 @@ def case_opened(e: CaseOpened, rows: Rows) -> None:
     label = f"Invoice {e.number}" if e.number else "Invoice"
     rows.insert("documents", id=str(e.originator_id), partner_id=str(e.partner), label=label)
     record(rows, e, e.partner, "collection", f"Collection case opened for {label.lower()}", e.document)
-
-
-@timeline.on(LevelReached)
-def level_reached(e: LevelReached, rows: Rows) -> None:
-    document_fact(rows, e, "collection", f"reached collection level {e.level} ({e.name})")
 
 
 def _collection_action(
@@ -53,17 +53,6 @@ def collection_action(e: ActionRecorded, rows: Rows) -> None:
     """What logs before ``ActionExecuted``/``ActionSkipped`` hold."""
     status = f"{e.status} ({e.reason})" if e.reason else e.status
     _collection_action(rows, e, e.level, e.taken.value, status, e.fallback_from, e.amount)
-
-
-@timeline.on(CaseClosed)
-def case_closed(e: CaseClosed, rows: Rows) -> None:
-    document_fact(rows, e, "collection", f"collection case closed: {e.reason}")
-
-
-@timeline.on(SalesBlocked, SalesUnblocked)
-def sales_block(e: SalesBlocked | SalesUnblocked, rows: Rows) -> None:
-    text = "Sales blocked by collection" if isinstance(e, SalesBlocked) else "Collection block lifted"
-    record(rows, e, e.originator_id, "credit", text, e.case)
 
 
 @timeline.on(PaymentTermsChangedByCollection)

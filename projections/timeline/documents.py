@@ -18,7 +18,7 @@ from aggregates.sales_document_events import (
 )
 from aggregates.sales_document_values import DocType
 from projections.catalog import Rows
-from projections.timeline.entries import document_fact, record, timeline
+from projections.timeline.entries import document_entry, record, timeline
 
 LABELS = {
     DocType.QUOTE: "Quote",
@@ -47,44 +47,16 @@ def issued(e: DocumentIssued, rows: Rows) -> None:
     record(rows, e, e.partner, "document", summary, e.originator_id)
 
 
-@timeline.on(QuoteAccepted)
-def accepted(e: QuoteAccepted, rows: Rows) -> None:
-    document_fact(rows, e, "document", f"accepted{' by ' + e.by if e.by else ''}")
-
-
-@timeline.on(QuoteRefused)
-def refused(e: QuoteRefused, rows: Rows) -> None:
-    document_fact(rows, e, "document", f"refused{': ' + e.reason if e.reason else ''}")
-
-
-@timeline.on(QuoteExpired)
-def expired(e: QuoteExpired, rows: Rows) -> None:
-    document_fact(rows, e, "document", "expired")
-
-
-@timeline.on(DocumentCancelled)
-def cancelled(e: DocumentCancelled, rows: Rows) -> None:
-    document_fact(rows, e, "document", f"cancelled{': ' + e.reason if e.reason else ''}")
-
-
-@timeline.on(InvoiceDisputed)
-def disputed(e: InvoiceDisputed, rows: Rows) -> None:
-    document_fact(rows, e, "collection", f"disputed: {e.reason}")
-
-
-@timeline.on(DisputeResolved)
-def dispute_resolved(e: DisputeResolved, rows: Rows) -> None:
-    document_fact(rows, e, "collection", "dispute resolved")
-
-
-@timeline.on(PaymentPromised)
-def promised(e: PaymentPromised, rows: Rows) -> None:
-    document_fact(rows, e, "collection", f"payment of {e.promise.amount} promised for {e.promise.date.isoformat()}")
-
-
-@timeline.on(GraceGranted)
-def grace(e: GraceGranted, rows: Rows) -> None:
-    document_fact(rows, e, "collection", f"grace until {e.until.isoformat()}")
+document_entry(QuoteAccepted, "document", lambda e: f"accepted{' by ' + e.by if e.by else ''}")
+document_entry(QuoteRefused, "document", lambda e: f"refused{': ' + e.reason if e.reason else ''}")
+document_entry(QuoteExpired, "document", lambda e: "expired")
+document_entry(DocumentCancelled, "document", lambda e: f"cancelled{': ' + e.reason if e.reason else ''}")
+document_entry(InvoiceDisputed, "collection", lambda e: f"disputed: {e.reason}")
+document_entry(DisputeResolved, "collection", lambda e: "dispute resolved")
+document_entry(
+    PaymentPromised, "collection", lambda e: f"payment of {e.promise.amount} promised for {e.promise.date.isoformat()}"
+)
+document_entry(GraceGranted, "collection", lambda e: f"grace until {e.until.isoformat()}")
 
 
 @timeline.on(PaymentReceived)

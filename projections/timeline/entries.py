@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, Column, Date, DateTime, Index, MetaData, String, Table, Text
 
@@ -45,6 +46,8 @@ def define(meta: MetaData, prefix: str) -> dict[str, Table]:
 
 timeline = Projection("timeline", define)
 
+E = TypeVar("E", bound=DomainEvent)
+
 
 def record(
     rows: Rows, e: DomainEvent, partner_id: object, kind: str, summary: str, ref: object = None, seq: int = 0
@@ -68,3 +71,24 @@ def document_fact(rows: Rows, e: DomainEvent, kind: str, text: str) -> None:
     document = rows.get("documents", id=str(e.originator_id))
     if document is not None:
         record(rows, e, document["partner_id"], kind, f"{document['label']} {text}", e.originator_id)
+
+
+def partner_entry(
+    event_cls: type[E], kind: str, summary: Callable[[E], str], ref: Callable[[E], object] | None = None
+) -> None:
+    """The entry of an event of a partner's own stream, where all it takes is the wording."""
+
+    def write(e: E, rows: Rows) -> None:
+        record(rows, e, e.originator_id, kind, summary(e), ref(e) if ref else None)
+
+    timeline.on(event_cls)(write)
+
+
+def document_entry(event_cls: type[E], kind: str, text: Callable[[E], str]) -> None:
+    """The entry of an event of a stream with a row in ``documents`` (a document, case, request or
+    activity), where all it takes is the wording after the label."""
+
+    def write(e: E, rows: Rows) -> None:
+        document_fact(rows, e, kind, text(e))
+
+    timeline.on(event_cls)(write)

@@ -21,29 +21,37 @@ from aggregates.partner_details import (
 )
 from aggregates.partner_merge import PartnerAbsorbed, PartnerMergedInto
 from projections.catalog import Rows
-from projections.timeline.entries import record, timeline
+from projections.timeline.entries import partner_entry, record, timeline
 
-
-@timeline.on(PartnerRegistered)
-def registered(e: PartnerRegistered, rows: Rows) -> None:
-    record(rows, e, e.originator_id, "master_data", f"Partner {e.code} registered: {e.details.name}", e.code)
-
-
-@timeline.on(PartnerDetailsChanged)
-def changed(e: PartnerDetailsChanged, rows: Rows) -> None:
-    record(rows, e, e.originator_id, "master_data", f"Changed {', '.join(e.fields)}")
+partner_entry(
+    PartnerRegistered, "master_data", lambda e: f"Partner {e.code} registered: {e.details.name}", lambda e: e.code
+)
+partner_entry(PartnerDetailsChanged, "master_data", lambda e: f"Changed {', '.join(e.fields)}")
+partner_entry(PortalAccessGranted, "master_data", lambda e: "Portal access granted", lambda e: e.contact_id)
+partner_entry(PortalAccessRevoked, "master_data", lambda e: "Portal access revoked", lambda e: e.contact_id)
+partner_entry(NoteAdded, "note", lambda e: f"{e.visibility.capitalize()} note: {e.text}")
+partner_entry(
+    AttachmentAdded,
+    "attachment",
+    lambda e: f"Attachment {e.attachment.filename} ({e.attachment.size} bytes)",
+    lambda e: e.attachment.id,
+)
+partner_entry(CreditHoldPlaced, "credit", lambda e: f"Credit hold placed: {e.reason}")
+partner_entry(CreditHoldLifted, "credit", lambda e: "Credit hold lifted")
+partner_entry(PartnerAbsorbed, "merge", lambda e: f"Absorbed partner {e.absorbed_code}", lambda e: e.absorbed)
+partner_entry(PartnerMergedInto, "merge", lambda e: "Merged into another partner", lambda e: e.survivor)
+partner_entry(
+    ParentReassigned,
+    "merge",
+    lambda e: f"Parent {e.absorbed_code} merged into {e.parent_code}, the new parent",
+    lambda e: e.parent,
+)
 
 
 @timeline.on(PartnerPromotedToCustomer)
 def promoted(e: PartnerPromotedToCustomer, rows: Rows) -> None:
     document = " ".join(x for x in (e.document_type.value.replace("_", " "), e.number) if x)
     record(rows, e, e.originator_id, "master_data", f"Became a customer — {document}", e.document)
-
-
-@timeline.on(ParentReassigned)
-def parent_reassigned(e: ParentReassigned, rows: Rows) -> None:
-    summary = f"Parent {e.absorbed_code} merged into {e.parent_code}, the new parent"
-    record(rows, e, e.originator_id, "merge", summary, e.parent)
 
 
 @timeline.on(AddressAdded, AddressChanged, AddressRemoved)
@@ -63,40 +71,3 @@ def contact(e: ContactAdded | ContactChanged | ContactRemoved, rows: Rows) -> No
         return
     verb = "added" if isinstance(e, ContactAdded) else "changed"
     record(rows, e, e.originator_id, "master_data", f"Contact {verb}: {e.contact.name}", e.contact.id)
-
-
-@timeline.on(PortalAccessGranted, PortalAccessRevoked)
-def portal_access(e: PortalAccessGranted | PortalAccessRevoked, rows: Rows) -> None:
-    text = "Portal access granted" if isinstance(e, PortalAccessGranted) else "Portal access revoked"
-    record(rows, e, e.originator_id, "master_data", text, e.contact_id)
-
-
-@timeline.on(NoteAdded)
-def note(e: NoteAdded, rows: Rows) -> None:
-    record(rows, e, e.originator_id, "note", f"{e.visibility.capitalize()} note: {e.text}")
-
-
-@timeline.on(AttachmentAdded)
-def attachment(e: AttachmentAdded, rows: Rows) -> None:
-    a = e.attachment
-    record(rows, e, e.originator_id, "attachment", f"Attachment {a.filename} ({a.size} bytes)", a.id)
-
-
-@timeline.on(CreditHoldPlaced)
-def hold(e: CreditHoldPlaced, rows: Rows) -> None:
-    record(rows, e, e.originator_id, "credit", f"Credit hold placed: {e.reason}")
-
-
-@timeline.on(CreditHoldLifted)
-def unhold(e: CreditHoldLifted, rows: Rows) -> None:
-    record(rows, e, e.originator_id, "credit", "Credit hold lifted")
-
-
-@timeline.on(PartnerAbsorbed)
-def absorbed(e: PartnerAbsorbed, rows: Rows) -> None:
-    record(rows, e, e.originator_id, "merge", f"Absorbed partner {e.absorbed_code}", e.absorbed)
-
-
-@timeline.on(PartnerMergedInto)
-def merged(e: PartnerMergedInto, rows: Rows) -> None:
-    record(rows, e, e.originator_id, "merge", "Merged into another partner", e.survivor)

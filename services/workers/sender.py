@@ -11,11 +11,11 @@ whose next attempt is due. A delivery is recorded around the transport call:
 
 Crash safety. A crash between the send and the record leaves the message ``sending``; nobody
 knows whether it left. The choice here is at-least-once with a stable identity: once a delivery
-has been under way longer than the lease (far longer than any transport timeout), the message is
-sent once more with the same idempotency key (the e-mail's Message-ID, the SMS gateway's id, the
-same outbox file name), so the receiving side can drop the duplicate; a second interruption of the
-same attempt ends the message as ``failed`` rather than risking a third copy. Letters are only
-rendered and filed, so for them the repeat is harmless.
+has been under way longer than the lease (``CPTY_DELIVERY_LEASE``, far longer than any transport
+timeout), the message is sent once more with the same idempotency key (the e-mail's Message-ID,
+the SMS gateway's id, the same outbox file name), so the receiving side can drop the duplicate; a
+second interruption of the same attempt ends the message as ``failed`` rather than risking a third
+copy. Letters are only rendered and filed, so for them the repeat is harmless.
 
 Time. Whether a message is due is decided on the business clock (``now``; the wall clock in
 ``system`` mode, the manual clock in tests and demos), the lease on the wall clock (``wall``),

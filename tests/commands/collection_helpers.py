@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from aggregates.account import ItemKind, ReceivableBooked
 from aggregates.collection_case import CollectionCase
 from aggregates.collection_run import CollectionRun, CollectionRunCompleted
 from commands.collection import DefineScheme, define_scheme
+from commands.context import Result
 from commands.documents import DraftDocument, IssueDocument, LineIn, draft_document, issue_document
 from commands.messages import CreateTemplate, create_template
 from commands.partners import AddContact, RegisterPartner, add_contact, register_partner
@@ -46,6 +47,12 @@ STRICT = [{**L1, "actions": [EMAIL, {"type": "fee", "amount": "40.00"}, {"type":
 TEMPLATES = {"R1": "email", "S2": "sms"}
 
 
+class Runs(Protocol):
+    """A flow (the command's events as history) or a container: the helpers below serve both."""
+
+    def execute(self, handler: Any, command: Any) -> Result: ...
+
+
 def scheme(code: str = "STD", **overrides: Any) -> dict[str, Any]:
     return {
         "code": code,
@@ -68,22 +75,29 @@ def on(day: int, month: int = 1) -> date:
 def collection(with_scheme: bool = True, **overrides: Any) -> Flow:
     """A flow with the collection process, the templates and the scheme (``levels=`` etc. change it)."""
     flow = Flow(processes=[collection_process])
-    for template, channel in TEMPLATES.items():
-        body = "{{ partner.name }}: {{ total_open }} {{ currency }} is overdue."
-        command = CreateTemplate(code=template, channel=channel, purpose="collection", subject="Overdue", body=body)
+    for command in templates():
         flow.given_command(create_template, command)
     if with_scheme:
         define(flow, **overrides)
     return flow
 
 
-def define(flow: Flow, code: str = "STD", **overrides: Any) -> None:
-    flow.given_command(define_scheme, DefineScheme.model_validate(scheme(code, **overrides)))
+def templates() -> list[CreateTemplate]:
+    """The templates the scheme's messages name."""
+    body = "{{ partner.name }}: {{ total_open }} {{ currency }} is overdue."
+    return [
+        CreateTemplate(code=template, channel=channel, purpose="collection", subject="Overdue", body=body)
+        for template, channel in TEMPLATES.items()
+    ]
 
 
-def register(flow: Flow, code: str, **fields: Any) -> UUID:
+def define(to: Runs, code: str = "STD", **overrides: Any) -> None:
+    to.execute(define_scheme, DefineScheme.model_validate(scheme(code, **overrides)))
+
+
+def register(to: Runs, code: str, **fields: Any) -> UUID:
     """A partner whose billing contact has an e-mail address and a mobile number."""
-    result = flow.given_command(register_partner, RegisterPartner(name=f"{code} Ltd", code=code, **fields))
+    result = to.execute(register_partner, RegisterPartner(name=f"{code} Ltd", code=code, **fields))
     assert result.id is not None
     contact = AddContact(
         partner=code,
@@ -92,16 +106,16 @@ def register(flow: Flow, code: str, **fields: Any) -> UUID:
         mobile="+3531234567",
         responsibilities=["billing"],
     )
-    flow.given_command(add_contact, contact)
+    to.execute(add_contact, contact)
     return result.id
 
 
-def invoice(flow: Flow, partner: str, amount: str, due: date = DUE, **fields: Any) -> UUID:
+def invoice(to: Runs, partner: str, amount: str, due: date = DUE, **fields: Any) -> UUID:
     lines = [LineIn(product="SVC", quantity=D("1"), unit_price=D(amount))]
     command = DraftDocument(type="invoice", partner=partner, due_date=due, lines=lines, **fields)
-    result = flow.given_command(draft_document, command)
+    result = to.execute(draft_document, command)
     assert result.id is not None
-    flow.given_command(issue_document, IssueDocument(document=str(result.id)))
+    to.execute(issue_document, IssueDocument(document=str(result.id)))
     return result.id
 
 
@@ -115,8 +129,8 @@ def payment(partner: str, amount: str, allocations: list[tuple[UUID, str]] | Non
     return ReceivePayment(partner=partner, amount=D(amount), allocations=chosen)
 
 
-def pay(flow: Flow, partner: str, amount: str, allocations: list[tuple[UUID, str]] | None = None) -> None:
-    flow.given_command(receive_payment, payment(partner, amount, allocations))
+def pay(to: Runs, partner: str, amount: str, allocations: list[tuple[UUID, str]] | None = None) -> None:
+    to.execute(receive_payment, payment(partner, amount, allocations))
 
 
 def case_of(flow: Flow, document: UUID) -> CollectionCase | None:

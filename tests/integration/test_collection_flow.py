@@ -18,73 +18,33 @@ from aggregates.collection_scheme import ActionType
 from aggregates.errors import Conflict
 from aggregates.message import MessageQueued
 from aggregates.partner_credit import SalesBlocked, SalesUnblocked
-from commands.collection import DefineScheme, define_scheme
 from commands.documents import (
     DisputeInvoice,
-    DraftDocument,
-    IssueDocument,
-    LineIn,
     PromisePayment,
     ResolveDispute,
     dispute_invoice,
-    draft_document,
-    issue_document,
     promise_payment,
     resolve_dispute,
 )
-from commands.messages import CreateTemplate, create_template
-from commands.partners import AddContact, RegisterPartner, add_contact, register_partner
-from commands.payments import AllocationIn, ReceivePayment, receive_payment
+from commands.messages import create_template
 from queries.collection import CollectionQueries
 from queries.pages import PageRequest
 from queries.partners import PartnerQueries
 from services.bootstrap.container import Container
-from tests.commands.collection_helpers import TEMPLATES, on, scheme
+from tests.commands import collection_helpers as helpers
+from tests.commands.collection_helpers import invoice, on, pay, register, templates
 
 D = Decimal
-DUE = date(2026, 1, 15)
 
 
 def define(c: Container, code: str = "STD", **overrides: Any) -> None:
     """Defines the scheme (and, before the first one, the templates its messages use)."""
-    for template, channel in TEMPLATES.items():
+    for command in templates():
         try:
-            body = "{{ partner.name }}: {{ total_open }} {{ currency }} is overdue."
-            command = CreateTemplate(code=template, channel=channel, purpose="collection", subject="Overdue", body=body)
             c.execute(create_template, command)
         except Conflict as exists:
             assert exists.code == "template_exists"
-    c.execute(define_scheme, DefineScheme.model_validate(scheme(code, **overrides)))
-
-
-def register(c: Container, code: str, **fields: Any) -> UUID:
-    """A partner whose billing contact has an e-mail address and a mobile number."""
-    result = c.execute(register_partner, RegisterPartner(name=f"{code} Ltd", code=code, **fields))
-    assert result.id is not None
-    contact = AddContact(
-        partner=code,
-        name="Accounts",
-        email=f"ap@{code.lower()}.example",
-        mobile="+3531234567",
-        responsibilities=["billing"],
-    )
-    c.execute(add_contact, contact)
-    return result.id
-
-
-def invoice(c: Container, partner: str, amount: str, due: date = DUE, **fields: Any) -> UUID:
-    lines = [LineIn(product="SVC", quantity=D("1"), unit_price=D(amount))]
-    result = c.execute(
-        draft_document, DraftDocument(type="invoice", partner=partner, due_date=due, lines=lines, **fields)
-    )
-    assert result.id is not None
-    c.execute(issue_document, IssueDocument(document=str(result.id)))
-    return result.id
-
-
-def pay(c: Container, partner: str, amount: str, allocations: list[tuple[str, str]] | None = None) -> None:
-    chosen = [AllocationIn(document=ref, amount=D(a)) for ref, a in allocations] if allocations is not None else None
-    c.execute(receive_payment, ReceivePayment(partner=partner, amount=D(amount), allocations=chosen))
+    helpers.define(c, code, **overrides)
 
 
 def tick(c: Container, day: date) -> None:

@@ -21,30 +21,23 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from services.adapters.kafka import Subscription
 from services.bootstrap.container import Container
-from services.settings import Settings
 from services.workers.bank_lines import BankLineConsumer
 from tests.api.helpers import assert_problem, create_partner
 from tests.api.sales_helpers import invoice_of
-from tests.conftest import http_client, open_container
+from tests.conftest import http_client
 from tests.integration.tansu import Tansu, headers, read_topic
 
 CLI = str(Path(sys.executable).with_name("counterparty"))
 
 
 @pytest.fixture
-def kafka_container(settings: Settings, tansu: Tansu) -> Iterator[Container]:
-    settings = settings.model_copy(
-        update={
-            "kafka_bootstrap": tansu.bootstrap,
-            "kafka_payments_topic": f"bank-{uuid4().hex[:8]}",
-            "kafka_payments_group": f"payments-{uuid4().hex[:8]}",
-            "kafka_partitions": 2,
-            "kafka_timeout": 3.0,
-        }
-    )
-    container = open_container(settings)
-    yield container
-    container.close()
+def kafka_settings() -> dict[str, Any]:
+    return {
+        "kafka_payments_topic": f"bank-{uuid4().hex[:8]}",
+        "kafka_payments_group": f"payments-{uuid4().hex[:8]}",
+        "kafka_partitions": 2,
+        "kafka_timeout": 3.0,
+    }
 
 
 @pytest.fixture

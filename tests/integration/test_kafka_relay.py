@@ -16,27 +16,16 @@ import pytest
 
 from services.adapters.kafka import BrokerUnavailable, Publisher
 from services.bootstrap.container import Container
-from services.settings import Settings
 from services.workers.relay import RELAY, KafkaRelay
 from tests.api.helpers import create_partner
 from tests.api.sales_helpers import invoice_of, pay
-from tests.conftest import http_client, open_container
+from tests.conftest import http_client
 from tests.integration.tansu import Tansu, headers, read_topic
 
 
 @pytest.fixture
-def kafka_container(settings: Settings, tansu: Tansu) -> Iterator[Container]:
-    settings = settings.model_copy(
-        update={
-            "kafka_bootstrap": tansu.bootstrap,
-            "kafka_topic": f"events-{uuid4().hex[:8]}",
-            "kafka_partitions": 3,
-            "kafka_timeout": 1.5,
-        }
-    )
-    container = open_container(settings)
-    yield container
-    container.close()
+def kafka_settings() -> dict[str, Any]:
+    return {"kafka_topic": f"events-{uuid4().hex[:8]}", "kafka_partitions": 3, "kafka_timeout": 1.5}
 
 
 @pytest.fixture

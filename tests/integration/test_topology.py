@@ -85,7 +85,10 @@ def books(api: httpx.Client, n: int, prefix: str) -> dict[str, str]:
     def one(i: int) -> tuple[str, str]:
         code = f"{prefix}{i:02d}"
         ok(api.post("/v1/partners", json={"name": f"{code} Ltd", "code": code}), 201)
-        ok(api.post(f"/v1/partners/{code}/contacts", json={"name": "Accounts", "email": f"ap@{code.lower()}.test"}), 201)
+        ok(
+            api.post(f"/v1/partners/{code}/contacts", json={"name": "Accounts", "email": f"ap@{code.lower()}.test"}),
+            201,
+        )
         line = {"product": "SVC", "quantity": "1", "unit_price": INVOICE}
         body = {"type": "invoice", "partner": code, "due_date": "2026-01-15", "lines": [line]}
         drafted = ok(api.post("/v1/documents", json=body), 201)
@@ -228,7 +231,9 @@ def walk_the_month(
     # number only; the first five lines come twice (a statement read again).
     due = f"{float(INVOICE) + float(FEE):.2f}"
     lines = [
-        bank_line(i, due, L2_DAY, partner=code) if i % 2 else bank_line(i, due, L2_DAY, reference=f"Inv. {numbers[code]}")
+        bank_line(i, due, L2_DAY, partner=code)
+        if i % 2
+        else bank_line(i, due, L2_DAY, reference=f"Inv. {numbers[code]}")
         for i, code in enumerate(codes)
     ]
     produce(tansu.bootstrap, payments_topic, lines + lines[:5])
@@ -275,3 +280,147 @@ def assert_every_event_on_kafka(api2: httpx.Client, tansu: Tansu, topic: str) ->
     positions = {r["position"] for r in records}
     assert positions == set(range(1, head + 1))
     assert len({(r["stream"], r["version"]) for r in records}) == head
+
+
+# -- faults ------------------------------------------------------------------------------------------
+
+
+class Faults:
+    """One API and two workers over a database of their own, shared by the fault tests; each test
+    names its own partners."""
+
+    def __init__(self, cluster: Cluster, database: str, payments_topic: str) -> None:
+        self.cluster = cluster
+        self.database = database
+        self.payments_topic = payments_topic
+        self.api = cluster.api("api")
+        self.workers = [cluster.worker("worker-1"), cluster.worker("worker-2")]
+        cluster.wait_ready(self.api, *self.workers)
+
+    def steady(self) -> tuple[Process, Process]:
+        """Two workers running (a dead one restarted), one of them leading every family: answers
+        (leader, standby)."""
+        for i, worker in enumerate(self.workers):
+            if not worker.alive():
+                self.workers[i] = self.cluster.worker(worker.name)
+        self.cluster.wait_ready(*self.workers)
+
+        def one_leader() -> Process | None:
+            holders = set(self.cluster.leaders(self.api).values())
+            return next((w for w in self.workers if holders == {w.identity}), None)
+
+        leader = until("one worker leads every family", one_leader, 30)
+        return leader, next(w for w in self.workers if w is not leader)
+
+    def backends(self, application: str) -> set[int]:
+        """The server processes of this database's sessions with that application_name prefix."""
+        with psycopg.connect(self.database, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE %s",
+                (application + "%",),
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def terminate(self, pids: set[int]) -> None:
+        with psycopg.connect(self.database, autocommit=True) as conn:
+            for pid in pids:
+                conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+@pytest.fixture(scope="module")
+def faults(tansu: Tansu, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Faults]:
+    root = tmp_path_factory.mktemp("faults")
+    tag = uuid4().hex[:8]
+    with fresh_database() as database:
+        env = cluster_env(
+            root,
+            database,
+            CPTY_KAFKA_BOOTSTRAP=tansu.bootstrap,
+            CPTY_KAFKA_TOPIC=f"events-{tag}",
+            CPTY_KAFKA_PAYMENTS_TOPIC=f"bank-{tag}",
+            CPTY_KAFKA_PAYMENTS_GROUP=f"payments-{tag}",
+            CPTY_KAFKA_TIMEOUT="3",
+        )
+        cluster = Cluster(root, env)
+        try:
+            yield Faults(cluster, database, f"bank-{tag}")
+        finally:
+            cluster.stop()
+
+
+def prospect_invoiced(api: httpx.Client, code: str) -> None:
+    """A prospect gets an invoice: the sales process manager (in the leading worker) promotes it."""
+    ok(api.post("/v1/partners", json={"name": f"{code} Ltd", "code": code, "roles": ["prospect"]}), 201)
+    line = {"product": "SVC", "quantity": "1", "unit_price": INVOICE}
+    drafted = ok(api.post("/v1/documents", json={"type": "invoice", "partner": code, "lines": [line]}), 201)
+    ok(api.post(f"/v1/documents/{drafted['id']}/issue"))
+
+
+def promoted(api: httpx.Client, code: str) -> bool:
+    return "customer" in ok(api.get(f"/v1/partners/{code}"))["roles"]
+
+
+def test_listen_connections_killed_by_postgres_are_survived(faults: Faults) -> None:
+    faults.steady()
+    listening = faults.backends("counterparty-listen")
+    assert len(listening) == 3  # the API's and each worker's
+    faults.terminate(listening)
+    with faults.cluster.client(faults.api) as api:
+        # At once, before anyone listens again: the runners' polls carry the work.
+        prospect_invoiced(api, "LISTEN1")
+        until("LISTEN1 promoted", lambda: promoted(api, "LISTEN1"), 15)
+
+        def listening_again() -> set[int] | None:
+            now = faults.backends("counterparty-listen")
+            return now if len(now) == 3 and not now & listening else None
+
+        until("every process listens again", listening_again, 15)
+        prospect_invoiced(api, "LISTEN2")
+        until("LISTEN2 promoted", lambda: promoted(api, "LISTEN2"), 15)
+
+
+def test_a_killed_worker_and_a_lost_lock_connection_hand_the_jobs_over(faults: Faults) -> None:
+    leader, standby = faults.steady()
+    faults.cluster.kill(leader)
+    killed = time.monotonic()
+    faults.cluster.led_by(faults.api, standby, TAKEOVER)
+    assert time.monotonic() - killed < TAKEOVER
+    with faults.cluster.client(faults.api) as api:
+        prospect_invoiced(api, "KILL1")
+        until("KILL1 promoted", lambda: promoted(api, "KILL1"), 15)
+        # The killed worker comes back and stands by; then PostgreSQL ends the leader's lock
+        # session: the leader stops its jobs, and the families are led again within the limit.
+        leader, standby = faults.steady()
+        assert (standby.ready() or {})["leads"] == []
+        faults.terminate(faults.backends(f"counterparty-leader {leader.identity}"))
+        lost = time.monotonic()
+
+        def led_again() -> bool:
+            holders = set(faults.cluster.leaders(faults.api).values())
+            return len(holders) == 1 and None not in holders
+
+        until("every family led again", led_again, TAKEOVER)
+        assert time.monotonic() - lost < TAKEOVER
+        prospect_invoiced(api, "KILL2")
+        until("KILL2 promoted", lambda: promoted(api, "KILL2"), 15)
+
+
+def test_the_payments_consumer_survives_a_broker_restart(faults: Faults, tansu: Tansu) -> None:
+    faults.steady()
+    with faults.cluster.client(faults.api) as api:
+        ok(api.post("/v1/partners", json={"name": "Payer Ltd", "code": "PAYER"}), 201)
+
+        def paid() -> list[dict[str, Any]]:
+            return every(api, "/v1/payments", partner="PAYER")
+
+        first = bank_line(1, "10.00", "2026-01-15", partner="PAYER")
+        produce(tansu.bootstrap, faults.payments_topic, [first])
+        until("the first line booked", paid, 30)
+        tansu.stop()
+        tansu.start()  # a clean broker: the topic and the group's offsets are gone
+        Kafka(tansu.bootstrap).ensure_topic(faults.payments_topic, 1)
+        # The first line is read again (the offsets are lost) and books nothing twice.
+        second = bank_line(2, "20.00", "2026-01-15", partner="PAYER")
+        produce(tansu.bootstrap, faults.payments_topic, [first, second])
+        until("the second line booked", lambda: len(paid()) == 2, 60, interval=0.25)
+        assert sorted(p["amount"] for p in paid()) == ["10.00", "20.00"]

@@ -22,6 +22,9 @@ One module per group:
 - ``requests`` (h): the requests process manager's service-level check over 50,000 open requests.
 - ``http`` (i): a real ``counterparty serve`` subprocess driven by 1, 8 and 32 keep-alive clients
   (``load``), against the raw driver's one-row transactions measured in the same group.
+- ``relay`` (j): the Kafka relay publishing a backlog (against the same publisher sending the same
+  messages built beforehand), and its lag during and after a burst of events written while it runs
+  (``CPTY_BENCH_KAFKA``, else a Tansu broker on loopback).
 
 ``CPTY_BENCH_GROUPS=invoices,collection`` runs only those groups (``run``). Every group gets a
 fresh store (``targets``): a new SQLite directory, or an emptied schema of a scratch PostgreSQL

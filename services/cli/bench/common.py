@@ -13,8 +13,10 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from commands.context import Result
 from services.bootstrap.container import Container
 from services.settings import Settings
+from services.workers.ports import Request
 
 ADMIN_KEY = "bench-admin-key"
 COMMAND_AIM = 0.40  # command layer ÷ bare save
@@ -45,6 +47,7 @@ class Sizes:
     served_seconds: float = 2.0
     served_limit: int = 1_000
     served_raw_rows: int = 200
+    relay_events: int = 5_000  # the Kafka relay's backlog, and the burst written while it runs
 
     @classmethod
     def for_mode(cls, quick: bool) -> Sizes:
@@ -63,6 +66,7 @@ class Sizes:
             served_seconds=15.0,
             served_limit=20_000,
             served_raw_rows=1_000,
+            relay_events=100_000,
         )
 
 
@@ -194,3 +198,17 @@ def timed_query(
             "runs": runs,
         },
     )
+
+
+def timed_commands(
+    c: Container, handler: Callable[[Any, Any], Result], commands: Sequence[Any], advance: Advance
+) -> tuple[float, list[Result]]:
+    """Runs the commands one after the other, as the API would: the seconds they took, and what
+    each answered."""
+    request = Request(actor="bench")
+    results: list[Result] = []
+    started = time.perf_counter()
+    for command in commands:
+        results.append(c.execute(handler, command, request))
+        advance(1)
+    return time.perf_counter() - started, results

@@ -27,6 +27,7 @@ from services.cli.bench.invoices import bench_invoices
 from services.cli.bench.mailings import bench_mailings
 from services.cli.bench.projections import bench_projections
 from services.cli.bench.queries import bench_queries
+from services.cli.bench.relay import bench_relay
 from services.cli.bench.requests import bench_requests
 from services.cli.bench.targets import PostgresTarget, SqliteTarget, Target, locate_postgres, scratch_database
 from services.settings import Settings
@@ -42,6 +43,7 @@ GROUPS: dict[str, Callable[[Target, Sizes, Progress], list[Figure]]] = {
     "mailings": bench_mailings,
     "requests": bench_requests,
     "http": bench_served,
+    "relay": bench_relay,
 }
 GROUPS_ENV = "CPTY_BENCH_GROUPS"  # e.g. "invoices,collection": run only those groups
 BACKENDS_ENV = "CPTY_BENCH_BACKENDS"  # "sqlite" or "postgres": measure only that one
@@ -127,7 +129,7 @@ def run_benchmarks(quick: bool, postgres_url: str | None, console: Console) -> l
         f"[bold]counterparty bench[/bold] ({'quick' if quick else 'full'}): {sizes.commands} commands, "
         f"{sizes.http} HTTP requests, {sizes.log_events:,}-event log, {sizes.invoices:,} invoices, "
         f"{sizes.query_lines:,} invoice lines, collection {sizes.collection}, {sizes.served_seconds:g} s per served "
-        f"load; groups {','.join(selected_groups())}; "
+        f"load, relay {sizes.relay_events:,} events; groups {','.join(selected_groups())}; "
         f"{os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.2f}"
     )
