@@ -190,26 +190,29 @@ def issue(ctx: CommandContext, document: SalesDocument, issue_date: date) -> lis
     touched += claimed
     if document.doc_type is DocType.INVOICE:
         account = load_account(ctx, partner.id)
-        assert document.due_date is not None
-        account.book(
-            OpenItem(
-                item_id=document.id,
-                kind=ItemKind.INVOICE,
-                document=document.id,
-                number=number,
-                due_date=document.due_date,
-                amount=document.total,
-                currency=document.terms.currency,
-                booked_on=issue_date,
-            ),
-            on=issue_date,
-        )
+        book_invoice(account, document, number, issue_date)
         touched += [account, *_bill_sources(ctx, document)]
     elif document.doc_type is DocType.CREDIT_NOTE:
         account = load_account(ctx, partner.id)
         account.apply_credit_note(document.id, document.total, document.terms.applies_to, on=issue_date)
         touched.append(account)
     return touched
+
+
+def book_invoice(account: Account, invoice: SalesDocument, number: str, on: date) -> None:
+    """The issued invoice as an open item of the partner's account, due on its due date."""
+    assert invoice.due_date is not None
+    item = OpenItem(
+        item_id=invoice.id,
+        kind=ItemKind.INVOICE,
+        document=invoice.id,
+        number=number,
+        due_date=invoice.due_date,
+        amount=invoice.total,
+        currency=invoice.terms.currency,
+        booked_on=on,
+    )
+    account.book(item, on=on)
 
 
 def _bill_sources(ctx: CommandContext, invoice: SalesDocument, sign: int = 1) -> list[SalesDocument]:

@@ -278,8 +278,9 @@ def assert_every_event_on_kafka(api2: httpx.Client, tansu: Tansu, topic: str) ->
     head = until("the relay reaches the head", relay_at_head, 60, interval=0.25)
     records = [json.loads(r.value) for r in read_topic(tansu.bootstrap, topic)]
     positions = {r["position"] for r in records}
-    assert positions == set(range(1, head + 1))
-    assert len({(r["stream"], r["version"]) for r in records}) == head
+    last = max(positions)
+    assert last >= head and not set(range(1, last + 1)) - positions, sorted(set(range(1, last + 1)) - positions)
+    assert len({(r["stream"], r["version"]) for r in records}) == last
 
 
 # -- faults ------------------------------------------------------------------------------------------

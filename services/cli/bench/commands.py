@@ -20,12 +20,13 @@ from services.cli.bench.common import (
     Figure,
     Sizes,
     combined,
+    made,
     open_container,
     rate,
     task,
+    timed_commands,
 )
 from services.cli.bench.targets import Target
-from services.workers.ports import Request
 
 
 def bench_register(backend: str, c: Container, n: int, advance: Advance) -> tuple[Figure, list[UUID]]:
@@ -33,20 +34,10 @@ def bench_register(backend: str, c: Container, n: int, advance: Advance) -> tupl
         RegisterPartner(name=f"Command Partner {i} AG", email=f"cmd{i}@example.com", tags=["bench", f"t{i % 10}"])
         for i in range(n)
     ]
-    request = Request(actor="bench")
-    ids: list[UUID] = []
     head = c.store.head()
-    started = time.perf_counter()
-    for command in commands:
-        result = c.execute(register_partner, command, request)
-        assert result.id is not None
-        ids.append(result.id)
-        advance(1)
-    seconds = time.perf_counter() - started
+    seconds, results = timed_commands(c, register_partner, commands, advance)
     events = c.store.head() - head
-    figure = rate(backend, "register_partner (execute)", n, seconds, "commands/s")
-    figure.extra["events"] = events
-    return figure, ids
+    return rate(backend, "register_partner (execute)", n, seconds, "commands/s", events=events), made(results)
 
 
 def bench_change(backend: str, c: Container, ids: list[UUID], advance: Advance) -> Figure:
@@ -54,12 +45,7 @@ def bench_change(backend: str, c: Container, ids: list[UUID], advance: Advance) 
         ChangePartner(partner=str(pid), phone=f"+49 89 {i:07d}", tags=["bench", f"t{i % 10}", "changed"])
         for i, pid in enumerate(ids)
     ]
-    request = Request(actor="bench")
-    started = time.perf_counter()
-    for command in commands:
-        c.execute(change_partner, command, request)
-        advance(1)
-    seconds = time.perf_counter() - started
+    seconds, _ = timed_commands(c, change_partner, commands, advance)
     return rate(backend, "change_partner (execute)", len(ids), seconds, "commands/s")
 
 

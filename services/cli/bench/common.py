@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -212,3 +213,10 @@ def timed_commands(
         results.append(c.execute(handler, command, request))
         advance(1)
     return time.perf_counter() - started, results
+
+
+def made(results: list[Result]) -> list[UUID]:
+    """The ids the commands made, each of which made one."""
+    ids = [r.id for r in results if r.id is not None]
+    assert len(ids) == len(results), "a command made nothing"
+    return ids

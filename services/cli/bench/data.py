@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
-from aggregates.account import Account, ItemKind, OpenItem
+from aggregates.account import Account
 from aggregates.base import DomainEvent, EventMeta
 from aggregates.partner import Partner
 from aggregates.partner_addresses import Address
@@ -15,7 +15,7 @@ from aggregates.partner_contacts import Contact
 from aggregates.partner_details import PartnerDetails
 from aggregates.sales_document import SalesDocument
 from aggregates.sales_document_values import DocType, DocumentTerms, Line
-from commands.documents import LineIn
+from commands.documents import LineIn, book_invoice
 from services.bootstrap.container import Container
 from services.cli.bench.common import LOG_BATCH, Advance
 
@@ -102,20 +102,7 @@ def invoice_events(
     priced = [Line.priced(line_id=uuid4(), **line.model_dump()) for line in invoice_lines(lines, i)]
     document = SalesDocument.draft(uuid4(), DocType.INVOICE, terms, priced)
     document.issue(number, issue_date, partner.details.group)
-    assert document.due_date is not None
-    account.book(
-        OpenItem(
-            item_id=document.id,
-            kind=ItemKind.INVOICE,
-            document=document.id,
-            number=number,
-            due_date=document.due_date,
-            amount=document.total,
-            currency="EUR",
-            booked_on=issue_date,
-        ),
-        on=issue_date,
-    )
+    book_invoice(account, document, number, issue_date)
     return document.collect_events()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from uuid import UUID
 
@@ -21,62 +20,45 @@ from services.cli.bench.common import (
     Figure,
     Sizes,
     combined,
+    made,
     open_container,
     rate,
     task,
+    timed_commands,
 )
 from services.cli.bench.data import invoice_lines, save_partners
 from services.cli.bench.targets import Target
-from services.workers.ports import Request
 
 
 def bench_drafts(
     backend: str, c: Container, partners: list[UUID], n: int, start: int, advance: Advance
 ) -> tuple[Figure, list[UUID]]:
     """``draft_document`` of ``n`` one-line invoices, round-robin over the partners."""
-    request = Request(actor="bench")
     commands = [
         DraftDocument(
             type=DocType.INVOICE, partner=str(partners[(start + i) % len(partners)]), lines=invoice_lines(1, i)
         )
         for i in range(n)
     ]
-    ids: list[UUID] = []
-    started = time.perf_counter()
-    for command in commands:
-        result = c.execute(draft_document, command, request)
-        assert result.id is not None
-        ids.append(result.id)
-        advance(1)
-    seconds = time.perf_counter() - started
-    return rate(backend, "draft_document (execute)", n, seconds, "commands/s"), ids
+    seconds, results = timed_commands(c, draft_document, commands, advance)
+    return rate(backend, "draft_document (execute)", n, seconds, "commands/s"), made(results)
 
 
 def bench_issues(backend: str, c: Container, drafts: list[UUID], advance: Advance) -> Figure:
     """``issue_document`` of the drafts: number drawn from the invoice series, code claim,
     receivable booked on the partner's account (4 aggregates, one transaction)."""
-    request = Request(actor="bench")
     commands = [IssueDocument(document=str(d)) for d in drafts]
     head = c.store.head()
-    started = time.perf_counter()
-    for command in commands:
-        c.execute(issue_document, command, request)
-        advance(1)
-    seconds = time.perf_counter() - started
+    seconds, _ = timed_commands(c, issue_document, commands, advance)
     return rate(backend, "issue_document (execute)", len(drafts), seconds, "commands/s", events=c.store.head() - head)
 
 
 def bench_payments(backend: str, c: Container, partners: list[UUID], n: int, start: int, advance: Advance) -> Figure:
     """``receive_payment`` without allocations of one invoice's total: oldest-first allocation
     settles exactly one open invoice of the partner."""
-    request = Request(actor="bench")
     total = Decimal("119.00")  # one line: 2 × 50.00 + 19 % tax
     commands = [ReceivePayment(partner=str(partners[(start + i) % len(partners)]), amount=total) for i in range(n)]
-    started = time.perf_counter()
-    for command in commands:
-        c.execute(receive_payment, command, request)
-        advance(1)
-    seconds = time.perf_counter() - started
+    seconds, _ = timed_commands(c, receive_payment, commands, advance)
     return rate(backend, "receive_payment (execute, 1 invoice)", n, seconds, "commands/s")
 
 

@@ -35,9 +35,13 @@ def run_label(document: dict[str, Any]) -> str:
     )
 
 
+def backend_name(backend: str) -> str:
+    return BACKENDS.get(backend, (backend, None))[0]
+
+
 def series_name(backend: str, document: dict[str, Any], documents: list[dict[str, Any]]) -> str:
     """The backend's name, and the run's mode when the files mix quick and full runs."""
-    name = BACKENDS.get(backend, (backend, None))[0]
+    name = backend_name(backend)
     return name if len({d.get("mode") for d in documents}) == 1 else f"{name} ({document.get('mode', '?')})"
 
 
@@ -119,9 +123,7 @@ def throughput_chart(documents: list[dict[str, Any]], path: Path) -> bool:
         axes.legend(fontsize=8, loc="best")
     for axes in cells[len(panels) :]:
         axes.set_visible(False)
-    chart.suptitle("counterparty serve: throughput by clients and backend", fontsize=13)
-    footnote(chart, drawn_from(documents, is_served))
-    save(chart, path)
+    finish(chart, "counterparty serve: throughput by clients and backend", drawn_from(documents, is_served), path)
     return True
 
 
@@ -134,8 +136,7 @@ def rebuild_chart(documents: list[dict[str, Any]], path: Path) -> bool:
         for f in document.get("figures", []):
             backend = f["backend"]
             if f["measurement"] == "rebuild all read models (log ev/s)" and f["count"]:
-                key = (backend, BACKENDS.get(backend, (backend, None))[0])
-                measured[key][int(f["count"])] = float(f["seconds"]) / 60
+                measured[(backend, backend_name(backend))][int(f["count"])] = float(f["seconds"]) / 60
             elif f["measurement"] == "rebuild all, 1M-event log (est.)":
                 estimated[backend] = float(f["value"])
     if not measured:
@@ -143,11 +144,7 @@ def rebuild_chart(documents: list[dict[str, Any]], path: Path) -> bool:
     chart = new_chart((9, 6))
     axes = chart.subplots()
     for k, ((backend, name), points) in enumerate(sorted(measured.items())):
-        sizes = sorted(points)
-        minutes = [points[n] for n in sizes]
-        axes.plot(sizes, minutes, marker="o", label=f"{name}, measured", color=color(backend))
-        for n, value in zip(sizes, minutes, strict=True):
-            annotate(axes, n, value, f"{value:.2g} min", color(backend), below=k % 2 == 1)
+        sizes, minutes = measured_line(axes, points, backend, f"{name}, measured", "{:.2g} min", below=k % 2 == 1)
         if backend in estimated and sizes[-1] < ONE_MILLION:
             axes.plot(
                 [sizes[-1], ONE_MILLION],
@@ -161,14 +158,13 @@ def rebuild_chart(documents: list[dict[str, Any]], path: Path) -> bool:
             )
             estimate = estimated[backend]
             annotate(axes, ONE_MILLION, estimate, f"{estimate:.3g} min", color(backend), below=k % 2 == 1)
-    log_axes(axes, [*(n for points in measured.values() for n in points), *([ONE_MILLION] if estimated else [])])
-    axes.set_xlabel("events in the log")
-    axes.set_ylabel("minutes to rebuild every read model")
-    axes.grid(alpha=0.3, which="both")
-    axes.legend(fontsize=9)
-    chart.suptitle("Rebuild time by log size", fontsize=13)
-    footnote(chart, drawn_from(documents, is_rebuild))
-    save(chart, path)
+    log_axes(
+        axes,
+        [*(n for points in measured.values() for n in points), *([ONE_MILLION] if estimated else [])],
+        "events in the log",
+        "minutes to rebuild every read model",
+    )
+    finish(chart, "Rebuild time by log size", drawn_from(documents, is_rebuild), path)
     return True
 
 
@@ -180,7 +176,7 @@ def collection_chart(documents: list[dict[str, Any]], path: Path) -> bool:
         for f in document.get("figures", []):
             extra = f.get("extra", {})
             if is_collection(f):
-                key = (f["backend"], BACKENDS.get(f["backend"], (f["backend"], None))[0])
+                key = (f["backend"], backend_name(f["backend"]))
                 wall[key][int(extra["invoices"])] = float(f["value"])
                 if "cpu_s" in extra:
                     cpu[key][int(extra["invoices"])] = float(extra["cpu_s"])
@@ -189,11 +185,7 @@ def collection_chart(documents: list[dict[str, Any]], path: Path) -> bool:
     chart = new_chart((9, 6))
     axes = chart.subplots()
     for k, ((backend, name), points) in enumerate(sorted(wall.items())):
-        invoices = sorted(points)
-        seconds = [points[n] for n in invoices]
-        axes.plot(invoices, seconds, marker="o", label=f"{name}, wall", color=color(backend))
-        for n, value in zip(invoices, seconds, strict=True):
-            annotate(axes, n, value, f"{value:,.3g} s", color(backend), below=k % 2 == 1)
+        measured_line(axes, points, backend, f"{name}, wall", "{:,.3g} s", below=k % 2 == 1)
         if cpu.get((backend, name)):
             own = cpu[(backend, name)]
             axes.plot(
@@ -204,19 +196,31 @@ def collection_chart(documents: list[dict[str, Any]], path: Path) -> bool:
                 label=f"{name}, CPU seconds of the run",
                 color=color(backend),
             )
-    log_axes(axes, [n for points in wall.values() for n in points])
-    axes.set_xlabel("overdue invoices (5 per partner)")
-    axes.set_ylabel("seconds per collection run")
-    axes.grid(alpha=0.3, which="both")
-    axes.legend(fontsize=9)
-    chart.suptitle("Collection run time by invoices", fontsize=13)
-    footnote(chart, drawn_from(documents, is_collection))
-    save(chart, path)
+    log_axes(
+        axes,
+        [n for points in wall.values() for n in points],
+        "overdue invoices (5 per partner)",
+        "seconds per collection run",
+    )
+    finish(chart, "Collection run time by invoices", drawn_from(documents, is_collection), path)
     return True
 
 
-def log_axes(axes: Axes, sizes: list[int]) -> None:
-    """Log scales labelled in plain numbers: the sizes measured on x, 1-2-5 steps on y."""
+def measured_line(
+    axes: Axes, points: dict[int, float], backend: str, label: str, value_format: str, below: bool
+) -> tuple[list[int], list[float]]:
+    """The backend's measured points as a line, each with its value beside it; answers the line."""
+    xs = sorted(points)
+    ys = [points[n] for n in xs]
+    axes.plot(xs, ys, marker="o", label=label, color=color(backend))
+    for n, value in zip(xs, ys, strict=True):
+        annotate(axes, n, value, value_format.format(value), color(backend), below=below)
+    return xs, ys
+
+
+def log_axes(axes: Axes, sizes: list[int], xlabel: str, ylabel: str) -> None:
+    """Log scales labelled in plain numbers (the sizes measured on x, 1-2-5 steps on y), their
+    names, a grid and the legend."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     plain = FuncFormatter(lambda value, _: f"{value:,g}")
@@ -227,6 +231,17 @@ def log_axes(axes: Axes, sizes: list[int]) -> None:
     axes.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
     axes.yaxis.set_major_formatter(plain)
     axes.yaxis.set_minor_formatter(NullFormatter())
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.grid(alpha=0.3, which="both")
+    axes.legend(fontsize=9)
+
+
+def finish(chart: Any, title: str, documents: list[dict[str, Any]], path: Path) -> None:
+    """The title, the footnote of the runs drawn from, and the file."""
+    chart.suptitle(title, fontsize=13)
+    footnote(chart, documents)
+    save(chart, path)
 
 
 def new_chart(size: tuple[float, float]) -> Any:

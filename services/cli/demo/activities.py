@@ -18,7 +18,7 @@ from aggregates.activity import ActivityKind
 from aggregates.partner_contacts import Availability
 from commands.activities import CompleteActivity, RecordActivity, complete_activity, record_activity
 from services.cli.demo.context import REPS, SEED
-from services.cli.demo.market import Customer, Year
+from services.cli.demo.market import Customer, LateChapter
 from services.cli.demo.reference import load
 
 ACTIVITIES_SEED = SEED + 1095
@@ -34,20 +34,14 @@ def _minutes(hhmm: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
-class Activities:
-    def __init__(self, year: Year) -> None:
-        self.demo = year.demo
-        self.agenda = year.agenda
-        self.customers = year.customers
-        self.end = year.end
-
+class Activities(LateChapter):
     def plan(self) -> None:
         """Puts each activity on the agenda for the day its rep records it."""
         rng = random.Random(ACTIVITIES_SEED)
         customers = [c for c in self.customers if not c.held]
         if not customers:
             return
-        first = max(self.demo.today() + timedelta(days=1), self.end - timedelta(days=ACTIVITY_WINDOW))
+        first = self.first_day(ACTIVITY_WINDOW)
         kinds, weights = [k for k, _ in ACTIVITY_KINDS], [w for _, w in ACTIVITY_KINDS]
         for n in range(ACTIVITY_PLANS):
             customer = rng.choice(customers)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -65,6 +65,21 @@ class Year:
     agenda: Agenda
     customers: list[Customer]
     end: date  # the walk's last day
+
+
+class LateChapter:
+    """A chapter of the walk's last weeks with a generator of its own, so that the sales figures
+    stay as they are."""
+
+    def __init__(self, year: Year) -> None:
+        self.demo = year.demo
+        self.agenda = year.agenda
+        self.customers = year.customers
+        self.end = year.end
+
+    def first_day(self, window: int) -> date:
+        """The first day of the walk's last ``window`` days, tomorrow at the earliest."""
+        return max(self.demo.today() + timedelta(days=1), self.end - timedelta(days=window))
 
 
 def choose_customers(plans: list[Plan], rng: random.Random) -> list[Customer]:

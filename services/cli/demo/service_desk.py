@@ -31,7 +31,7 @@ from commands.requests import (
 from queries.pages import PageRequest
 from queries.requests import RequestQueries
 from services.cli.demo.context import SEED, SUPERVISOR
-from services.cli.demo.market import Customer, Year
+from services.cli.demo.market import Customer, LateChapter
 from services.cli.demo.reference import load
 
 REQUESTS_SEED = SEED + 730
@@ -64,13 +64,7 @@ REQUEST_SCENARIOS = tuple(
 )
 
 
-class ServiceDesk:
-    def __init__(self, year: Year) -> None:
-        self.demo = year.demo
-        self.agenda = year.agenda
-        self.customers = year.customers
-        self.end = year.end
-
+class ServiceDesk(LateChapter):
     def plan(self) -> None:
         """Defines the request types and routing rules, and puts the scenarios on the agenda."""
         for request_type in REQUESTS["type"]:
@@ -81,7 +75,7 @@ class ServiceDesk:
         customers = [c for c in self.customers if c.buyer and not c.held and c.plan.kind != "person"]
         if not customers:
             return
-        first = max(self.demo.today() + timedelta(days=1), self.end - timedelta(days=REQUEST_WINDOW))
+        first = self.first_day(REQUEST_WINDOW)
         for scenario in REQUEST_SCENARIOS:
             customer = rng.choice(customers)
             self.agenda.at(
