@@ -76,16 +76,32 @@ def bench_projections(target: Target, sizes: Sizes, bar: Progress) -> list[Figur
         ]
         reads.append(bench_read_decode(name, c, task(bar, f"{name}: read + decode #2", head)))
         raw = combined(reads)
+        rebuild = bench_rebuild_all(name, c, task(bar, f"{name}: rebuild all in one pass", head))
     applied = sum(f.count for f in catch_ups)
     seconds = sum(f.seconds for f in catch_ups)
-    every = rate(name, f"catch-up, all {len(catch_ups)} read models", applied, seconds, "events/s")
-    rebuild = rate(name, "rebuild all read models (log ev/s)", head, seconds, "events/s")
+    every = rate(name, f"catch-up, all {len(catch_ups)} read models one by one", applied, seconds, "events/s")
     estimate = Figure(name, "rebuild all, 1M-event log (est.)", 1_000_000 / rebuild.value / 60, "minutes")
     return [
         built,
         raw,
         *(f.against(raw, CATCH_UP_AIM) for f in catch_ups),
-        every.against(raw, CATCH_UP_AIM),
-        rebuild.against(raw),
+        every.against(raw),
+        rebuild.against(raw, CATCH_UP_AIM),
         estimate,
     ]
+
+
+def bench_rebuild_all(backend: str, c: Container, advance: Advance) -> Figure:
+    """What ``replay`` and a rebuild do: fresh versions of every read model (made before the clock
+    starts: their DDL is not the rebuild's work), filled in one pass that reads and decodes each
+    page of the log once for all of them."""
+    versions = {name: c.catalog.version(name) + 1 for name in c.catalog.projections}
+    for projection, version in versions.items():
+        c.catalog.drop(projection, version)
+        c.catalog.ensure(projection, version)
+    started = time.perf_counter()
+    count = c.runner.catch_up_all(versions, advance)
+    seconds = time.perf_counter() - started
+    for projection, version in versions.items():
+        c.catalog.drop(projection, version)
+    return rate(backend, "rebuild all read models in one pass (log ev/s)", count, seconds, "events/s")
