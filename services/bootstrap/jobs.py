@@ -3,8 +3,9 @@ it): what a ``counterparty worker`` and a ``serve`` of role ``all`` do besides t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from services.settings import Settings
 from services.workers.leader import FAMILIES, Job
@@ -22,22 +23,46 @@ def job_families(settings: Settings) -> list[str]:
     return [family for family in FAMILIES if present.get(family, True)]
 
 
+class Worker(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class Fresh:
+    """A worker made anew each time this process starts leading its family, so that nothing of an
+    earlier lead carries over; stopped and let go when the lead ends."""
+
+    def __init__(self, make: Callable[[], Worker]) -> None:
+        self.make = make
+        self.worker: Worker | None = None
+
+    def start(self) -> None:
+        self.worker = self.make()
+        self.worker.start()
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+
+
 class WorkerJobs:
     """Each job is started afresh when this process becomes its family's leader, and stopped when
     it stops leading (or closes)."""
 
     def __init__(self, c: Container, scheduler: bool = True, sender: bool = True) -> None:
         self.c = c
-        self.sender: Sender | None = None
-        self.mailer: MailingPreparer | None = None
-        self.bank_lines: Any = None
+        sender_job = Fresh(lambda: Sender(c.ports, lease=timedelta(seconds=c.settings.delivery_lease)))
+        mailer_job = Fresh(lambda: MailingPreparer(c.ports))
+        payments_job = Fresh(self._bank_lines)
         starts = {
             "processes": (self._lead_processes, self._follow_processes),
             "clock": (c.clock.start_scheduler, c.clock.stop_scheduler),
-            "sender": (self._start_sender, self._stop_sender),
-            "mailer": (self._start_mailer, self._stop_mailer),
+            "sender": (sender_job.start, sender_job.stop),
+            "mailer": (mailer_job.start, mailer_job.stop),
             "relay": (c.relay.start, c.relay.stop) if c.relay is not None else None,
-            "payments": (self._start_payments, self._stop_payments),
+            "payments": (payments_job.start, payments_job.stop),
         }
         left_out = set() if scheduler else {"clock"}
         left_out |= set() if sender else {"sender", "mailer"}
@@ -54,31 +79,7 @@ class WorkerJobs:
     def _follow_processes(self) -> None:
         self.c.follow()
 
-    def _start_sender(self) -> None:
-        self.sender = Sender(self.c.ports, lease=timedelta(seconds=self.c.settings.delivery_lease))
-        self.sender.start()
-
-    def _stop_sender(self) -> None:
-        if self.sender is not None:
-            self.sender.stop()
-            self.sender = None
-
-    def _start_mailer(self) -> None:
-        self.mailer = MailingPreparer(self.c.ports)
-        self.mailer.start()
-
-    def _stop_mailer(self) -> None:
-        if self.mailer is not None:
-            self.mailer.stop()
-            self.mailer = None
-
-    def _start_payments(self) -> None:
+    def _bank_lines(self) -> Worker:
         from services.workers.bank_lines import BankLineConsumer
 
-        self.bank_lines = BankLineConsumer(self.c.ports)
-        self.bank_lines.start()
-
-    def _stop_payments(self) -> None:
-        if self.bank_lines is not None:
-            self.bank_lines.stop()
-            self.bank_lines = None
+        return BankLineConsumer(self.c.ports)

@@ -279,6 +279,7 @@ def assert_every_event_on_kafka(api2: httpx.Client, tansu: Tansu, topic: str) ->
     records = [json.loads(r.value) for r in read_topic(tansu.bootstrap, topic)]
     positions = {r["position"] for r in records}
     last = max(positions)
+    open("/tmp/topo_extra.log", "a").write(f"head {head} last {last} records {len(records)}\n")  # TEMP
     assert last >= head and not set(range(1, last + 1)) - positions, sorted(set(range(1, last + 1)) - positions)
     assert len({(r["stream"], r["version"]) for r in records}) == last
 
