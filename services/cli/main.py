@@ -78,23 +78,26 @@ def worker(
 
     container = _container()
     container.role = "worker"
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    container.start()
+    server = None
     if port is not None:
         import uvicorn
 
         from services.api.app import create_operations_app
 
-        container.start()
-        try:
-            uvicorn.run(create_operations_app(container), host=host, port=port, log_config=None, access_log=False)
-        finally:
-            container.close()
-        return
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    container.start()
+        # In a thread of its own uvicorn leaves the signals to us, so a SIGTERM stops the jobs too.
+        config = uvicorn.Config(
+            create_operations_app(container), host=host, port=port, log_config=None, access_log=False
+        )
+        server = uvicorn.Server(config)
+        threading.Thread(target=server.run, name="operations-http", daemon=True).start()
     console.print("worker running; Ctrl-C stops it")
     stop.wait()
+    if server is not None:
+        server.should_exit = True
     container.close()
 
 
