@@ -252,12 +252,16 @@ class Commands:
             assert record_id is not None
             return self._replay(record_id)
         headers = {"X-Position": str(result.position)}
-        if self.respond_async:
+        # Asked for, or forced by read models that did not catch up in time: the command is in
+        # the log, so the answer says so (202 with its position) rather than reading a read model
+        # that does not show it yet (a 404 for what was just recorded).
+        if self.respond_async or not self.container.runner.wait(
+            result.position, self.container.settings.consistency_timeout
+        ):
             body = {"position": result.position, "id": str(result.id) if result.id else None}
             if record_id is not None:
                 self.responses.put(record_id, 202, body, headers)
             return JSONResponse(body, status_code=202, headers=headers)
-        self.container.runner.wait(result.position, self.container.settings.consistency_timeout)
         if status == 204:
             if record_id is not None:
                 self.responses.put(record_id, 204, None, headers)

@@ -295,3 +295,30 @@ def test_a_flood_is_rate_limited_with_429(tmp_path: Path) -> None:
             assert client.get("/healthz").status_code == 200
     finally:
         container.close()
+
+
+def test_a_command_whose_read_models_lag_answers_202_with_its_position(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aggregates.partner_details import PartnerRegistered
+
+    container = open_container(make_settings(tmp_path, consistency_timeout=0.3))
+    directory = container.catalog.projections["partner_directory"]
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("the directory cannot apply this event")
+
+    monkeypatch.setitem(directory.handlers, PartnerRegistered, [broken])
+    try:
+        with http_client(container) as client:
+            response = client.post("/v1/partners", json={"name": "Recorded"})
+            assert response.status_code == 202
+            body = response.json()
+            assert set(body) == {"position", "id"}
+            assert response.headers["X-Position"] == str(body["position"])
+            assert client.get(f"/v1/audit/streams/{body['id']}").json()["events"][0]["type"] == "PartnerRegistered"
+            monkeypatch.undo()
+            found = client.get(f"/v1/partners/{body['id']}", headers={"X-Min-Position": str(body["position"])})
+            assert found.json()["name"] == "Recorded"
+    finally:
+        container.close()
