@@ -215,12 +215,13 @@ class Container:
         """Runs a handler; a lost optimistic-concurrency race re-runs it on fresh state, unless
         the client pinned a version with ``If-Match`` (then it is a 412)."""
         request = request or Request()
+        ticket = self.store.units.ticket()  # kept over the retries: the command ages until it goes through
         for attempt in range(ATTEMPTS):
             if attempt:
                 # Jittered backoff, so racers on one hot stream (a number series) spread out.
                 time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
             try:
-                return self._attempt(handler, command, request)
+                return self._attempt(handler, command, request, ticket)
             except ConcurrencyConflict:
                 key = request.idempotency
                 if key and self.store.stream_version(IdempotencyRecord.id_for(request.actor, key.key)):
@@ -230,7 +231,9 @@ class Container:
                 continue
         raise conflict("concurrent_update", "the resource is being changed by others; try again")
 
-    def _attempt(self, handler: Callable[[C, CommandContext], Result], command: C, request: Request) -> Result:
+    def _attempt(
+        self, handler: Callable[[C, CommandContext], Result], command: C, request: Request, ticket: int
+    ) -> Result:
         """Runs the handler once, as a unit of work of the store (see ``services.adapters.units``).
 
         A refusal may rest on what is not so: an absence the stream index guessed (another
@@ -239,7 +242,7 @@ class Container:
         ctx = self.context(request)
         streams = self.store.streams
         streams.reset()
-        with self.store.units.unit() as unit:
+        with self.store.units.unit(ticket) as unit:
             try:
                 return handler(command, ctx)
             except DomainError as error:
@@ -248,7 +251,7 @@ class Container:
                 refusal, read = error, set(unit.read)
         if not streams.guessed() and self.store.committer.settled(read):
             raise refusal
-        with streams.verified(), self.store.units.unit():
+        with streams.verified(), self.store.units.unit(ticket):
             return handler(command, self.context(request))
 
     def _process_execute(
