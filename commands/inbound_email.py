@@ -25,7 +25,8 @@ from commands.context import CommandContext, Result
 from commands.mailings import mark_bounced_messages, recognise_bounce
 from commands.numbering import claim_owner
 from commands.partners import load_partner
-from commands.requests import REQUEST_NUMBERS, TAG, OpenRequest, add_comment, default_request_type, start_request
+from commands.request_types import default_request_type
+from commands.requests import REQUEST_NUMBERS, TAG, OpenRequest, add_comment, start_request
 from commands.types import Email, Strict
 
 NO_SUBJECT = "(no subject)"

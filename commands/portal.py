@@ -14,7 +14,8 @@ from aggregates.request import Priority, Source
 from commands.context import CommandContext, Result
 from commands.partners import load_partner
 from commands.references import named_by
-from commands.requests import OpenRequest, Subject, default_request_type, start_request
+from commands.request_types import default_request_type
+from commands.requests import OpenRequest, Subject, start_request
 from commands.types import Code, Strict, Text
 
 

@@ -12,27 +12,29 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
 from aggregates.request import RequestStatus, Visibility
-from commands.requests import (
+from commands.request_types import (
     AddRoutingRule,
-    AssignRequest,
-    ChangeRequestStatus,
     ChangeRequestType,
-    CommentOnRequest,
-    CommentText,
     DefineRequestType,
-    OpenRequest,
     RemoveRoutingRule,
-    RequestFields,
-    Resolution,
     TypeFields,
     add_routing_rule,
+    change_request_type,
+    define_request_type,
+    remove_routing_rule,
+)
+from commands.requests import (
+    AssignRequest,
+    ChangeRequestStatus,
+    CommentOnRequest,
+    CommentText,
+    OpenRequest,
+    RequestFields,
+    Resolution,
     assign_request,
     change_request_status,
-    change_request_type,
     comment_on_request,
-    define_request_type,
     open_request,
-    remove_routing_rule,
 )
 from commands.types import Username
 from services.api.deps import AnyRole, Cmd, Paging, ReadModels, Reads

@@ -45,7 +45,7 @@ from aggregates.request_routing import (
     RoutingRuleRemoved,
 )
 from aggregates.request_type import RequestType, RequestTypeChanged, RequestTypeDefined, TypeDefinition
-from commands.requests import later, service_level
+from commands.request_types import later, service_level
 from tests.gwt import assert_same_state, given, like
 
 REQUEST = UUID("00000000-0000-4000-8000-0000000000d1")

@@ -14,18 +14,15 @@ from uuid import uuid4
 
 from aggregates.request import Confidentiality, Priority, RequestStatus, Visibility
 from commands.inbound_email import ReceiveEmail, receive_email
+from commands.request_types import AddRoutingRule, DefineRequestType, add_routing_rule, define_request_type
 from commands.requests import (
-    AddRoutingRule,
     AssignRequest,
     ChangeRequestStatus,
     CommentOnRequest,
-    DefineRequestType,
     OpenRequest,
-    add_routing_rule,
     assign_request,
     change_request_status,
     comment_on_request,
-    define_request_type,
     open_request,
 )
 from queries.pages import PageRequest
