@@ -70,8 +70,13 @@ def is_served(f: dict[str, Any]) -> bool:
     return "operation" in f.get("extra", {}) and "clients" in f.get("extra", {})
 
 
+# The one-pass rebuild, and its name in results written before rebuilds read the log once.
+REBUILDS = ("rebuild all read models in one pass (log ev/s)", "rebuild all read models (log ev/s)")
+ESTIMATE = "rebuild all, 1M-event log (est.)"
+
+
 def is_rebuild(f: dict[str, Any]) -> bool:
-    return f["measurement"] in ("rebuild all read models (log ev/s)", "rebuild all, 1M-event log (est.)")
+    return f["measurement"] in (*REBUILDS, ESTIMATE)
 
 
 def is_collection(f: dict[str, Any]) -> bool:
@@ -135,9 +140,9 @@ def rebuild_chart(documents: list[dict[str, Any]], path: Path) -> bool:
     for document in documents:
         for f in document.get("figures", []):
             backend = f["backend"]
-            if f["measurement"] == "rebuild all read models (log ev/s)" and f["count"]:
+            if f["measurement"] in REBUILDS and f["count"]:
                 measured[(backend, backend_name(backend))][int(f["count"])] = float(f["seconds"]) / 60
-            elif f["measurement"] == "rebuild all, 1M-event log (est.)":
+            elif f["measurement"] == ESTIMATE:
                 estimated[backend] = float(f["value"])
     if not measured:
         return False
