@@ -9,11 +9,13 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from aggregates.errors import not_found
+from aggregates.errors import conflict, not_found
 from services.api.deps import Admin, AnyRole, Cont
 from services.bootstrap.container import Container
 
 router = APIRouter(prefix="/v1/admin", tags=["operations"])
+# Serialises starting rebuilds, so two requests cannot both find none running.
+_starting = threading.Lock()
 
 
 class ProjectionStatus(BaseModel):
@@ -60,6 +62,10 @@ class RebuildAccepted(BaseModel):
 def rebuild(name: str, _admin: Admin, c: Cont) -> JSONResponse:
     if name not in c.catalog.projections:
         raise not_found("projection", name)
-    thread = threading.Thread(target=c.runner.rebuild, args=(name,), name=f"rebuild-{name}", daemon=True)
-    thread.start()
+    with _starting:
+        # Two rebuilds of one read model would fill and switch the same new version.
+        if any(t.name == f"rebuild-{name}" and t.is_alive() for t in threading.enumerate()):
+            raise conflict("rebuild_running", f"{name} is being rebuilt")
+        thread = threading.Thread(target=c.runner.rebuild, args=(name,), name=f"rebuild-{name}", daemon=True)
+        thread.start()
     return JSONResponse({"name": name, "status": "rebuilding"}, status_code=202)

@@ -177,6 +177,9 @@ def reads(request: Request, c: Cont, x_min_position: Annotated[str | None, Heade
             position = int(x_min_position)
         except ValueError:
             raise ApiError(400, "malformed_request", "X-Min-Position is a log position (an integer)") from None
+        if position > c.store.head():
+            # Nothing is written there yet: waiting could only end in a timeout.
+            raise ApiError(400, "position_beyond_head", f"the log has not reached position {position}")
         if not c.runner.wait(position, c.settings.consistency_timeout):
             raise ApiError(
                 503, "read_model_lagging", f"the read models have not reached {position} yet", {"Retry-After": "1"}

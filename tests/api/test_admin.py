@@ -117,3 +117,29 @@ def test_rebuild_of_an_unknown_projection_is_404_and_needs_admin(sqlite_client: 
     assert_problem(
         sqlite_client.post("/v1/admin/projections/partner_directory/rebuild", headers=analyst), 403, "forbidden"
     )
+
+
+def test_a_second_rebuild_of_a_read_model_being_rebuilt_is_409(
+    sqlite_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = sqlite_client.app.state.container.runner
+    release = threading.Event()
+    rebuilt: list[str] = []
+
+    def slow_rebuild(name: str) -> int:
+        release.wait(10)
+        rebuilt.append(name)
+        return 0
+
+    monkeypatch.setattr(runner, "rebuild", slow_rebuild)
+    assert sqlite_client.post("/v1/admin/projections/timeline/rebuild").status_code == 202
+    response = sqlite_client.post("/v1/admin/projections/timeline/rebuild")
+    body = assert_problem(response, 409, "rebuild_running")
+    assert body["detail"] == "timeline is being rebuilt"
+    assert sqlite_client.post("/v1/admin/projections/documents/rebuild").status_code == 202
+    release.set()
+    wait_for_rebuild("timeline")
+    wait_for_rebuild("documents")
+    assert sorted(rebuilt) == ["documents", "timeline"]
+    assert sqlite_client.post("/v1/admin/projections/timeline/rebuild").status_code == 202
+    wait_for_rebuild("timeline")

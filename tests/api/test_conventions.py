@@ -250,13 +250,32 @@ def test_x_min_position_waits_for_the_read_models(client: Any) -> None:
     assert_problem(client.get("/v1/partners", headers={"X-Min-Position": "soon"}), 400, "malformed_request")
 
 
-def test_x_min_position_past_the_head_is_503_after_the_timeout(tmp_path: Path) -> None:
+def test_x_min_position_beyond_the_head_is_refused_at_once(sqlite_client: Any) -> None:
+    head = int(sqlite_client.post("/v1/partners", json={"name": "Now"}).headers["X-Position"])
+    response = sqlite_client.get("/v1/partners", headers={"X-Min-Position": str(head + 1)})
+    body = assert_problem(response, 400, "position_beyond_head")
+    assert body["detail"] == f"the log has not reached position {head + 1}"
+    assert sqlite_client.get("/v1/partners", headers={"X-Min-Position": str(head)}).status_code == 200
+
+
+def test_x_min_position_is_503_when_the_read_models_lag_past_the_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aggregates.partner_details import PartnerRegistered
+
     container = open_container(make_settings(tmp_path, consistency_timeout=0.2))
+    directory = container.catalog.projections["partner_directory"]
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("the directory cannot apply this event")
+
+    monkeypatch.setitem(directory.handlers, PartnerRegistered, [broken])
     try:
         with http_client(container) as client:
-            response = client.get("/v1/partners", headers={"X-Min-Position": "999"})
+            position = client.post("/v1/partners", json={"name": "Lagging"}).headers["X-Position"]
+            response = client.get("/v1/partners", headers={"X-Min-Position": position})
             body = assert_problem(response, 503, "read_model_lagging")
-            assert body["detail"] == "the read models have not reached 999 yet"
+            assert body["detail"] == f"the read models have not reached {position} yet"
             assert response.headers["Retry-After"] == "1"
     finally:
         container.close()
