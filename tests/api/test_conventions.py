@@ -4,6 +4,7 @@ Prefer: respond-async, X-Position and X-Min-Position, money strings, list limits
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -258,12 +259,13 @@ def test_x_min_position_beyond_the_head_is_refused_at_once(sqlite_client: Any) -
     assert sqlite_client.get("/v1/partners", headers={"X-Min-Position": str(head)}).status_code == 200
 
 
-def test_x_min_position_is_503_when_the_read_models_lag_past_the_timeout(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def lagging_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A client whose partner directory cannot apply a registration (until ``monkeypatch.undo()``),
+    with a short consistency timeout."""
     from aggregates.partner_details import PartnerRegistered
 
-    container = open_container(make_settings(tmp_path, consistency_timeout=0.2))
+    container = open_container(make_settings(tmp_path, consistency_timeout=0.3))
     directory = container.catalog.projections["partner_directory"]
 
     def broken(*_: Any) -> None:
@@ -272,13 +274,18 @@ def test_x_min_position_is_503_when_the_read_models_lag_past_the_timeout(
     monkeypatch.setitem(directory.handlers, PartnerRegistered, [broken])
     try:
         with http_client(container) as client:
-            position = client.post("/v1/partners", json={"name": "Lagging"}).headers["X-Position"]
-            response = client.get("/v1/partners", headers={"X-Min-Position": position})
-            body = assert_problem(response, 503, "read_model_lagging")
-            assert body["detail"] == f"the read models have not reached {position} yet"
-            assert response.headers["Retry-After"] == "1"
+            yield client
     finally:
         container.close()
+
+
+def test_x_min_position_is_503_when_the_read_models_lag_past_the_timeout(lagging_client: Any) -> None:
+    client = lagging_client
+    position = client.post("/v1/partners", json={"name": "Lagging"}).headers["X-Position"]
+    response = client.get("/v1/partners", headers={"X-Min-Position": position})
+    body = assert_problem(response, 503, "read_model_lagging")
+    assert body["detail"] == f"the read models have not reached {position} yet"
+    assert response.headers["Retry-After"] == "1"
 
 
 @pytest.mark.postgres
@@ -317,27 +324,15 @@ def test_a_flood_is_rate_limited_with_429(tmp_path: Path) -> None:
 
 
 def test_a_command_whose_read_models_lag_answers_202_with_its_position(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    lagging_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from aggregates.partner_details import PartnerRegistered
-
-    container = open_container(make_settings(tmp_path, consistency_timeout=0.3))
-    directory = container.catalog.projections["partner_directory"]
-
-    def broken(*_: Any) -> None:
-        raise RuntimeError("the directory cannot apply this event")
-
-    monkeypatch.setitem(directory.handlers, PartnerRegistered, [broken])
-    try:
-        with http_client(container) as client:
-            response = client.post("/v1/partners", json={"name": "Recorded"})
-            assert response.status_code == 202
-            body = response.json()
-            assert set(body) == {"position", "id"}
-            assert response.headers["X-Position"] == str(body["position"])
-            assert client.get(f"/v1/audit/streams/{body['id']}").json()["events"][0]["type"] == "PartnerRegistered"
-            monkeypatch.undo()
-            found = client.get(f"/v1/partners/{body['id']}", headers={"X-Min-Position": str(body["position"])})
-            assert found.json()["name"] == "Recorded"
-    finally:
-        container.close()
+    client = lagging_client
+    response = client.post("/v1/partners", json={"name": "Recorded"})
+    assert response.status_code == 202
+    body = response.json()
+    assert set(body) == {"position", "id"}
+    assert response.headers["X-Position"] == str(body["position"])
+    assert client.get(f"/v1/audit/streams/{body['id']}").json()["events"][0]["type"] == "PartnerRegistered"
+    monkeypatch.undo()
+    found = client.get(f"/v1/partners/{body['id']}", headers={"X-Min-Position": str(body["position"])})
+    assert found.json()["name"] == "Recorded"
