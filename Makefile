@@ -12,11 +12,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+# `make demo PORT=8001` (or CPTY_PORT) listens elsewhere; `make serve` after `make demo` serves the
+# demo's data with its settings (counterparty-data/demo.env).
+PORT ?=
+PORT_OPTION := $(if $(PORT),--port $(PORT))
+
 demo: $(STAMP)
-	$(BIN)/counterparty demo
+	$(BIN)/counterparty demo $(PORT_OPTION)
 
 serve: $(STAMP)
-	$(BIN)/counterparty serve
+	$(BIN)/counterparty serve $(PORT_OPTION)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

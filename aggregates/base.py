@@ -20,6 +20,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict, create_model
 
+from aggregates.personal import Personal, erase_state, is_personal, places
+
 NAMESPACE = uuid5(NAMESPACE_URL, "https://counterparty.local/ids")
 
 
@@ -89,6 +91,8 @@ class DomainEvent(BaseModel):
 
     TOPIC: ClassVar[str] = ""
     class_version: ClassVar[int] = 1
+    # Where the event carries a data subject's personal data (``aggregates.personal``).
+    PERSONAL: ClassVar[tuple[Personal, ...]] = ()
 
     originator_id: UUID
     originator_version: int
@@ -141,6 +145,42 @@ class Snapshot(DomainEvent):
         return instance
 
 
+def personal_specs(cls: type[DomainEvent], state: dict[str, Any]) -> tuple[Personal, ...]:
+    """Where the JSON ``state`` of an event of ``cls`` holds personal data; a snapshot holds
+    what its aggregate's state does."""
+    if cls is Snapshot:
+        aggregate = aggregate_classes.get(state.get("aggregate_topic", ""))
+        if aggregate is None:
+            return ()
+        return tuple(
+            Personal(f"state.{p.scope}".rstrip("."), p.fields, p.subject, p.when, p.known_only)
+            for p in aggregate.PERSONAL_STATE
+        )
+    return cls.PERSONAL
+
+
+def personal_subjects(e: DomainEvent) -> set[str]:
+    """The data subjects whose personal values the event carries."""
+    if not type(e).PERSONAL:
+        return set()
+    state = e.model_dump(mode="json")
+    return {
+        p.subject
+        for p in places(personal_specs(type(e), state), state, str(e.originator_id))
+        if is_personal(p.holder[p.key])
+    }
+
+
+def erased_copy(e: DomainEvent, subjects: set[str] | None = None) -> DomainEvent:
+    """The event as it reads once ``subjects`` (all of its subjects, if None) are erased."""
+    if not type(e).PERSONAL:
+        return e
+    state = e.model_dump(mode="json")
+    if not erase_state(personal_specs(type(e), state), state, str(e.originator_id), subjects):
+        return e
+    return type(e).model_validate(state)
+
+
 def event_classes() -> dict[str, type[DomainEvent]]:
     return dict(_topics)
 
@@ -181,6 +221,8 @@ class Aggregate:
     """An event-sourced aggregate: state is the fold of its events."""
 
     TOPIC: ClassVar[str] = ""
+    # Where a snapshot of the aggregate's state holds personal data (as ``DomainEvent.PERSONAL``).
+    PERSONAL_STATE: ClassVar[tuple[Personal, ...]] = ()
     # Take a snapshot every N versions (0: never; short-lived streams need none).
     SNAPSHOT_EVERY: ClassVar[int] = 0
     _appliers: ClassVar[dict[type[DomainEvent], Callable[[Any, DomainEvent], None]]] = {}
@@ -256,7 +298,8 @@ class Aggregate:
                 and getattr(hint, "__origin__", None) is not ClassVar
                 and hint is not ClassVar
             }
-            fields: dict[str, Any] = {name: (hint, ...) for name, hint in hints.items()}
+            # An attribute added later has a class-level default: older snapshots lack it.
+            fields: dict[str, Any] = {name: (hint, cls.__dict__.get(name, ...)) for name, hint in hints.items()}
             cls._state_model = create_model(f"{cls.__name__}State", **fields)
         return cls.__dict__["_state_model"]  # type: ignore[no-any-return]
 

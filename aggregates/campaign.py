@@ -68,7 +68,8 @@ class CampaignCostAdded(DomainEvent):
 
 class CampaignLaunched(DomainEvent):
     """The campaign went out to ``targets`` (the partners its criteria selected at that moment)
-    through ``mailing``. Code and name travel along so each partner's timeline can say which."""
+    through ``mailing``. Code and name travel along so each partner's timeline can say which.
+    Launches are no longer recorded so (``CampaignDispatched``); the ones in the log still read."""
 
     TOPIC = "counterparty.campaign.CampaignLaunched.v1"
     code: str
@@ -78,6 +79,33 @@ class CampaignLaunched(DomainEvent):
     mailing: UUID
 
 
+class CampaignDispatched(DomainEvent):
+    """The campaign went out through ``mailing`` to ``targeted`` partners (those its criteria
+    selected at that moment), listed in the ``batches`` ``CampaignTargetsRecorded`` events that
+    follow in the same transaction: one event naming 100,000 partners would weigh megabytes."""
+
+    TOPIC = "counterparty.campaign.CampaignDispatched.v1"
+    code: str
+    name: str
+    on: date
+    mailing: UUID
+    targeted: int
+    batches: int
+
+
+class CampaignTargetsRecorded(DomainEvent):
+    """One batch of a launch's target list. Code and name travel along so each partner's
+    timeline can say which campaign."""
+
+    TOPIC = "counterparty.campaign.CampaignTargetsRecorded.v1"
+    code: str
+    name: str
+    batch: int
+    targets: tuple[UUID, ...]
+
+
+# Partners per ``CampaignTargetsRecorded``: about 40 kB of ids.
+TARGET_BATCH = 1000
 # The plan fields that decide what a launch sends: fixed once it has been sent.
 SENDING_FIELDS = ("channel", "template", "target")
 
@@ -163,16 +191,32 @@ class Campaign(Aggregate):
             )
         if not targets:
             raise conflict("campaign_no_targets", f"the criteria of campaign {self.code} select no partner")
-        self._launched(
+        unique = list(dict.fromkeys(targets))
+        batches = [tuple(unique[i : i + TARGET_BATCH]) for i in range(0, len(unique), TARGET_BATCH)]
+        name = self.plan.name
+        self._dispatched(
             code=self.code,
-            name=self.plan.name,
+            name=name,
             on=on,
-            targets=tuple(dict.fromkeys(targets)),
             mailing=self.mailing_for(self.id),
+            targeted=len(unique),
+            batches=len(batches),
         )
+        for number, batch in enumerate(batches, start=1):
+            self._targets_recorded(code=self.code, name=name, batch=number, targets=batch)
 
     @event(CampaignLaunched)
     def _launched(self, on: date, targets: tuple[UUID, ...]) -> None:
         self.status = CampaignStatus.LAUNCHED
         self.launched_on = on
         self.targeted = len(targets)
+
+    @event(CampaignDispatched)
+    def _dispatched(self, on: date, targeted: int) -> None:
+        self.status = CampaignStatus.LAUNCHED
+        self.launched_on = on
+        self.targeted = targeted
+
+    @event(CampaignTargetsRecorded)
+    def _targets_recorded(self) -> None:
+        """The list is the read side's (the projection keeps it); the campaign needs its count only."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
+
+CreditStatus = Literal["no_check", "ok", "watch", "hold", "stop"]
 
 
 def credit_status(
     balance: Decimal, credit_limit: Decimal, credit_check: bool, watch_percent: Decimal, stopped: bool
-) -> str:
+) -> CreditStatus:
     """``stop`` (a block or manual hold) wins; ``no_check`` when there is no limit to check."""
     if stopped:
         return "stop"

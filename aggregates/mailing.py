@@ -18,6 +18,7 @@ from uuid import UUID
 
 from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event, natural_id
 from aggregates.errors import conflict
+from aggregates.personal import Personal
 
 
 class SkipReason(Enum):
@@ -32,13 +33,23 @@ class SkipReason(Enum):
 
 class MailingTargets(Value):
     """Who the mailing is for: subscribers of the areas, and the contacts of the partners in the
-    groups, with the tags, named, or named by the documents (all of them ORed)."""
+    groups, with the tags, named, named by the documents, or on a campaign's target list (all
+    of them ORed). ``subscribers_of`` narrows that down (consent): only the contacts subscribed
+    to one of those areas, and not opted out, are mailed, never their partners' other contacts."""
 
     interest_areas: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     partners: tuple[UUID, ...] = ()
     documents: tuple[UUID, ...] = ()
+    # The code of the campaign whose launch recorded the partners (CampaignTargetsRecorded):
+    # named, not listed, so that the mailing's first event stays small.
+    campaign_targets: str | None = None
+    subscribers_of: tuple[str, ...] = ()
+
+    @property
+    def reaches_nobody(self) -> bool:
+        return not any(v for k, v in self.model_dump().items() if k != "subscribers_of")
 
 
 class MailingRecipient(Value):
@@ -74,6 +85,7 @@ class MailingStarted(CreatedEvent):
 
 class RecipientsQueued(DomainEvent):
     TOPIC = "counterparty.mailing.RecipientsQueued.v1"
+    PERSONAL = (Personal("recipients.*", ("email",), subject="contact"),)
     batch: int
     recipients: tuple[MailingRecipient, ...]
     skipped: tuple[SkippedContact, ...]
@@ -139,7 +151,7 @@ class Mailing(Aggregate):
     def start(
         cls, id: UUID, template: str, targets: MailingTargets, campaign: str | None, links: str, at: datetime
     ) -> Mailing:
-        if not any(targets.model_dump().values()):
+        if targets.reaches_nobody:
             raise conflict(
                 "mailing_without_targets", "a mailing needs interest areas, groups, tags, partners or documents"
             )

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event
 from aggregates.errors import conflict
+from aggregates.personal import Personal
 from aggregates.template import Channel, Purpose
 
 MAX_ATTEMPTS = 5
@@ -72,8 +73,19 @@ class Composition(Value):
     tracking_pixel: str | None = None
 
 
+# A message's recipient and texts are personal data of its contact, else of its partner (when a
+# person: an organization's messages stay in clear).
+_MESSAGE_TEXTS = ("to", "body", "attach_letter.recipient", "attach_letter.body")
+
+
 class MessageQueued(CreatedEvent):
     TOPIC = "counterparty.message.MessageQueued.v1"
+    PERSONAL = (
+        Personal("composition", _MESSAGE_TEXTS, subject="contact"),
+        Personal(
+            "composition", _MESSAGE_TEXTS, subject="partner", when=lambda c: c.get("contact") is None, known_only=True
+        ),
+    )
     composition: Composition
     queued_at: datetime
 

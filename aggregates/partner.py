@@ -11,8 +11,16 @@ from uuid import UUID
 
 from aggregates.base import Aggregate, event
 from aggregates.errors import conflict, not_found
-from aggregates.partner_addresses import Address, AddressAdded, AddressChanged, AddressRemoved, defaults_after
+from aggregates.partner_addresses import (
+    ADDRESS_FIELDS,
+    Address,
+    AddressAdded,
+    AddressChanged,
+    AddressRemoved,
+    defaults_after,
+)
 from aggregates.partner_contacts import (
+    CONTACT_FIELDS,
     Contact,
     ContactAdded,
     ContactChanged,
@@ -31,6 +39,7 @@ from aggregates.partner_credit import (
 )
 from aggregates.partner_details import (
     DETAIL_FIELDS,
+    PERSON_DETAILS,
     PROMOTING_DOCUMENTS,
     Attachment,
     AttachmentAdded,
@@ -40,18 +49,22 @@ from aggregates.partner_details import (
     ParentReassigned,
     PartnerDetails,
     PartnerDetailsChanged,
+    PartnerKind,
     PartnerPromotedToCustomer,
     PartnerRegistered,
     PartnerStatus,
     Role,
 )
+from aggregates.partner_erasure import PersonalDataErased, erased_address, erased_contact, erased_details
 from aggregates.partner_merge import PartnerAbsorbed, PartnerMerged, PartnerMergedInto, merged_details
+from aggregates.personal import is_personal
 from aggregates.sales_document_values import DocType
 
 
 class Partner(Aggregate):
     TOPIC = "counterparty.partner.Partner"
     SNAPSHOT_EVERY = 50
+    PERSONAL_STATE = PartnerAbsorbed.PERSONAL  # its details, contacts and addresses
 
     code: str
     created_on: date
@@ -65,6 +78,8 @@ class Partner(Aggregate):
     manual_hold: str | None
     absorbed: list[UUID]
     blocks: set[UUID]
+    # The data subjects (the partner itself, contacts) whose personal data was erased.
+    erased: frozenset[UUID] = frozenset()
 
     @classmethod
     def register(cls, id: UUID, code: str, details: PartnerDetails, on: date) -> Partner:
@@ -86,6 +101,7 @@ class Partner(Aggregate):
         self.manual_hold = None
         self.absorbed = []
         self.blocks = set()
+        self.erased = frozenset()
 
     # -- master data ---------------------------------------------------------------------------
 
@@ -93,8 +109,14 @@ class Partner(Aggregate):
         if self.status is PartnerStatus.MERGED:
             raise PartnerMerged(f"partner {self.code} was merged into {self.merged_into}")
 
+    def _refuse_erased(self, subject: UUID, values: Any) -> None:
+        """New personal data for an erased subject is refused: its erasure stays an erasure."""
+        if subject in self.erased and any(is_personal(v) for v in values):
+            raise conflict("subject_erased", f"the personal data of {subject} was erased")
+
     def change_details(self, changes: dict[str, Any]) -> None:
         self._require_active()
+        self._refuse_erased(self.id, (v for k, v in changes.items() if k in PERSON_DETAILS.fields))
         if "name" in changes and not str(changes["name"] or "").strip():
             raise conflict("name_required", "a partner needs a name")
         if changes.get("parent") == self.id:
@@ -159,6 +181,7 @@ class Partner(Aggregate):
 
     def add_address(self, address: Address) -> None:
         self._require_active()
+        self._refuse_erased(self.id, (getattr(address, f) for f in ADDRESS_FIELDS))
         self._address_added(address=address, defaults=defaults_after(self.addresses.values(), address))
 
     @event(AddressAdded)
@@ -169,7 +192,11 @@ class Partner(Aggregate):
         self._require_active()
         if address.id not in self.addresses:
             raise not_found("address", address.id)
-        if address != self.addresses[address.id]:
+        current = self.addresses[address.id]
+        self._refuse_erased(
+            self.id, (getattr(address, f) for f in ADDRESS_FIELDS if getattr(current, f) != getattr(address, f))
+        )
+        if address != current:
             self._address_changed(address=address, defaults=defaults_after(self.addresses.values(), address))
 
     @event(AddressChanged)
@@ -212,6 +239,9 @@ class Partner(Aggregate):
         if current is None:
             raise not_found("contact", contact.id)
         edited = contact.model_copy(update={"portal_access": current.portal_access})
+        self._refuse_erased(
+            contact.id, (getattr(edited, f) for f in CONTACT_FIELDS if getattr(current, f) != getattr(edited, f))
+        )
         if edited != current:
             self._contact_changed(contact=edited)
         if contact.portal_access and not current.portal_access:
@@ -271,12 +301,40 @@ class Partner(Aggregate):
         active = [c for c in self.contacts.values() if c.active]
         return next((c for c in active if "billing" in c.responsibilities), None) or (active[0] if active else None)
 
+    # -- erasure of personal data --------------------------------------------------------------
+
+    def erase(self, reason: str, on: date) -> None:
+        """Erases a person's personal data and that of all its contacts."""
+        self._require_active()
+        if self.details.kind is not PartnerKind.PERSON:
+            raise conflict("not_a_person", f"partner {self.code} is an organization: erase its contacts instead")
+        self._personal_data_erased(subjects=(self.id, *self.contacts), reason=reason, on=on)
+
+    def erase_contact(self, contact_id: UUID, reason: str, on: date) -> None:
+        self._require_active()
+        if contact_id not in self.contacts:
+            raise not_found("contact", contact_id)
+        self._personal_data_erased(subjects=(contact_id,), reason=reason, on=on)
+
+    @event(PersonalDataErased)
+    def _personal_data_erased(self, subjects: tuple[UUID, ...]) -> None:
+        # The state as replaying gives it once the keys are gone, and also for values recorded in
+        # clear before personal data was encrypted.
+        for subject in subjects:
+            if subject == self.id:
+                self.details = erased_details(self.details)
+                self.addresses = {k: erased_address(a) for k, a in self.addresses.items()}
+            elif subject in self.contacts:
+                self.contacts[subject] = erased_contact(self.contacts[subject])
+        self.erased = self.erased | set(subjects)
+
     # -- notes and attachments -----------------------------------------------------------------
 
     def add_note(self, text: str, visibility: str, on: date) -> None:
         self._require_active()
         if not text.strip():
             raise conflict("note_empty", "a note needs text")
+        self._refuse_erased(self.id, (text,))
         self._note_added(text=text, visibility=visibility, on=on)
 
     @event(NoteAdded)

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from aggregates.base import DomainEvent, Value
+from aggregates.personal import Personal
 
 
 class Address(Value):
@@ -21,6 +22,11 @@ class Address(Value):
     is_default: bool = False
 
 
+# Where a person lives (a partner's address is personal once the partner is a person).
+ADDRESS_FIELDS = ("street", "city", "postal_code", "region")
+ADDRESS = Personal("address", ADDRESS_FIELDS, known_only=True)
+
+
 def _defaults_not_recorded(state: dict[str, Any]) -> None:
     state["defaults"] = None
 
@@ -31,6 +37,7 @@ class AddressAdded(DomainEvent):
     derives them with ``defaults_after``."""
 
     TOPIC = "counterparty.partner.AddressAdded.v1"
+    PERSONAL = (ADDRESS,)
     class_version = 2
     address: Address
     defaults: tuple[UUID, ...] | None
@@ -42,6 +49,7 @@ class AddressChanged(DomainEvent):
     """``defaults`` as in ``AddressAdded``."""
 
     TOPIC = "counterparty.partner.AddressChanged.v1"
+    PERSONAL = (ADDRESS,)
     class_version = 2
     address: Address
     defaults: tuple[UUID, ...] | None

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from aggregates.base import DomainEvent, Value
+from aggregates.personal import Personal
 
 
 class Availability(Value):
@@ -32,8 +33,14 @@ class Contact(Value):
     opted_out_on: date | None = None
 
 
+# A contact is a data subject of its own (its id names it), whatever its partner is.
+CONTACT_FIELDS = ("name", "email", "mobile", "phone")
+CONTACT = Personal("contact", CONTACT_FIELDS, subject="id")
+
+
 class ContactAdded(DomainEvent):
     TOPIC = "counterparty.partner.ContactAdded.v1"
+    PERSONAL = (CONTACT,)
     contact: Contact
 
 
@@ -42,6 +49,7 @@ class ContactChanged(DomainEvent):
     ``portal_access`` is the contact's current one (older events may also change it)."""
 
     TOPIC = "counterparty.partner.ContactChanged.v1"
+    PERSONAL = (CONTACT,)
     contact: Contact
 
 

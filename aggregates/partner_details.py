@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from aggregates.base import CreatedEvent, DomainEvent, Value, natural_id
+from aggregates.personal import Personal, is_person
 from aggregates.sales_document_values import DocType
 
 
@@ -57,6 +58,10 @@ class PartnerDetails(Value):
 
 
 DETAIL_FIELDS = tuple(PartnerDetails.model_fields)
+# A person's own data among the master data (an organization's stay in clear: it cannot be erased).
+PERSON_DETAILS = Personal(
+    "details", ("name", "tax_id", "email", "phone", "notes_public", "notes_private"), when=is_person
+)
 
 
 class Attachment(Value):
@@ -69,6 +74,7 @@ class Attachment(Value):
 
 class PartnerRegistered(CreatedEvent):
     TOPIC = "counterparty.partner.PartnerRegistered.v1"
+    PERSONAL = (PERSON_DETAILS,)
     code: str
     created_on: date
     details: PartnerDetails
@@ -79,6 +85,7 @@ class PartnerDetailsChanged(DomainEvent):
     promotion was recorded as one of these with ``fields=("roles",)``.)"""
 
     TOPIC = "counterparty.partner.PartnerDetailsChanged.v1"
+    PERSONAL = (PERSON_DETAILS,)
     fields: tuple[str, ...]
     details: PartnerDetails
 
@@ -122,6 +129,7 @@ class ParentReassigned(DomainEvent):
 
 class NoteAdded(DomainEvent):
     TOPIC = "counterparty.partner.NoteAdded.v1"
+    PERSONAL = (Personal("", ("text",), known_only=True),)
     text: str
     visibility: str
     on: date

@@ -8,15 +8,21 @@ from uuid import UUID
 
 from aggregates.base import DomainEvent
 from aggregates.errors import DomainError
-from aggregates.partner_addresses import Address
-from aggregates.partner_contacts import Contact
-from aggregates.partner_details import DETAIL_FIELDS, PartnerDetails, Role
+from aggregates.partner_addresses import ADDRESS_FIELDS, Address
+from aggregates.partner_contacts import CONTACT_FIELDS, Contact
+from aggregates.partner_details import DETAIL_FIELDS, PERSON_DETAILS, PartnerDetails, Role
+from aggregates.personal import Personal
 
 
 class PartnerAbsorbed(DomainEvent):
     """The survivor's side of a merge: its master data after filling blanks, and what moved."""
 
     TOPIC = "counterparty.partner.PartnerAbsorbed.v1"
+    PERSONAL = (
+        PERSON_DETAILS,
+        Personal("contacts.*", CONTACT_FIELDS, subject="id"),
+        Personal("addresses.*", ADDRESS_FIELDS, known_only=True),
+    )
     absorbed: UUID
     absorbed_code: str
     details: PartnerDetails

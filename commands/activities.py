@@ -20,7 +20,7 @@ from commands.context import CommandContext, Result
 from commands.messages import MessageText, QueueMessage, compose_message
 from commands.partners import load_partner
 from commands.references import named_by, require_user
-from commands.types import Strict, Username
+from commands.types import Ref, Strict, Username
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Minutes = Annotated[int, Field(ge=0, le=60 * 24 * 30)]
@@ -54,7 +54,7 @@ class ScheduleFields(Strict):
 
 class RecordActivity(ScheduleFields):
     kind: ActivityKind
-    partner: str
+    partner: Ref
     contact: UUID | None = None
     subject: Subject
 

@@ -19,7 +19,7 @@ from commands.context import CommandContext, Result
 from commands.documents import DOCUMENT_NUMBERS
 from commands.numbering import claim_owner
 from commands.partners import load_partner
-from commands.payments import AllocationIn, Day, ReceivePayment, book_payment
+from commands.payments import Allocations, Day, ReceivePayment, book_payment
 from commands.references import named_by
 from commands.types import Currency, Money, Strict
 
@@ -112,7 +112,7 @@ def record_unmatched_bank_line(cmd: RecordUnmatchedBankLine, ctx: CommandContext
 class AssignBankLine(Strict):
     line: str
     partner: str
-    allocations: list[AllocationIn] | None = None
+    allocations: Allocations | None = None
 
 
 def assign_bank_line(cmd: AssignBankLine, ctx: CommandContext) -> Result:

@@ -1,22 +1,19 @@
-"""Campaign commands: plan, change, add a cost, launch."""
+"""Campaign commands: plan, change, add a cost (the launch: commands/campaign_launch.py)."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
-from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
 from aggregates.campaign import Campaign, CampaignPlan, Target
 from aggregates.errors import Invalid, conflict, not_found
 from aggregates.interest_area import InterestArea
-from aggregates.mailing import Mailing, MailingTargets
 from aggregates.partner_group import PartnerGroup
-from aggregates.template import DEFAULTS_ID, Channel, DefaultKey, Purpose, Template, TemplateDefaults
+from aggregates.template import Channel, Template
 from commands.context import CommandContext, Result
-from commands.messages import FALLBACK_LANGUAGE
 from commands.types import Code, Money, Name, NonNegativeMoney, ShortText, Strict
 
 # Group codes are upper-case (POST /v1/partner-groups upper-cases them), so is the reference.
@@ -137,44 +134,3 @@ def add_campaign_cost(cmd: AddCampaignCost, ctx: CommandContext) -> Result:
     campaign = ctx.load_for_update(Campaign, load_campaign(ctx, cmd.code).id)
     campaign.add_cost(cmd.amount, cmd.description, ctx.today)
     return Result(ctx.save(campaign), campaign.id)
-
-
-class LaunchCampaign(Strict):
-    """``targets`` is the target list the read side selected for the campaign's criteria (see
-    queries/campaigns.py); ``links`` the public base URL of the mailing's unsubscribe and
-    tracking links."""
-
-    code: str
-    targets: list[UUID]
-    links: str
-
-
-def _sending_template(ctx: CommandContext, campaign: Campaign) -> Template:
-    """The campaign's template, else the default e-mail template for campaigns (in English)."""
-    code = campaign.plan.template
-    if code is None:
-        defaults = ctx.find(TemplateDefaults, DEFAULTS_ID)
-        key = DefaultKey(channel=Channel.EMAIL, purpose=Purpose.CAMPAIGN, language=FALLBACK_LANGUAGE)
-        code = defaults.default_for(key) if defaults else None
-        if code is None:
-            raise conflict("template_missing", f"campaign {campaign.code} names no template and there is no default")
-    template = ctx.find(Template, Template.id_for(code))
-    if template is None:
-        raise conflict("template_missing", f"there is no template {code}")
-    if template.content.channel is not Channel.EMAIL:
-        raise conflict("template_channel_mismatch", f"template {code} is for {template.content.channel.value}")
-    return template
-
-
-def launch_campaign(cmd: LaunchCampaign, ctx: CommandContext) -> Result:
-    """Records the launch and starts its mailing in one transaction, so a launched campaign always
-    has its mailing; the mailing's messages are queued batch by batch afterwards (and resumed by
-    the mailing preparer if that stops). Answers the mailing's id in ``detail``."""
-    campaign = ctx.load_for_update(Campaign, load_campaign(ctx, cmd.code).id)
-    campaign.launch(cmd.targets, ctx.today)
-    template = _sending_template(ctx, campaign)
-    targets = MailingTargets(partners=tuple(dict.fromkeys(cmd.targets)))
-    mailing = Mailing.start(
-        Campaign.mailing_for(campaign.id), template.code, targets, campaign.code, cmd.links.rstrip("/"), ctx.now
-    )
-    return Result(ctx.save(campaign, mailing), campaign.id, mailing.id)

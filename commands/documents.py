@@ -24,13 +24,13 @@ from commands.context import CommandContext, Result
 from commands.numbering import claim_owner, draw_unique
 from commands.partners import custom_field_values, load_partner, parse_uuid
 from commands.references import named_by, require_user
-from commands.types import Currency, Money, ShortText, Strict
+from commands.types import Currency, CustomFields, Money, Number, Ref, ShortText, Strict
 
 DOCUMENT_NUMBERS = "document"
 Day = date  # a field named ``date`` hides the type inside a model
 
-Quantity = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4)]
-Rate = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4)]
+Quantity = Annotated[Number, Field(gt=0, max_digits=18, decimal_places=4)]
+Rate = Annotated[Number, Field(ge=0, le=100, max_digits=7, decimal_places=4)]
 
 
 class LineIn(Strict):
@@ -45,7 +45,7 @@ class LineIn(Strict):
 
 class DraftDocument(Strict):
     type: DocType
-    partner: str
+    partner: Ref
     contact: UUID | None = None
     billing_address: UUID | None = None
     shipping_address: UUID | None = None
@@ -56,9 +56,9 @@ class DraftDocument(Strict):
     currency: Currency | None = None
     sales_rep: ShortText | None = None
     campaign: ShortText | None = None
-    applies_to: str | None = None
+    applies_to: Ref | None = None
     notes_public: Annotated[str, StringConstraints(max_length=20000)] = ""
-    custom_fields: dict[str, Any] = Field(default_factory=dict)
+    custom_fields: CustomFields = Field(default_factory=dict)
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=1000)]
 
 

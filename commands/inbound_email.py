@@ -139,7 +139,16 @@ def receive_email(mail: ReceiveEmail, ctx: CommandContext) -> Result:
     for handler in HANDLERS:
         handled = handler(mail, ctx)
         if handled is not None:
-            record = InboundEmail.receive(mail.message_id, mail.sender, mail.subject, handled.action, handled.ref)
+            known = mail.known_sender
+            record = InboundEmail.receive(
+                mail.message_id,
+                mail.sender,
+                mail.subject,
+                handled.action,
+                handled.ref,
+                partner=known.partner if known else None,
+                contact=known.contact if known else None,
+            )
             position = ctx.save(*handled.touched, record)
             return Result(position, handled.ref, detail=Received(handled.action, handled.ref))
     refusal = Invalid(["body", "from"], f"{mail.sender} is not the e-mail address of a known contact")

@@ -64,12 +64,14 @@ class MailingSpec(Strict):
     interest_areas: Codes = Field(default_factory=list)
     groups: Annotated[list[GroupCode], Field(max_length=200)] = Field(default_factory=list)
     tags: Codes = Field(default_factory=list)
-    partners: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]] = Field(
-        default_factory=list
-    )
-    documents: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]] = Field(
-        default_factory=list
-    )
+    partners: Annotated[
+        list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]],
+        Field(max_length=10000),
+    ] = Field(default_factory=list)
+    documents: Annotated[
+        list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]],
+        Field(max_length=10000),
+    ] = Field(default_factory=list)
     campaign: ShortText | None = None
 
 
@@ -174,7 +176,7 @@ def start_mailing(cmd: StartMailing, ctx: CommandContext) -> Result:
         raise conflict(
             "template_channel_mismatch", f"template {cmd.template} is for {template.content.channel.value}, not email"
         )
-    if not any(cmd.targets.model_dump().values()):
+    if cmd.targets.reaches_nobody:
         raise Invalid(["body"], "name interest areas, groups, tags, partners or documents to send to")
     for i, area in enumerate(cmd.targets.interest_areas):
         if ctx.find(InterestArea, InterestArea.id_for(area)) is None:
@@ -187,8 +189,15 @@ def start_mailing(cmd: StartMailing, ctx: CommandContext) -> Result:
             load_campaign(ctx, cmd.campaign)
     mailing = Mailing.start(cmd.id, template.code, cmd.targets, cmd.campaign, cmd.links.rstrip("/"), ctx.now)
     if cmd.sample is not None:
-        compose_message(_message_command(mailing, cmd.sample, "sample", "sample"), ctx)
+        render_sample(mailing, cmd.sample, ctx)
     return Result(ctx.save(mailing), mailing.id, progress_of(mailing))
+
+
+def render_sample(mailing: Mailing, sample: Candidate, ctx: CommandContext) -> None:
+    """Renders the mailing's message for one recipient without keeping it: a template that
+    cannot be rendered (409 ``template_render_failed``) refuses the command before anything
+    is recorded, instead of failing for every recipient afterwards."""
+    compose_message(_message_command(mailing, sample, "sample", "sample"), ctx)
 
 
 # -- queueing, batch by batch --------------------------------------------------------------------------

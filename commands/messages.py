@@ -30,9 +30,8 @@ from commands import templating
 from commands.context import CommandContext, Result
 from commands.partners import load_partner
 from commands.references import named_by
-from commands.types import Code, ShortText, Strict
+from commands.types import Code, Language, ShortText, Strict
 
-Language = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")]
 Subject = Annotated[str, StringConstraints(max_length=1000)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
 FALLBACK_LANGUAGE = "en"
@@ -328,6 +327,9 @@ def compose_message(cmd: QueueMessage, ctx: CommandContext) -> Message:
         contact = partner.contacts.get(cmd.contact)
         if contact is None:
             raise Invalid(["body", "contact"], "the contact is not one of the partner's")
+    data_subject = contact.id if contact is not None else partner.id
+    if data_subject in partner.erased:  # its recipient and body would be new personal data of it
+        raise conflict("subject_erased", f"the personal data of {data_subject} was erased")
     if cmd.attach_letter is not None and cmd.channel is not Channel.EMAIL:
         raise Invalid(["body", "attach_letter"], "only an e-mail carries an attached letter")
     to = _recipient(cmd, partner, contact)

@@ -22,13 +22,26 @@ from commands.context import CommandContext, Result
 from commands.numbering import claim_owner, draw_unique
 from commands.partner_groups import load_group
 from commands.references import load_scheme, named_by, require_user
-from commands.types import Currency, Email, Money, Name, ShortText, Strict, Text
+from commands.types import (
+    Choices,
+    Currency,
+    CustomFields,
+    Email,
+    Language,
+    Money,
+    Name,
+    Ref,
+    ShortText,
+    Strict,
+    Tags,
+    Text,
+)
 
 PARTNER_CODES = "partner"
 
 AddressUsage = Literal["billing", "shipping", "tax", "warehouse", "remit"]
 Responsibility = Literal["billing", "purchasing", "technical", "management", "shipping"]
-Time = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+Time = Annotated[str, StringConstraints(max_length=5, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 
 
 class PartnerFields(Strict):
@@ -36,33 +49,33 @@ class PartnerFields(Strict):
 
     name: Name | None = None
     kind: PartnerKind | None = None
-    roles: list[Role] | None = None
+    roles: Choices[Role] | None = None
     # Group codes are upper-case (POST /v1/partner-groups upper-cases them), so is the reference.
     group: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=200)] | None = None
-    tags: list[ShortText] | None = None
+    tags: Tags | None = None
     tax_id: ShortText | None = None
     email: Email | None = None
     phone: ShortText | None = None
     website: ShortText | None = None
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")] | None = None
+    language: Language | None = None
     currency: Currency | None = None
     credit_limit: Annotated[Money, Field(ge=0)] | None = None
     credit_check: bool | None = None
     payment_terms_days: Annotated[int, Field(ge=0, le=3650)] | None = None
-    sales_reps: list[ShortText] | None = None
+    sales_reps: Tags | None = None
     collection_scheme: ShortText | None = None
     dunning_grace_until: date | None = None
     notes_public: Text | None = None
     notes_private: Text | None = None
-    parent: str | None = None
-    custom_fields: dict[str, Any] | None = None
+    parent: Ref | None = None
+    custom_fields: CustomFields | None = None
     code: ShortText | None = None
 
 
 class RegisterPartner(PartnerFields):
     name: Name
     kind: PartnerKind = PartnerKind.ORGANIZATION
-    roles: list[Role] = Field(default_factory=lambda: [Role.CUSTOMER])
+    roles: Choices[Role] = Field(default_factory=lambda: [Role.CUSTOMER])
 
 
 class ChangePartner(PartnerFields):
@@ -223,7 +236,7 @@ def change_partner(cmd: ChangePartner, ctx: CommandContext) -> Result:
 
 
 class AddressFields(Strict):
-    usage: list[AddressUsage] | None = None
+    usage: Choices[AddressUsage] | None = None
     label: ShortText | None = None
     street: ShortText | None = None
     city: ShortText | None = None
@@ -300,11 +313,11 @@ class ContactFields(Strict):
     email: Email | None = None
     mobile: ShortText | None = None
     phone: ShortText | None = None
-    responsibilities: list[Responsibility] | None = None
-    availability: list[AvailabilityIn] | None = None
+    responsibilities: Choices[Responsibility] | None = None
+    availability: Annotated[list[AvailabilityIn], Field(max_length=50)] | None = None
     active: bool | None = None
     portal_access: bool | None = None
-    custom_fields: dict[str, Any] | None = None
+    custom_fields: CustomFields | None = None
 
 
 class AddContact(ContactFields):

@@ -18,23 +18,26 @@ from commands.documents import DOCUMENT_NUMBERS, load_account, not_after_today
 from commands.numbering import claim_owner, draw_unique
 from commands.partners import load_partner, parse_uuid
 from commands.references import named_by
-from commands.types import Currency, Money, Strict
+from commands.types import Currency, Money, Ref, Strict
 
 Day = date
 
 
 class AllocationIn(Strict):
-    document: str
+    document: Ref
     amount: Annotated[Money, Field(gt=0)]
 
 
+Allocations = Annotated[list[AllocationIn], Field(max_length=1000)]
+
+
 class ReceivePayment(Strict):
-    partner: str
+    partner: Ref
     amount: Annotated[Money, Field(gt=0)]
     date: Day | None = None
     currency: Currency | None = None
     reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
-    allocations: list[AllocationIn] | None = None
+    allocations: Allocations | None = None
 
 
 def _item_id(ctx: CommandContext, account: Account, ref: str) -> UUID:

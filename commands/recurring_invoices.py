@@ -16,7 +16,7 @@ from commands.context import CommandContext, Result
 from commands.documents import LineIn, issue
 from commands.partners import load_partner
 from commands.references import named_by
-from commands.types import Strict
+from commands.types import Ref, Strict
 
 
 class FrequencyIn(Strict):
@@ -25,7 +25,7 @@ class FrequencyIn(Strict):
 
 
 class CreateRecurringInvoice(Strict):
-    partner: str
+    partner: Ref
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]
     frequency: FrequencyIn
     next_date: date

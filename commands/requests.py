@@ -41,7 +41,7 @@ from commands.numbering import claim_owner, draw_unique
 from commands.partners import custom_field_values, load_partner, parse_uuid
 from commands.references import named_by, require_user
 from commands.request_types import load_request_type, service_level
-from commands.types import Code, ShortText, Strict, Text, Username
+from commands.types import Code, CustomFields, ShortText, Strict, Text, Username
 
 REQUEST_NUMBERS = "request"
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -112,7 +112,7 @@ class RequestFields(Strict):
     priority: Priority = Priority.MEDIUM
     document: ShortText | None = None
     confidentiality: Confidentiality = Confidentiality.PUBLIC
-    custom_fields: dict[str, Any] = Field(default_factory=dict)
+    custom_fields: CustomFields = Field(default_factory=dict)
 
 
 class OpenRequest(RequestFields):

@@ -7,7 +7,7 @@ from pydantic import Field
 from aggregates.errors import Invalid, conflict
 from aggregates.user import User, UserProfile
 from commands.context import CommandContext, Result
-from commands.types import Email, Name, ShortText, Strict, Username
+from commands.types import Email, Name, ShortText, Strict, Tags, Username
 
 
 class RegisterUser(Strict):
@@ -16,7 +16,7 @@ class RegisterUser(Strict):
     email: Email | None = None
     mobile: ShortText | None = None
     supervisor: Username | None = None
-    teams: list[ShortText] = Field(default_factory=list)
+    teams: Tags = Field(default_factory=list)
 
 
 def register_user(cmd: RegisterUser, ctx: CommandContext) -> Result:

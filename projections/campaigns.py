@@ -8,7 +8,15 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Column, Date, Index, Integer, MetaData, Numeric, String, Table, Text
 
-from aggregates.campaign import CampaignChanged, CampaignCostAdded, CampaignLaunched, CampaignPlan, CampaignPlanned
+from aggregates.campaign import (
+    CampaignChanged,
+    CampaignCostAdded,
+    CampaignDispatched,
+    CampaignLaunched,
+    CampaignPlan,
+    CampaignPlanned,
+    CampaignTargetsRecorded,
+)
 from aggregates.money import ZERO
 from projections.catalog import Projection, Rows
 
@@ -119,5 +127,25 @@ def launched(e: CampaignLaunched, rows: Rows) -> None:
         mailing_id=str(e.mailing) if e.mailing else None,
         targeted=len(e.targets),
     )
+    for partner in e.targets:
+        rows.insert("targets", campaign=e.code, partner_id=str(partner))
+
+
+@campaigns.on(CampaignDispatched)
+def dispatched(e: CampaignDispatched, rows: Rows) -> None:
+    rows.update(
+        "campaigns",
+        {"code": e.code},
+        version=e.originator_version,
+        status="launched",
+        launched_on=e.on,
+        mailing_id=str(e.mailing),
+        targeted=e.targeted,
+    )
+
+
+@campaigns.on(CampaignTargetsRecorded)
+def targets_recorded(e: CampaignTargetsRecorded, rows: Rows) -> None:
+    rows.update("campaigns", {"code": e.code}, version=e.originator_version)
     for partner in e.targets:
         rows.insert("targets", campaign=e.code, partner_id=str(partner))

@@ -67,6 +67,17 @@ active_versions = Table(
     Column("fingerprint", String(64), nullable=False, server_default=""),
 )
 
+# The events a process manager failed on, tried ``MAX_ATTEMPTS`` times and passed over: shown in
+# /v1/admin/projections and /metrics, and kept, because their effects never happened.
+failures = Table(
+    "cpty_process_failures",
+    meta,
+    Column("processor", String(120), primary_key=True),
+    Column("position", BigInteger, primary_key=True),
+    Column("event_type", String(200), nullable=False),
+    Column("error", String(2000), nullable=False),
+)
+
 
 _fingerprints: dict[tuple[TableDefs, str, str], str] = {}
 

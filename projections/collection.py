@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Column, Date, Index, Integer, MetaData, String, Table, Text
 
+from aggregates.base import DomainEvent
 from aggregates.collection_case import (
     ActionExecuted,
     ActionRecorded,
@@ -19,7 +20,7 @@ from aggregates.collection_case import (
     PromiseKept,
 )
 from aggregates.collection_run import CollectionRunCompleted, CollectionRunOpened, PartnersNotCollected
-from aggregates.sales_document_events import DisputeResolved, InvoiceDisputed
+from aggregates.sales_document_events import DisputeResolved, InvoiceDisputed, ReminderSent
 from projections.catalog import Projection, Rows
 
 
@@ -51,7 +52,11 @@ def define(meta: MetaData, prefix: str) -> dict[str, Table]:
         Column("partners", Integer, nullable=False),
         Column("invoices", Integer, nullable=False),
         Column("skipped", Text, nullable=False),
-        Column("counts", Text, nullable=False),
+        # Tallies of the run's events that are no actions; the counts of the run derive from them,
+        # its actions and its skipped invoices, so that a run finished after a restart counts
+        # everything it did, before the restart too.
+        Column("levels_reached", Integer, nullable=False),
+        Column("reminders", Integer, nullable=False),
         Column("not_collected", Text, nullable=False),
     )
     actions = Table(
@@ -83,12 +88,69 @@ BLANK: dict[str, Any] = {
 }
 
 
-def _append(rows: Rows, case_id: Any, entry: dict[str, Any], **values: Any) -> dict[str, Any] | None:
+def _text(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
+def history_entry(e: DomainEvent) -> dict[str, Any] | None:
+    """The line an event of a case (or a dispute on its invoice) adds to the case's history; the
+    case ``as_of`` a past date rebuilds its history from the events selected."""
+    entry: dict[str, Any]
+    if isinstance(e, CaseOpened):
+        entry = {"kind": "opened"}
+    elif isinstance(e, LevelReached):
+        entry = {"kind": "level_reached", "level": e.level}
+    elif isinstance(e, ActionExecuted):
+        entry = {
+            "kind": "action",
+            "level": e.level,
+            "action": e.action.value,
+            "status": "executed",
+            "fallback_from": e.fallback_from.value if e.fallback_from else None,
+            "amount": _text(e.amount),
+            "message": _text(e.message),
+            "task": _text(e.task),
+        }
+    elif isinstance(e, ActionSkipped):
+        entry = {
+            "kind": "action",
+            "level": e.level,
+            "action": e.action.value,
+            "status": "skipped",
+            "reason": e.reason,
+            "fallback_from": e.fallback_from.value if e.fallback_from else None,
+        }
+    elif isinstance(e, ActionRecorded):  # what logs before ``ActionExecuted``/``ActionSkipped`` hold
+        entry = {
+            "kind": "action",
+            "level": e.level,
+            "action": e.taken.value,
+            "status": e.status,
+            "reason": e.reason,
+            "fallback_from": e.fallback_from,
+            "amount": _text(e.amount),
+            "message": _text(e.message),
+            "task": _text(e.task),
+        }
+    elif isinstance(e, PromiseKept | PromiseBroken):
+        entry = {"kind": "promise_kept" if isinstance(e, PromiseKept) else "promise_broken"}
+    elif isinstance(e, CaseClosed):
+        entry = {"kind": "closed", "reason": e.reason}
+    elif isinstance(e, InvoiceDisputed):
+        entry = {"kind": "dispute_raised", "reason": e.reason}
+    elif isinstance(e, DisputeResolved):
+        entry = {"kind": "dispute_resolved"}
+    else:
+        return None
+    return {**BLANK, "date": e.on.isoformat(), **entry}
+
+
+def _append(rows: Rows, case_id: Any, e: DomainEvent, **values: Any) -> dict[str, Any] | None:
     row = rows.get("cases", id=str(case_id))
     if row is None:
         return None
     history = json.loads(row["history"])
-    history.append({**BLANK, **entry})
+    history.append(history_entry(e))
     rows.update("cases", {"id": row["id"]}, history=json.dumps(history), **values)
     return row
 
@@ -111,30 +173,32 @@ def opened(e: CaseOpened, rows: Rows) -> None:
         closed_on=None,
         history="[]",
     )
-    _append(rows, e.originator_id, {"date": e.on.isoformat(), "kind": "opened"})
+    _append(rows, e.originator_id, e)
 
 
 @collection.on(LevelReached)
 def level_reached(e: LevelReached, rows: Rows) -> None:
     row = rows.get("cases", id=str(e.originator_id))
     assert row is not None
-    _append(
-        rows,
-        e.originator_id,
-        {"date": e.on.isoformat(), "kind": "level_reached", "level": e.level},
-        level=e.level,
-        times_dunned=row["times_dunned"] + 1,
-    )
+    _append(rows, e.originator_id, e, level=e.level, times_dunned=row["times_dunned"] + 1)
+    _tally(rows, e.run, "levels_reached")
 
 
-def _text(value: Any) -> str | None:
-    return str(value) if value is not None else None
+@collection.on(ReminderSent)
+def reminder_sent(e: ReminderSent, rows: Rows) -> None:
+    _tally(rows, e.on, "reminders")
 
 
-def _action(rows: Rows, e: ActionExecuted | ActionSkipped | ActionRecorded, **entry: Any) -> None:
+def _tally(rows: Rows, day: Any, column: str) -> None:
+    run = rows.get("runs", day=day)
+    if run is not None:
+        rows.update("runs", {"day": day}, **{column: run[column] + 1})
+
+
+@collection.on(ActionExecuted, ActionSkipped, ActionRecorded)
+def action(e: ActionExecuted | ActionSkipped | ActionRecorded, rows: Rows) -> None:
     """One action in its case's history and in its run's list of actions."""
-    entry = {"date": e.on.isoformat(), "kind": "action", **BLANK, "level": e.level, **entry}
-    row = _append(rows, e.originator_id, entry)
+    row = _append(rows, e.originator_id, e)
     assert row is not None
     rows.insert(
         "actions",
@@ -143,50 +207,13 @@ def _action(rows: Rows, e: ActionExecuted | ActionSkipped | ActionRecorded, **en
         case_id=row["id"],
         document=row["document"],
         partner_id=row["partner_id"],
-        entry=json.dumps(entry),
-    )
-
-
-@collection.on(ActionExecuted)
-def action_executed(e: ActionExecuted, rows: Rows) -> None:
-    _action(
-        rows,
-        e,
-        action=e.action.value,
-        status="executed",
-        fallback_from=e.fallback_from.value if e.fallback_from else None,
-        amount=_text(e.amount),
-        message=_text(e.message),
-        task=_text(e.task),
-    )
-
-
-@collection.on(ActionSkipped)
-def action_skipped(e: ActionSkipped, rows: Rows) -> None:
-    fallback_from = e.fallback_from.value if e.fallback_from else None
-    _action(rows, e, action=e.action.value, status="skipped", reason=e.reason, fallback_from=fallback_from)
-
-
-@collection.on(ActionRecorded)
-def action_recorded(e: ActionRecorded, rows: Rows) -> None:
-    """What logs before ``ActionExecuted``/``ActionSkipped`` hold."""
-    _action(
-        rows,
-        e,
-        action=e.taken.value,
-        status=e.status,
-        reason=e.reason,
-        fallback_from=e.fallback_from,
-        amount=_text(e.amount),
-        message=_text(e.message),
-        task=_text(e.task),
+        entry=json.dumps(history_entry(e)),
     )
 
 
 @collection.on(PromiseKept, PromiseBroken)
 def promise(e: PromiseKept | PromiseBroken, rows: Rows) -> None:
-    kind = "promise_kept" if isinstance(e, PromiseKept) else "promise_broken"
-    _append(rows, e.originator_id, {"date": e.on.isoformat(), "kind": kind})
+    _append(rows, e.originator_id, e)
 
 
 @collection.on(CollectionStatusSet)
@@ -196,28 +223,27 @@ def status_set(e: CollectionStatusSet, rows: Rows) -> None:
 
 @collection.on(CaseClosed)
 def closed(e: CaseClosed, rows: Rows) -> None:
-    _append(
-        rows,
-        e.originator_id,
-        {"date": e.on.isoformat(), "kind": "closed", "reason": e.reason},
-        status="closed",
-        close_reason=e.reason,
-        closed_on=e.on,
-    )
+    _append(rows, e.originator_id, e, status="closed", close_reason=e.reason, closed_on=e.on)
 
 
 @collection.on(InvoiceDisputed, DisputeResolved)
 def dispute(e: InvoiceDisputed | DisputeResolved, rows: Rows) -> None:
     for row in rows.all("cases", document=str(e.originator_id)):
-        kind = "dispute_raised" if isinstance(e, InvoiceDisputed) else "dispute_resolved"
-        reason = e.reason if isinstance(e, InvoiceDisputed) else None
-        _append(rows, row["id"], {"date": e.on.isoformat(), "kind": kind, "reason": reason})
+        _append(rows, row["id"], e)
 
 
 @collection.on(CollectionRunOpened)
 def run_opened(e: CollectionRunOpened, rows: Rows) -> None:
     rows.insert(
-        "runs", day=e.day, status="running", partners=0, invoices=0, skipped="[]", counts="{}", not_collected="[]"
+        "runs",
+        day=e.day,
+        status="running",
+        partners=0,
+        invoices=0,
+        skipped="[]",
+        levels_reached=0,
+        reminders=0,
+        not_collected="[]",
     )
 
 
@@ -246,5 +272,4 @@ def run_completed(e: CollectionRunCompleted, rows: Rows) -> None:
         partners=e.partners,
         invoices=e.invoices,
         skipped=json.dumps(skipped),
-        counts=json.dumps(e.counts, sort_keys=True),
     )

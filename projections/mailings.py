@@ -27,7 +27,9 @@ from aggregates.partner_contacts import (
     ContactOptedOut,
     ContactRemoved,
 )
+from aggregates.partner_erasure import PersonalDataErased
 from aggregates.partner_merge import PartnerAbsorbed
+from aggregates.personal import ERASED, is_personal
 from projections.catalog import Projection, Rows
 
 
@@ -254,3 +256,18 @@ def delivered(e: MessageSent | MessageRead | MessageBounced | DeliveryFailed, ro
     else:
         delivery = DELIVERY[type(e)]
     rows.update("recipients", {"message_id": str(e.originator_id)}, delivery=delivery)
+
+
+@mailings.on(PersonalDataErased)
+def personal_data_erased(e: PersonalDataErased, rows: Rows) -> None:
+    """The contacts' names and addresses read as the log gives them after the erasure."""
+    for subject in map(str, e.subjects):
+        contact = rows.get("contacts", contact_id=subject)
+        if contact is not None:
+            erased = {k: ERASED for k in ("name", "email") if is_personal(contact[k])}
+            if erased:
+                rows.update("contacts", {"contact_id": subject}, **erased)
+        for recipient in rows.all("recipients", contact_id=subject):
+            if is_personal(recipient["email"]):
+                where = {"mailing_id": recipient["mailing_id"], "contact_id": subject}
+                rows.update("recipients", where, email=ERASED)

@@ -19,6 +19,8 @@ from aggregates.message import (
     MessageRead,
     MessageSent,
 )
+from aggregates.partner_erasure import PersonalDataErased
+from aggregates.personal import ERASED, is_personal
 from aggregates.template import DefaultTemplateCleared, DefaultTemplateSet, TemplateChanged, TemplateCreated
 from projections.catalog import Projection, Rows
 
@@ -232,3 +234,16 @@ def default_set(e: DefaultTemplateSet, rows: Rows) -> None:
 @messages.on(DefaultTemplateCleared)
 def default_cleared(e: DefaultTemplateCleared, rows: Rows) -> None:
     rows.update("templates", {"code": e.code}, is_default=False)
+
+
+@messages.on(PersonalDataErased)
+def personal_data_erased(e: PersonalDataErased, rows: Rows) -> None:
+    """A message's recipient and body are its contact's personal data, else its partner's."""
+    found: list[dict[str, Any]] = []
+    for subject in map(str, e.subjects):
+        found += rows.all("messages", contact_id=subject)
+        found += rows.all("messages", partner_id=subject, contact_id=None)
+    for row in found:
+        erased = {k: ERASED for k in ("recipient", "body") if is_personal(row[k])}
+        if erased:
+            rows.update("messages", {"id": row["id"]}, **erased)

@@ -21,8 +21,16 @@ from sqlalchemy import (
     Text,
 )
 
-from aggregates.partner_addresses import Address, AddressAdded, AddressChanged, AddressRemoved, defaults_after
+from aggregates.partner_addresses import (
+    ADDRESS_FIELDS,
+    Address,
+    AddressAdded,
+    AddressChanged,
+    AddressRemoved,
+    defaults_after,
+)
 from aggregates.partner_contacts import (
+    CONTACT_FIELDS,
     ContactAdded,
     ContactChanged,
     ContactOptedIn,
@@ -49,7 +57,9 @@ from aggregates.partner_details import (
     PartnerPromotedToCustomer,
     PartnerRegistered,
 )
+from aggregates.partner_erasure import PersonalDataErased, erased_details
 from aggregates.partner_merge import PartnerAbsorbed, PartnerMergedInto
+from aggregates.personal import ERASED, is_personal
 from projections.catalog import Projection, Rows
 
 
@@ -180,8 +190,13 @@ def _write_side_tables(
 def _write_emails(rows: Rows, partner_id: str, email: str | None, contacts: dict[str, Any], new: bool = False) -> None:
     if not new:
         rows.delete("emails", partner_id=partner_id)
-    found = {("", email.strip().lower())} if email else set()
-    found |= {(key, c["email"].strip().lower()) for key, c in contacts.items() if c.get("email") and c.get("active")}
+    # An erased address is nobody's: no mail is matched to it.
+    found = {("", email.strip().lower())} if is_personal(email) and email else set()
+    found |= {
+        (key, c["email"].strip().lower())
+        for key, c in contacts.items()
+        if is_personal(c.get("email")) and c.get("active")
+    }
     for contact_id, address in sorted(found):
         rows.insert("emails", partner_id=partner_id, contact_id=contact_id, email=address[:254])
 
@@ -386,3 +401,34 @@ def blocked(e: SalesBlocked | SalesUnblocked, rows: Rows) -> None:
     row = _row(rows, e)
     change = 1 if isinstance(e, SalesBlocked) else -1
     rows.update("partners", {"id": row["id"]}, blocks=row["blocks"] + change, version=e.originator_version)
+
+
+def _erase_values(item: dict[str, Any], fields: tuple[str, ...]) -> None:
+    for field in fields:
+        if is_personal(item.get(field)):
+            item[field] = ERASED
+
+
+@directory.on(PersonalDataErased)
+def personal_data_erased(e: PersonalDataErased, rows: Rows) -> None:
+    """The values reading the log gives once the keys are gone (also for those in clear)."""
+    row = _row(rows, e)
+    subjects = {str(s) for s in e.subjects}
+    details = PartnerDetails.model_validate_json(row["details"])
+    addresses = json.loads(row["addresses"])
+    contacts = json.loads(row["contacts"])
+    if row["id"] in subjects:
+        details = erased_details(details)
+        for address in addresses.values():
+            _erase_values(address, ADDRESS_FIELDS)
+    for key in subjects & set(contacts):
+        _erase_values(contacts[key], CONTACT_FIELDS)
+    rows.update(
+        "partners",
+        {"id": row["id"]},
+        version=e.originator_version,
+        addresses=dump(addresses),
+        contacts=dump(contacts),
+        **_details_columns(details, row["code"], contacts),
+    )
+    _write_emails(rows, row["id"], details.email, contacts)

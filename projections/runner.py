@@ -14,16 +14,22 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy import and_, case, or_, select, text, update
+from sqlalchemy import and_, case, func, or_, select, text, update
+from sqlalchemy import exc as sql
 from sqlalchemy.engine import Connection
 
-from projections.catalog import Catalog, Projection, Rows, tracking, tracking_key
+from projections.catalog import Catalog, Projection, Rows, failures, tracking, tracking_key
 from projections.log import LoggedEvent, LogReader
 
 log = logging.getLogger("counterparty.runner")
 
 PAGE = 1000
 REBUILD_THREADS = 4  # read models applying a page at the same time in a rebuild on PostgreSQL
+# How many times in a row a process manager tries an event that fails before it records the event
+# as failed and goes on with the next (see ``Runner.react``).
+MAX_ATTEMPTS = 3
+# Failures of the database or the network: retried until they pass, never a reason to skip an event.
+TRANSIENT: tuple[type[BaseException], ...] = (OSError, sql.OperationalError, sql.InterfaceError, sql.TimeoutError)
 
 # Pages of the log read during one drain round, by (after, limit).
 Pages = dict[tuple[int, int], list[LoggedEvent]]
@@ -49,7 +55,7 @@ class Reactor:
 class Skip:
     """A projection whose next page holds nothing for it: move ``key`` from ``start`` to ``end``."""
 
-    name: str
+    name: str  # as ``errors`` knows it
     key: str
     start: int
     end: int
@@ -62,6 +68,12 @@ class Progress:
     position: int
     head: int
     status: str
+    # ``read_model``, ``process`` or ``relay``: a process manager may bear its read model's name.
+    kind: str
+    # Why it is failing now, else why it last passed over an event (a process manager).
+    error: str | None = None
+    # How many events a process manager passed over because they failed (recorded, for good).
+    failures: int = 0
 
 
 class Runner:
@@ -86,7 +98,15 @@ class Runner:
         # waiting for a position sleep on ``_round`` until a round reaches it.
         self._round = threading.Condition()
         self._passed = 0
+        # Told what every processor has passed after each round (the API's asynchronous waits).
+        self.round_listeners: list[Callable[[int], None]] = []
+        # What each processor (by its tracking key's name, ``process:<name>`` for a process
+        # manager) failed with in its last round, while it is retrying.
         self.errors: dict[str, str] = {}
+        # The failures a process manager would not recover from, and the event (by position) it
+        # keeps failing on: after ``MAX_ATTEMPTS`` the event is recorded as failed and passed.
+        self.transient = TRANSIENT
+        self._attempts: dict[str, tuple[int, int]] = {}
         self._is_postgres = catalog.engine.dialect.name == "postgresql"
         # Whether this process applies the pages and runs the reactors. One that does not (an API
         # process, a worker standing by) follows: each round it only reads where the leading
@@ -185,14 +205,53 @@ class Runner:
             passed = None  # the last event not handled since the last recorded position
             for logged in batch:
                 if reactor.handles(logged):
-                    reactor.react(logged)
-                    self._track(key, logged.position)
+                    self._react_to(reactor, key, logged)
                     passed = None
                 else:
                     passed = logged.position
                 done += 1
             if passed is not None:
                 self._track(key, passed)
+
+    def _react_to(self, reactor: Reactor, key: str, logged: LoggedEvent) -> None:
+        """One event for a process manager, then its position past it. An event it fails on is
+        tried again (in the next rounds) up to ``MAX_ATTEMPTS`` times in all; then the failure is
+        recorded with the event's position and the process manager goes on with the next event:
+        one poisoned event, partner or template never stops it for the others. A transient
+        failure (the database, the network) is retried until it passes, never skipped."""
+        try:
+            reactor.react(logged)
+        except self.transient:
+            raise
+        except Exception as error:
+            position, attempts = self._attempts.get(key, (logged.position, 0))
+            attempts = attempts + 1 if position == logged.position else 1
+            if attempts < MAX_ATTEMPTS:
+                self._attempts[key] = (logged.position, attempts)
+                raise
+            log.exception(
+                "process manager passed over an event it failed on",
+                extra={"processor": reactor.name, "position": logged.position, "attempts": attempts},
+            )
+            self._pass_over(key, logged, f"{type(error).__name__}: {error}")
+        else:
+            self._track(key, logged.position)
+        self._attempts.pop(key, None)
+
+    def _pass_over(self, key: str, logged: LoggedEvent, error: str) -> None:
+        """Records the failure and moves the position past the event, in one transaction."""
+        with self.catalog.engine.begin() as conn:
+            where = (failures.c.processor == key) & (failures.c.position == logged.position)
+            if conn.execute(select(failures.c.position).where(where)).first() is None:
+                conn.execute(
+                    failures.insert().values(
+                        processor=key,
+                        position=logged.position,
+                        event_type=type(logged.event).__name__,
+                        error=error[:2000],
+                    )
+                )
+            conn.execute(update(tracking).where(tracking.c.key == key).values(position=logged.position))
 
     def _track(self, key: str, position: int) -> None:
         with self.catalog.engine.begin() as conn:
@@ -235,9 +294,9 @@ class Runner:
                         batch = self._read(start, self.page, reads)
                         if batch and not any(reactor.handles(x) for x in batch):
                             # Nothing to react to: its position moves with the projections' skips.
-                            skips.append(Skip(reactor.name, key, start, batch[-1].position, len(batch)))
+                            skips.append(Skip(key, key, start, batch[-1].position, len(batch)))
                         else:
-                            moved += self._guarded(reactor.name, partial(self.react, reactor, reads))
+                            moved += self._guarded(key, partial(self.react, reactor, reads))
                 moved += self._skip(skips)
                 done += moved
                 if not moved:
@@ -336,6 +395,18 @@ class Runner:
         with self._round:
             self._passed = passed
             self._round.notify_all()
+        for listener in self.round_listeners:
+            listener(passed)
+
+    @property
+    def passed(self) -> int:
+        """What every processor had passed when the last round of the background thread began."""
+        return self._passed
+
+    @property
+    def running(self) -> bool:
+        """Whether the background thread runs the rounds (else a waiting caller drives them)."""
+        return self._thread is not None and self._thread.is_alive()
 
     def _wait_for_round(self, position: int, deadline: float) -> bool:
         with self._round:
@@ -388,16 +459,41 @@ class Runner:
         result = []
         for name in self.catalog.projections:
             position = positions.get(tracking_key(name, self.catalog.version(name)), 0)
-            result.append(Progress(name, position, head, self._state(name, position, head)))
+            state = self._state(name, position, head)
+            result.append(Progress(name, position, head, state, "read_model", self.errors.get(name)))
+        passed_over = self.failures()
         for reactor in self.reactors:
-            position = positions.get(f"process:{reactor.name}", 0)
-            result.append(Progress(reactor.name, position, head, self._state(reactor.name, position, head)))
+            key = f"process:{reactor.name}"
+            position = positions.get(key, 0)
+            count, last = passed_over.get(key, (0, None))
+            state = self._state(key, position, head, degraded=count > 0)
+            error = self.errors.get(key, last)
+            result.append(Progress(reactor.name, position, head, state, "process", error, count))
         return result
 
-    def _state(self, name: str, position: int, head: int) -> str:
-        if name in self.errors:
+    def _state(self, key: str, position: int, head: int, degraded: bool = False) -> str:
+        """``failed`` while it fails (and retries), ``degraded`` once it passed over an event it
+        failed on (for good: those events' effects did not happen), else where it stands."""
+        if key in self.errors:
             return "failed"
+        if degraded:
+            return "degraded"
         return "live" if position >= head else "catching_up"
+
+    def failures(self) -> dict[str, tuple[int, str]]:
+        """Per process manager (by tracking key): how many events it passed over, and the last."""
+        with self.catalog.engine.connect() as conn:
+            counts = conn.execute(
+                select(failures.c.processor, func.count(), func.max(failures.c.position)).group_by(failures.c.processor)
+            ).all()
+            if not counts:
+                return {}
+            last = or_(*((failures.c.processor == k) & (failures.c.position == p) for k, _, p in counts))
+            rows = conn.execute(
+                select(failures.c.processor, failures.c.position, failures.c.event_type, failures.c.error).where(last)
+            )
+            errors = {k: f"position {p} ({t}): {e}" for k, p, t, e in rows.all()}
+        return {k: (int(n), errors[k]) for k, n, _ in counts}
 
     # -- rebuild and verify --------------------------------------------------------------------
 

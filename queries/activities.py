@@ -14,7 +14,7 @@ from aggregates.errors import Invalid, not_found
 from projections.activities import utc as stored
 from projections.catalog import Catalog
 from queries.formats import utc
-from queries.pages import PageRequest, page
+from queries.pages import Keyset, PageRequest
 
 # The most items one agenda section answers: narrow the period or name an assignee for more.
 AGENDA_LIMIT = 500
@@ -96,8 +96,10 @@ class ActivityQueries:
         if overdue is not None:
             late = and_(t.c.status == "open", t.c.due_on < today)
             stmt = stmt.where(late if overdue else ~late | t.c.due_on.is_(None))
-        stmt = stmt.order_by(t.c.sort_at, t.c.id).offset(request.offset).limit(request.limit + 1)
-        return page(self._rows(stmt, today), request)
+        keys = Keyset(t.c.sort_at, t.c.id)
+        with self.catalog.engine.connect() as conn:
+            rows = conn.execute(keys.select(stmt, request)).mappings().all()
+        return keys.page(rows, request, lambda r: render(dict(r), today))
 
     def agenda(
         self, assignee: str | None, start: date, end: date, now: datetime, today: date, zone: tzinfo

@@ -3,7 +3,7 @@ version or a moment."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -14,6 +14,7 @@ from aggregates.base import DomainEvent
 from aggregates.errors import not_found
 from projections.audit_index import event_type, stream_type
 from projections.catalog import Catalog
+from queries.as_of import AsOf
 from queries.formats import utc
 
 ENVELOPE = {"originator_id", "originator_version", "timestamp", "meta", "originator_topic"}
@@ -87,7 +88,7 @@ class AuditQueries:
                 items.append(describe(e, position))
         return {"items": items, "next_after": positions[-1] if more else None}
 
-    def stream(self, stream: str, as_of: datetime | None, version: int | None) -> dict[str, Any]:
+    def stream(self, stream: str, as_of: AsOf | None, version: int | None) -> dict[str, Any]:
         try:
             stream_id = UUID(stream)
         except ValueError:
@@ -98,7 +99,7 @@ class AuditQueries:
         if version is not None:
             events = [e for e in events if e.originator_version <= version]
         if as_of is not None:
-            events = [e for e in events if e.timestamp is not None and e.timestamp <= as_of]
+            events = as_of.history(events)
         positions = self._positions(stream)
         aggregate: Any = None
         for e in events:

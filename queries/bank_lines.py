@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from projections.catalog import Catalog
 from queries.formats import money
-from queries.pages import PageRequest, page
+from queries.pages import Keyset, PageRequest
 
 
 def unmatched_view(row: dict[str, Any]) -> dict[str, Any]:
@@ -29,13 +29,8 @@ class BankLineQueries:
 
     def unmatched(self, request: PageRequest) -> dict[str, Any]:
         t = self.catalog.table("bank_lines", "lines")
-        stmt = (
-            select(t)
-            .where(t.c.status == "unmatched")
-            .order_by(t.c.position)
-            .offset(request.offset)
-            .limit(request.limit + 1)
-        )
+        keys = Keyset(t.c.position, t.c.id)
+        stmt = keys.select(select(t).where(t.c.status == "unmatched"), request)
         with self.catalog.engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(stmt).mappings()]
-        return page([unmatched_view(r) for r in rows], request)
+            rows = conn.execute(stmt).mappings().all()
+        return keys.page(rows, request, lambda r: unmatched_view(dict(r)))

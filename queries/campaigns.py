@@ -34,7 +34,7 @@ from aggregates.campaign import Target
 from aggregates.errors import not_found
 from projections.catalog import Catalog
 from queries.formats import money
-from queries.pages import PageRequest, page
+from queries.pages import Keyset, PageRequest
 from queries.reports import ratio
 
 SALES = ("invoice", "credit_note")
@@ -95,13 +95,13 @@ class CampaignQueries:
 
     def search(self, request: PageRequest, status: str | None = None) -> dict[str, Any]:
         t = self._table("campaigns", "campaigns")
-        stmt = select(t).order_by(t.c.start_date.desc(), t.c.code)
+        stmt = select(t)
         if status:
             stmt = stmt.where(t.c.status == status)
+        keys = Keyset(t.c.start_date.desc(), t.c.code)
         with self.catalog.engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(stmt.offset(request.offset).limit(request.limit + 1)).mappings()]
-            items = [render(r, self._costs(conn, r["code"])) for r in rows]
-        return page(items, request)
+            rows = conn.execute(keys.select(stmt, request)).mappings().all()
+            return keys.page(rows, request, lambda r: render(dict(r), self._costs(conn, r["code"])))
 
     def target(self, code: str) -> Target:
         with self.catalog.engine.connect() as conn:
@@ -248,6 +248,7 @@ class CampaignQueries:
             partners.c.group_code,
             partners.c.last_sale,
             partners.c.revenue,
+            partners.c.name_key,
             func.count().over().label("total"),
         ).order_by(partners.c.name_key, partners.c.id)
 
@@ -261,30 +262,37 @@ class CampaignQueries:
         """A page of the target list; each partner with why it is there."""
         target = self.target(code)
         selection = self.selection(target)
+        # The page is cut from the whole selection, so that ``total`` counts all of it.
+        whole = selection.subquery("selection")
+        keys = Keyset(whole.c.name_key, whole.c.id)
         with self.catalog.engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(selection.offset(request.offset).limit(request.limit + 1)).mappings()]
+            rows = conn.execute(keys.select(select(whole), request)).mappings().all()
             matched = self._matched(conn, target, [r["id"] for r in rows[: request.limit]])
             if rows:
                 total = rows[0]["total"]
             else:  # past the end of the list, or an empty one: nothing to read the count from
                 total = conn.execute(select(func.count()).select_from(selection.subquery())).scalar_one()
         criteria = criteria_given(target)
-        items = [
-            {
-                "partner": r["id"],
-                "code": r["code"],
-                "name": r["name"],
-                "group": r["group_code"],
-                "matched": criteria,
-                "tags": matched["tags"].get(r["id"], []),
-                "interest_areas": matched["interest_areas"].get(r["id"], []),
-                "products": matched["products"].get(r["id"], []),
-                "last_sale": r["last_sale"],
-                "revenue": money(r["revenue"]),
-            }
-            for r in rows
-        ]
-        return {"campaign": code.strip(), "total": total, **page(items, request)}
+        return {
+            "campaign": code.strip(),
+            "total": total,
+            **keys.page(
+                rows,
+                request,
+                lambda r: {
+                    "partner": r["id"],
+                    "code": r["code"],
+                    "name": r["name"],
+                    "group": r["group_code"],
+                    "matched": criteria,
+                    "tags": matched["tags"].get(r["id"], []),
+                    "interest_areas": matched["interest_areas"].get(r["id"], []),
+                    "products": matched["products"].get(r["id"], []),
+                    "last_sale": r["last_sale"],
+                    "revenue": money(r["revenue"]),
+                },
+            ),
+        }
 
     def _matched(self, conn: Connection, target: Target, ids: list[str]) -> dict[str, dict[str, list[str]]]:
         """Which of the target's tags, interest areas and products each partner of a page has."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -10,10 +11,14 @@ from uuid import UUID
 
 from sqlalchemy import func, select
 
+from aggregates.base import DomainEvent
 from aggregates.errors import not_found
+from aggregates.sales_document_values import DocStatus, DocType
 from projections.catalog import Catalog
+from queries.as_of import AsOf
 from queries.formats import money
-from queries.pages import PageRequest, page
+from queries.pages import Keyset, PageRequest
+from queries.receivables import ReceivableQueries
 
 WITH_REMAINING = ("quote", "order")
 
@@ -117,6 +122,47 @@ class DocumentQueries:
     def get(self, ref: str) -> dict[str, Any]:
         return render(self.row(ref))
 
+    def as_of(self, ref: str, as_of: AsOf, events: Callable[[UUID], list[DomainEvent]]) -> dict[str, Any]:
+        """The document as it was then: its own events replayed (status, number, dates, remaining
+        quantities, dunning level, dispute, promise, grace) and its open amount from the dated
+        movements of its receivable (a payment counts from its value date)."""
+        row = self.row(ref)
+        history = as_of.history(events(UUID(row["id"])))
+        if not history:
+            raise not_found("document at that time", ref)
+        doc: Any = None
+        for e in history:
+            doc = e.mutate(doc)
+        status = doc.status.value
+        open_amount = None
+        if row["type"] == DocType.INVOICE.value and status != DocStatus.CANCELLED.value:
+            with self.catalog.engine.connect() as conn:
+                open_amount = ReceivableQueries(self.catalog).item_open_as_of(row["id"], as_of, conn)
+            if open_amount is not None and open_amount <= 0 and status == DocStatus.ISSUED.value:
+                status = "paid"
+        body = json.loads(row["body"])
+        for line in body["lines"]:
+            line["remaining_quantity"] = str(doc.remaining[UUID(line["line_id"])])
+        body["links"] = [link.model_dump(mode="json") for link in doc.links]
+        promise: Any = doc.promise
+        then = {
+            **row,
+            "number": doc.number,
+            "status": status,
+            "issue_date": doc.issue_date or doc.terms.issue_date,
+            "due_date": doc.due_date or doc.terms.due_date,
+            "version": doc.version,
+            "open_amount": open_amount,
+            "billed_net": doc.billed_net,
+            "in_dispute": doc.in_dispute,
+            "promise_amount": promise.amount if promise else None,
+            "promise_date": promise.date if promise else None,
+            "grace_until": doc.grace_until,
+            "dunning_level": doc.dunning_level,
+            "body": json.dumps(body),
+        }
+        return render(then)
+
     def search(
         self,
         request: PageRequest,
@@ -147,10 +193,10 @@ class DocumentQueries:
             stmt = stmt.where(t.c.issue_date >= start)
         if end:
             stmt = stmt.where(t.c.issue_date <= end)
-        stmt = stmt.order_by(t.c.created_position.desc()).offset(request.offset).limit(request.limit + 1)
+        keys = Keyset(t.c.created_position.desc(), t.c.id)
         with self.catalog.engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(stmt).mappings()]
-        return page([render(r) for r in rows], request)
+            rows = conn.execute(keys.select(stmt, request)).mappings().all()
+        return keys.page(rows, request, lambda r: render(dict(r)))
 
     def quotes_to_expire(self, day: date) -> list[UUID]:
         t = self.table

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from aggregates.errors import not_found
 from projections.catalog import Catalog
-from queries.pages import PageRequest, page
+from queries.pages import Keyset, PageRequest
 
 STATUSES = ("subscribed", "opted_out")
 
@@ -65,10 +65,10 @@ class InterestAreaQueries:
 
     def areas(self, request: PageRequest) -> dict[str, Any]:
         a = self._table("areas")
-        stmt = self._with_counts().order_by(a.c.code).offset(request.offset).limit(request.limit + 1)
+        keys = Keyset(a.c.code)
         with self.catalog.engine.connect() as conn:
-            rows = [self._render(dict(r)) for r in conn.execute(stmt).mappings()]
-        return page(rows, request)
+            rows = conn.execute(keys.select(self._with_counts(), request)).mappings().all()
+        return keys.page(rows, request, lambda r: self._render(dict(r)))
 
     def self_service(self, codes: list[str]) -> dict[str, tuple[str, bool]]:
         """Each known area's name and whether contacts manage it themselves."""
@@ -84,10 +84,10 @@ class InterestAreaQueries:
         stmt = select(s).where(s.c.area == code.strip())
         if status:
             stmt = stmt.where(s.c.status.in_(status.split(",")))
-        stmt = stmt.order_by(s.c.position).offset(request.offset).limit(request.limit + 1)
+        keys = Keyset(s.c.position, s.c.contact_id)
         with self.catalog.engine.connect() as conn:
-            rows = [render_subscription(dict(r)) for r in conn.execute(stmt).mappings()]
-        return page(rows, request)
+            rows = conn.execute(keys.select(stmt, request)).mappings().all()
+        return keys.page(rows, request, lambda r: render_subscription(dict(r)))
 
     def subscription(self, code: str, contact: UUID) -> dict[str, Any]:
         s = self._table("subscriptions")

@@ -19,7 +19,7 @@ from aggregates.partner_details import normalise_code
 from commands.mailings import Candidate, MailingSpec
 from projections.catalog import Catalog
 from queries.formats import utc
-from queries.pages import PageRequest, page
+from queries.pages import Keyset, PageRequest
 
 # Ids per IN (...) list: well below SQLite's limit of bound parameters.
 CHUNK = 5_000
@@ -161,6 +161,8 @@ class MailingQueries:
                         found.areas = (found.areas or set()) | {row.area}
                     else:
                         found.left_areas = True
+            if targets.subscribers_of:
+                reach = self._consenting(conn, reach, targets.subscribers_of)
         ordered = sorted(reach.values(), key=lambda r: (r.row.partner_id, r.row.contact_id))
         seen: set[str] = set()
         plan = []
@@ -189,6 +191,26 @@ class MailingQueries:
             )
         return plan
 
+    def _consenting(self, conn: Connection, reach: dict[str, Reach], areas: tuple[str, ...]) -> dict[str, Reach]:
+        """Consent: of the contacts reached, those subscribed to one of ``areas``, reached
+        through those subscriptions only (their link leaves those areas); one that left them
+        all stays in the plan, skipped as opted out; one that never subscribed is not mailed."""
+        s = self._table("subscriptions", "interest_areas")
+        subscribed: dict[str, set[str]] = {}
+        left: set[str] = set()
+        for chunk in chunks(list(reach)):
+            stmt = select(s.c.contact_id, s.c.area, s.c.status).where(s.c.area.in_(areas), s.c.contact_id.in_(chunk))
+            for contact_id, area, status in conn.execute(stmt):
+                if status == "subscribed":
+                    subscribed.setdefault(contact_id, set()).add(area)
+                else:
+                    left.add(contact_id)
+        return {
+            contact_id: Reach(r.row, areas=subscribed.get(contact_id), left_areas=contact_id in left)
+            for contact_id, r in reach.items()
+            if contact_id in subscribed or contact_id in left
+        }
+
     def _through_partners(self, targets: MailingTargets) -> Any:
         """Contacts of the active partners in the groups or with the tags."""
         c = self._table("contacts")
@@ -203,8 +225,13 @@ class MailingQueries:
         return c.c.partner_id.in_(partners)
 
     def _explicit_partners(self, conn: Connection, targets: MailingTargets) -> list[str]:
-        """The named partners and the partners of the named documents, as they are now."""
+        """The named partners, those on the campaign's target list and the partners of the named
+        documents, as they are now."""
         ids = [str(p) for p in targets.partners]
+        if targets.campaign_targets:
+            t = self._table("targets", "campaigns")
+            stmt = select(t.c.partner_id).where(t.c.campaign == targets.campaign_targets)
+            ids += [pid for (pid,) in conn.execute(stmt)]
         if targets.documents:
             d = self._table("documents", "documents")
             for chunk in chunks([str(x) for x in targets.documents]):
@@ -271,10 +298,10 @@ class MailingQueries:
         stmt = select(m)
         if campaign:
             stmt = stmt.where(m.c.campaign == campaign)
-        stmt = stmt.order_by(m.c.created_position.desc()).offset(request.offset).limit(request.limit + 1)
+        keys = Keyset(m.c.created_position.desc(), m.c.id)
         with self.catalog.engine.connect() as conn:
-            items = [self._summary(conn, dict(r)) for r in conn.execute(stmt).mappings()]
-        return page(items, request)
+            rows = conn.execute(keys.select(stmt, request)).mappings().all()
+            return keys.page(rows, request, lambda r: self._summary(conn, dict(r)))
 
     def recipients(self, mailing_id: str, request: PageRequest, status: str | None = None) -> dict[str, Any]:
         r = self._table("recipients")
@@ -288,9 +315,11 @@ class MailingQueries:
                 if unknown:
                     raise Invalid(["query", "status"], f"status is one of {', '.join(STATUSES)}")
                 stmt = stmt.where(expr.in_(wanted))
-            stmt = stmt.order_by(r.c.seq).offset(request.offset).limit(request.limit + 1)
-            items = [{"contact": c, "email": e, "status": s} for c, e, s in conn.execute(stmt)]
-        return page(items, request)
+            keys = Keyset(r.c.seq, r.c.contact_id)
+            rows = conn.execute(keys.select(stmt, request)).mappings().all()
+        return keys.page(
+            rows, request, lambda x: {"contact": x["contact_id"], "email": x["email"], "status": x["status"]}
+        )
 
     # -- links, bounces, the preparer --------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from sqlalchemy import exists, select
 from aggregates.errors import not_found
 from projections.catalog import Catalog
 from queries.formats import utc
-from queries.pages import PageRequest, page
+from queries.pages import Keyset, PageRequest
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -128,10 +128,10 @@ class MessageQueries:
             stmt = stmt.where(t.c.campaign == campaign)
         if status:
             stmt = stmt.where(t.c.status.in_(status.split(",")))
-        stmt = stmt.order_by(t.c.created_position.desc()).offset(request.offset).limit(request.limit + 1)
+        keys = Keyset(t.c.created_position.desc(), t.c.id)
         with self.catalog.engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(stmt).mappings()]
-        return page([render(r) for r in rows], request)
+            rows = conn.execute(keys.select(stmt, request)).mappings().all()
+        return keys.page(rows, request, lambda r: render(dict(r)))
 
     # -- for the sender ------------------------------------------------------------------------
 
@@ -188,7 +188,7 @@ class MessageQueries:
             stmt = stmt.where(t.c.language == language)
         if is_default is not None:
             stmt = stmt.where(t.c.is_default == is_default)
-        stmt = stmt.order_by(t.c.code).offset(request.offset).limit(request.limit + 1)
+        keys = Keyset(t.c.code)
         with self.catalog.engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(stmt).mappings()]
-        return page([render_template(r) for r in rows], request)
+            rows = conn.execute(keys.select(stmt, request)).mappings().all()
+        return keys.page(rows, request, lambda r: render_template(dict(r)))

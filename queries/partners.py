@@ -24,11 +24,12 @@ from aggregates.partner import Partner
 from aggregates.partner_details import PartnerStatus, normalise_code
 from projections.catalog import Catalog
 from queries.activities import ActivityQueries
+from queries.as_of import AsOf
 from queries.collection import CollectionQueries
 from queries.documents import summary
 from queries.formats import money, utc
 from queries.interest_areas import InterestAreaQueries
-from queries.pages import PageRequest, page
+from queries.pages import Keyset, PageRequest
 from queries.receivables import ReceivableQueries
 from queries.requests import RequestQueries
 
@@ -205,23 +206,42 @@ class PartnerQueries:
             row = conn.execute(stmt).first()
         return (row[0], row[1] or None) if row else None
 
-    def as_of(self, ref: str, moment: datetime, events: Callable[[UUID], list[DomainEvent]]) -> dict[str, Any]:
-        """The partner as it was at ``moment``, replayed from its own events."""
-        partner_id = UUID(self.partner_id(ref))
-        history = [e for e in events(partner_id) if e.timestamp is not None and e.timestamp <= moment]
+    def as_of(self, ref: str, as_of: AsOf, events: Callable[[UUID], list[DomainEvent]]) -> dict[str, Any]:
+        """The partner as it was then, replayed from its own events, with its balance then."""
+        with self.catalog.engine.connect() as conn:
+            state, _ = self._state_as_of(conn, ref, as_of, events)
+        return state.render()
+
+    def _state_as_of(
+        self, conn: Connection, ref: str, as_of: AsOf, events: Callable[[UUID], list[DomainEvent]]
+    ) -> tuple[PartnerState, list[dict[str, Any]]]:
+        row = self.find_row(conn, ref)
+        if row is None:
+            raise not_found("partner", ref)
+        history = as_of.history(events(UUID(row["id"])))
         if not history:
-            raise not_found("partner at that moment", ref)
+            raise not_found("partner at that time", ref)
         aggregate: Any = None
         for e in history:
             aggregate = e.mutate(aggregate)
         state = PartnerState.from_aggregate(aggregate)
-        with self.catalog.engine.connect() as conn:
-            state.watch_percent = self._watch_percent(conn, state.details.get("group"))
-        return state.render()
+        state.watch_percent = self._watch_percent(conn, state.details.get("group"))
+        ids = [state.id, *self._absorbed_ids(conn, state.id)]
+        open_items, state.unapplied = self.receivables.as_of(ids, as_of, conn)
+        state.balance = sum((Decimal(i["open_amount"]) for i in open_items), Decimal(0)) - state.unapplied
+        return state, open_items
 
-    def balance(self, ref: str) -> dict[str, Any]:
+    def balance(
+        self, ref: str, as_of: AsOf | None = None, events: Callable[[UUID], list[DomainEvent]] | None = None
+    ) -> dict[str, Any]:
+        """Now, or then (``as_of``, replaying the partner's own ``events``)."""
         with self.catalog.engine.connect() as conn:
-            state = self.state(conn, ref)
+            if as_of is not None:
+                assert events is not None
+                state, open_items = self._state_as_of(conn, ref, as_of, events)
+            else:
+                state = self.state(conn, ref)
+                open_items = self.receivables.open_items(state.id)
         return {
             "partner": state.id,
             "balance": money(state.balance),
@@ -230,7 +250,7 @@ class PartnerQueries:
             "credit_status": state.credit_status(),
             "open_items": [
                 {k: item[k] for k in ("id", "kind", "document", "number", "due_date", "amount", "open_amount")}
-                for item in self.receivables.open_items(state.id)
+                for item in open_items
             ],
             "unapplied_credit": money(state.unapplied),
         }
@@ -339,17 +359,21 @@ class PartnerQueries:
                     )
                 )
             )
+        return stmt.order_by(*self._order(filters))
+
+    def _order(self, filters: PartnerFilters) -> tuple[Any, ...]:
+        t = self.partners
         order = {
             "name": (t.c.name_key, t.c.id),
             "-name": (t.c.name_key.desc(), t.c.id.desc()),
-            "created_on": (t.c.created_on, t.c.created_position),
-            "-created_on": (t.c.created_on.desc(), t.c.created_position.desc()),
-            "code": (t.c.code,),
-            "-code": (t.c.code.desc(),),
+            "created_on": (t.c.created_on, t.c.created_position, t.c.id),
+            "-created_on": (t.c.created_on.desc(), t.c.created_position.desc(), t.c.id),
+            "code": (t.c.code, t.c.id),
+            "-code": (t.c.code.desc(), t.c.id),
         }
         if filters.sort not in order:
             raise Invalid(["query", "sort"], f"sort by one of {', '.join(order)}")
-        return stmt.order_by(*order[filters.sort])
+        return order[filters.sort]
 
     def _states(self, conn: Connection, rows: list[Any]) -> list[PartnerState]:
         watch: dict[str | None, Decimal] = {}
@@ -364,11 +388,12 @@ class PartnerQueries:
         return states
 
     def directory(self, filters: PartnerFilters, request: PageRequest) -> dict[str, Any]:
-        stmt = self._filtered(filters).offset(request.offset).limit(request.limit + 1)
+        keys = Keyset(*self._order(filters))
         with self.catalog.engine.connect() as conn:
-            rows = conn.execute(stmt).mappings().all()
-            items = [s.render() for s in self._states(conn, list(rows))]
-        return page(items, request)
+            rows = conn.execute(keys.select(self._filtered(filters), request)).mappings().all()
+            shown = keys.page(rows, request, lambda r: r)
+            shown["items"] = [s.render() for s in self._states(conn, shown["items"])]
+        return shown
 
     def export_csv(self, filters: PartnerFilters) -> Iterator[str]:
         # The filters are checked now, before the response starts: a bad one is a 422, not a
@@ -450,21 +475,20 @@ class PartnerQueries:
                 stmt = stmt.where(t.c.business_date <= end)
             if kind:
                 stmt = stmt.where(t.c.kind.in_(kind.split(",")))
-            order = (t.c.position.desc(), t.c.seq.desc()) if newest_first else (t.c.position, t.c.seq)
-            stmt = stmt.order_by(*order).offset(request.offset).limit(request.limit + 1)
-            rows = conn.execute(stmt).mappings().all()
-        items = [
-            {
+            keys = Keyset(t.c.position.desc(), t.c.seq.desc()) if newest_first else Keyset(t.c.position, t.c.seq)
+            rows = conn.execute(keys.select(stmt, request)).mappings().all()
+        return keys.page(
+            rows,
+            request,
+            lambda r: {
                 "at": utc(r["at"]),
                 "date": r["business_date"],
                 "kind": r["kind"],
                 "summary": r["summary"],
                 "ref": r["ref"],
                 "position": r["position"],
-            }
-            for r in rows
-        ]
-        return page(items, request)
+            },
+        )
 
     def _absorbed_ids(self, conn: Connection, partner_id: str) -> list[str]:
         t = self.partners

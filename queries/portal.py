@@ -13,7 +13,7 @@ from sqlalchemy import select
 from aggregates.errors import not_found
 from projections.catalog import Catalog
 from queries.documents import DocumentQueries, summary
-from queries.pages import PageRequest, page
+from queries.pages import Keyset, PageRequest
 from queries.partners import PartnerQueries
 from queries.requests import RequestQueries
 
@@ -128,20 +128,20 @@ class PortalQueries:
         stmt = select(t.c.id, t.c.partner_id, t.c.contact_id, t.c.issued_on, t.c.revoked_on)
         if partner_ids is not None:
             stmt = stmt.where(t.c.partner_id.in_(partner_ids))
-        stmt = stmt.order_by(t.c.issued_on.desc(), t.c.id).offset(request.offset).limit(request.limit + 1)
+        keys = Keyset(t.c.issued_on.desc(), t.c.id)
         with self.catalog.engine.connect() as conn:
-            rows = conn.execute(stmt).all()
-        items = [
-            {
-                "id": r.id,
-                "partner": r.partner_id,
-                "contact": r.contact_id,
-                "issued_on": r.issued_on,
-                "revoked_on": r.revoked_on,
-            }
-            for r in rows
-        ]
-        return page(items, request)
+            rows = conn.execute(keys.select(stmt, request)).mappings().all()
+        return keys.page(
+            rows,
+            request,
+            lambda r: {
+                "id": r["id"],
+                "partner": r["partner_id"],
+                "contact": r["contact_id"],
+                "issued_on": r["issued_on"],
+                "revoked_on": r["revoked_on"],
+            },
+        )
 
     def profile(self, access: PortalAccess, today: date) -> dict[str, Any]:
         partner = self.partners.get(access.partner)

@@ -14,9 +14,12 @@ from sqlalchemy.engine import Connection
 from aggregates.errors import not_found
 from aggregates.money import ZERO
 from projections.catalog import Catalog
+from queries.as_of import AsOf
 from queries.formats import money
-from queries.pages import PageRequest, page
+from queries.pages import Keyset, PageRequest
 
+# SQLite sums NUMERIC as floating point: an item paid in parts may sum to 1e-14, not 0.
+HALF_CENT = Decimal("0.005")
 BUCKETS = ("current", "d1_30", "d31_60", "d61_90", "d90_plus")
 
 
@@ -79,6 +82,68 @@ class ReceivableQueries:
         ).scalar_one()
         return Decimal(open_total), Decimal(unapplied)
 
+    def as_of(self, partner_ids: list[str], as_of: AsOf, conn: Connection) -> tuple[list[dict[str, Any]], Decimal]:
+        """A partner's items open then, with their open amounts then, and its unapplied credit
+        then: sums of the dated movements up to the date (or up to the log position of the
+        moment), not a replay of the account, so a long history costs an index range. A merge
+        leaves the absorbed partners' movements under their ids: ``partner_ids`` names them too."""
+        items, movements = self._t("items"), self._t("movements")
+        upto = self._movements_upto(as_of, conn)
+        open_then = func.sum(movements.c.amount)
+        still_open = (
+            select(movements.c.item_id, open_then.label("open_amount"))
+            .where(movements.c.partner_id.in_(partner_ids), upto, movements.c.item_id.is_not(None))
+            .group_by(movements.c.item_id)
+            .having(open_then > HALF_CENT)
+            .subquery()
+        )
+        stmt = (
+            select(
+                items.c.id,
+                items.c.kind,
+                items.c.document,
+                items.c.number,
+                items.c.due_date,
+                items.c.amount,
+                still_open.c.open_amount,
+            )
+            .select_from(still_open.join(items, items.c.id == still_open.c.item_id))
+            .order_by(items.c.due_date, items.c.position)
+        )
+        open_items = [
+            {
+                "id": item_id,
+                "kind": kind,
+                "document": document,
+                "number": number,
+                "due_date": due_date,
+                "amount": money(amount),
+                "open_amount": money(open_amount),
+            }
+            for item_id, kind, document, number, due_date, amount, open_amount in conn.execute(stmt).all()
+        ]
+        unapplied = conn.execute(
+            select(func.coalesce(func.sum(movements.c.unapplied), 0)).where(
+                movements.c.partner_id.in_(partner_ids), upto
+            )
+        ).scalar_one()
+        return open_items, Decimal(unapplied)
+
+    def item_open_as_of(self, item_id: str, as_of: AsOf, conn: Connection) -> Decimal | None:
+        """One item's open amount then (None: not booked then)."""
+        movements = self._t("movements")
+        upto = self._movements_upto(as_of, conn)
+        found = conn.execute(
+            select(func.count(), func.sum(movements.c.amount)).where(movements.c.item_id == item_id, upto)
+        ).one()
+        return Decimal(found[1]) if found[0] else None
+
+    def _movements_upto(self, as_of: AsOf, conn: Connection) -> Any:
+        movements = self._t("movements")
+        if as_of.day is not None:
+            return movements.c.on <= as_of.day
+        return movements.c.position <= as_of.last_position(self.catalog, conn)
+
     def balance_expr(self, partner_column: Any) -> Any:
         """SQL for a partner's balance, for filters over the directory."""
         items, movements = self._t("items"), self._t("movements")
@@ -107,10 +172,10 @@ class ReceivableQueries:
             stmt = stmt.where(t.c.status == "open", t.c.due_date < today)
         elif overdue is False:
             stmt = stmt.where(t.c.due_date >= today)
-        stmt = stmt.order_by(t.c.due_date, t.c.position).offset(request.offset).limit(request.limit + 1)
+        keys = Keyset(t.c.due_date, t.c.position, t.c.id)
         with self.catalog.engine.connect() as conn:
-            rows = [item_view(dict(r)) for r in conn.execute(stmt).mappings()]
-        return page(rows, request)
+            rows = conn.execute(keys.select(stmt, request)).mappings().all()
+        return keys.page(rows, request, lambda r: item_view(dict(r)))
 
     def item(self, item_id: str) -> dict[str, Any]:
         t = self._t("items")
@@ -180,10 +245,10 @@ class ReceivableQueries:
         stmt = select(t)
         if partner_ids is not None:
             stmt = stmt.where(t.c.partner_id.in_(partner_ids))
-        stmt = stmt.order_by(t.c.date.desc(), t.c.position.desc()).offset(request.offset).limit(request.limit + 1)
+        keys = Keyset(t.c.date.desc(), t.c.position.desc(), t.c.id)
         with self.catalog.engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(stmt).mappings()]
-        return page([payment_view(r) for r in rows], request)
+            rows = conn.execute(keys.select(stmt, request)).mappings().all()
+        return keys.page(rows, request, lambda r: payment_view(dict(r)))
 
     def payment(self, payment_id: str) -> dict[str, Any] | None:
         t = self._t("payments")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from aggregates.errors import not_found
 from projections.catalog import Catalog
 from queries.formats import money
-from queries.pages import PageRequest, page
+from queries.pages import Keyset, PageRequest
 
 
 def render(row: dict[str, Any]) -> dict[str, Any]:
@@ -69,10 +69,10 @@ class RecurringQueries:
             stmt = stmt.where(t.c.partner_id == partner_id)
         if status:
             stmt = stmt.where(t.c.status == status)
-        stmt = stmt.order_by(t.c.next_date, t.c.id).offset(request.offset).limit(request.limit + 1)
+        keys = Keyset(t.c.next_date, t.c.id)
         with self.catalog.engine.connect() as conn:
-            rows = [render(dict(r)) for r in conn.execute(stmt).mappings()]
-        return page(rows, request)
+            rows = conn.execute(keys.select(stmt, request)).mappings().all()
+        return keys.page(rows, request, lambda r: render(dict(r)))
 
     def due(self, day: date) -> list[UUID]:
         """Active templates with an invoice due by ``day`` (counting their days ahead)."""

@@ -20,7 +20,7 @@ from aggregates.errors import Invalid, not_found
 from aggregates.request import DueState, RequestStatus, ServiceLevel, next_moment
 from projections.catalog import Catalog
 from queries.formats import utc
-from queries.pages import PageRequest, page
+from queries.pages import Keyset, PageRequest
 
 PUBLIC_HISTORY = ("status", "resolution")
 
@@ -171,10 +171,10 @@ class RequestQueries:
             stmt = stmt.where(or_(*(conditions[s] for s in states)))
         if public_only:
             stmt = stmt.where(t.c.confidentiality == "public")
-        stmt = stmt.order_by(t.c.created_position.desc()).offset(request.offset).limit(request.limit + 1)
+        keys = Keyset(t.c.created_position.desc(), t.c.id)
         with self.catalog.engine.connect() as conn:
-            rows = [render(dict(r), now) for r in conn.execute(stmt).mappings()]
-        return page(rows, request)
+            rows = conn.execute(keys.select(stmt, request)).mappings().all()
+        return keys.page(rows, request, lambda r: render(dict(r), now))
 
     def open_requests(self, partner_ids: list[str], now: datetime) -> list[dict[str, Any]]:
         """The partners' open and in-progress requests, oldest first (the profile's section)."""
@@ -197,9 +197,10 @@ class RequestQueries:
 
     def request_types(self, request: PageRequest) -> dict[str, Any]:
         t = self._t("types")
-        stmt = select(t).order_by(t.c.code).offset(request.offset).limit(request.limit + 1)
+        keys = Keyset(t.c.code)
         with self.catalog.engine.connect() as conn:
-            return page([render_type(dict(r)) for r in conn.execute(stmt).mappings()], request)
+            rows = conn.execute(keys.select(select(t), request)).mappings().all()
+        return keys.page(rows, request, lambda r: render_type(dict(r)))
 
     def routing_rules(self) -> list[dict[str, Any]]:
         """In the order they are tried."""

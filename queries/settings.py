@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -9,22 +10,36 @@ from sqlalchemy import select
 from aggregates.errors import not_found
 from projections.catalog import Catalog
 from queries.formats import money
-from queries.pages import PageRequest, page
+from queries.pages import Keyset, PageRequest
 
 
 class SettingsQueries:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
 
-    def _rows(
-        self, projection: str, table: str, order: str, request: PageRequest, **where: Any
-    ) -> list[dict[str, Any]]:
+    def _page(
+        self,
+        projection: str,
+        table: str,
+        order: tuple[str, ...],
+        request: PageRequest,
+        render: Callable[[dict[str, Any]], Any],
+        **where: Any,
+    ) -> dict[str, Any]:
+        """A page of a settings table in ``order`` (columns ending in a unique one)."""
         t = self.catalog.table(projection, table)
         stmt = select(t)
         for column, value in where.items():
             if value is not None:
                 stmt = stmt.where(t.c[column] == value)
-        stmt = stmt.order_by(t.c[order]).offset(request.offset).limit(request.limit + 1)
+        keys = Keyset(*(t.c[column] for column in order))
+        with self.catalog.engine.connect() as conn:
+            rows = conn.execute(keys.select(stmt, request)).mappings().all()
+        return keys.page(rows, request, lambda r: render(dict(r)))
+
+    def _rows(self, projection: str, table: str, **where: Any) -> list[dict[str, Any]]:
+        t = self.catalog.table(projection, table)
+        stmt = select(t).where(*(t.c[column] == value for column, value in where.items()))
         with self.catalog.engine.connect() as conn:
             return [dict(r) for r in conn.execute(stmt).mappings()]
 
@@ -40,10 +55,10 @@ class SettingsQueries:
         }
 
     def groups(self, request: PageRequest) -> dict[str, Any]:
-        return page([self._group(r) for r in self._rows("partner_groups", "groups", "code", request)], request)
+        return self._page("partner_groups", "groups", ("code",), request, self._group)
 
     def group(self, code: str) -> dict[str, Any]:
-        rows = self._rows("partner_groups", "groups", "code", PageRequest(limit=1), code=code.strip().upper())
+        rows = self._rows("partner_groups", "groups", code=code.strip().upper())
         if not rows:
             raise not_found("partner group", code)
         return self._group(rows[0])
@@ -61,13 +76,13 @@ class SettingsQueries:
         }
 
     def users(self, request: PageRequest, team: str | None = None) -> dict[str, Any]:
-        rows = [self._user(r) for r in self._rows("users", "users", "username", request)]
+        found = self._page("users", "users", ("username",), request, self._user)
         if team:
-            rows = [r for r in rows if team in r["teams"]]
-        return page(rows, request)
+            found["items"] = [r for r in found["items"] if team in r["teams"]]
+        return found
 
     def user(self, username: str) -> dict[str, Any]:
-        rows = self._rows("users", "users", "username", PageRequest(limit=1), username=username)
+        rows = self._rows("users", "users", username=username)
         if not rows:
             raise not_found("user", username)
         return self._user(rows[0])
@@ -84,18 +99,19 @@ class SettingsQueries:
         }
 
     def custom_fields(self, entity: str | None, request: PageRequest) -> dict[str, Any]:
-        rows = self._rows("custom_fields", "fields", "position", request, entity=entity)
-        return page([self._field(r) for r in rows], request)
+        order = ("position", "entity", "code")
+        return self._page("custom_fields", "fields", order, request, self._field, entity=entity)
 
     def custom_field(self, entity: str, code: str) -> dict[str, Any]:
-        rows = self._rows("custom_fields", "fields", "position", PageRequest(limit=1), entity=entity, code=code)
+        rows = self._rows("custom_fields", "fields", entity=entity, code=code)
         if not rows:
             raise not_found("custom field", code)
         return self._field(rows[0])
 
     def api_keys(self, request: PageRequest) -> dict[str, Any]:
-        rows = self._rows("api_keys", "keys", "name", request)
-        return page([{"name": r["name"], "role": r["role"], "revoked": r["revoked"]} for r in rows], request)
+        return self._page(
+            "api_keys", "keys", ("name",), request, lambda r: {k: r[k] for k in ("name", "role", "revoked")}
+        )
 
     def api_key_role(self, key_hash: str) -> tuple[str, str] | None:
         """The (name, role) of a live key with this hash."""

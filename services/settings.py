@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -45,13 +45,40 @@ class Settings(BaseSettings):
     sms_url: str | None = None
     # The From address of e-mails; its domain names their Message-IDs.
     mail_from: str = "counterparty@localhost"
+    # The port `serve` and `demo` listen on (their --port overrides it).
+    port: int = Field(default=8000, ge=1, le=65535)
     # Where the service is reached from outside: the base of the unsubscribe and tracking links
-    # that mailings put into their e-mails.
-    public_url: str = "http://127.0.0.1:8000"
+    # that mailings put into their e-mails; unset, http://127.0.0.1:<port>.
+    public_url: str = ""
     max_attachment_bytes: int = Field(default=25 * 1024 * 1024)
+    # A request body (other than an attachment upload) larger than this answers 413 unread.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
     log_level: str = "INFO"
-    rate_limit_per_second: float = 500.0
-    rate_limit_burst: int = 2000
+    # Personal data (docs/operations.md, "Personal data and erasure"): the master key that wraps
+    # the data subjects' keys, base64 of 32 bytes (unset: ``master.key`` in the data directory,
+    # created at the first start); and how many years an issued invoice keeps its partner from
+    # being erased.
+    master_key: str | None = Field(default=None, repr=False)
+    retention_years: int = Field(default=10, ge=0)
+    # Requests allowed per API key, and per client address for those without a valid key, in
+    # the ``limits`` notation (``1000/second``, ``100 per minute``); counted in each process's
+    # memory (docs/operations.md).
+    rate_limit: str = "1000/second"
+    rate_limit_anonymous: str = "20/second"
+
+    @field_validator("rate_limit", "rate_limit_anonymous")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        parse(value)  # a ValueError names what it could not read
+        return value
+
+    @model_validator(mode="after")
+    def _public_url_follows_port(self) -> Settings:
+        if not self.public_url:
+            self.public_url = f"http://127.0.0.1:{self.port}"
+        return self
 
     @property
     def event_store_url(self) -> str:

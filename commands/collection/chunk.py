@@ -60,7 +60,7 @@ def collect_partners(cmd: CollectPartners, ctx: CommandContext) -> Result:
     """Decides and records the chunk's partners, each in a transaction of its own; answers a
     ``Collected`` for each, in order. With a single partner, a lost race is raised instead, so
     that the command is run again on fresh state."""
-    own = _preload(ctx, cmd.partners)
+    own = preload_partners(ctx, cmd.partners)
     shared: dict[UUID, Aggregate] = {}
     decided: list[tuple[CollectPartner, list[Any], PartnerReport]] = []
     outcomes: dict[UUID, Collected] = {}
@@ -100,7 +100,7 @@ def _failed(wanted: CollectPartner, error: Exception) -> Collected:
     return Collected(wanted.partner, failure=why)
 
 
-def _preload(ctx: CommandContext, partners: list[CollectPartner]) -> dict[UUID, list[Aggregate]]:
+def preload_partners(ctx: CommandContext, partners: list[CollectPartner]) -> dict[UUID, list[Aggregate]]:
     """Reads what the chunk's partners are decided on, in three batched reads: partners and
     accounts; open invoices and their cases, and the open cases; the invoices of the open cases
     (settled ones, which close them). Answers each partner's own aggregates."""

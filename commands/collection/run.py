@@ -7,14 +7,15 @@ group, through the table of executors in ``actions``."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from aggregates.account import Account, ItemKind
+from aggregates.account import Account, ItemKind, ItemStatus, OpenItem
 from aggregates.collection_case import CollectionCase
 from aggregates.collection_run import CollectionRun, NotCollected, Skip
-from aggregates.collection_scheme import InvoiceFacts, decide
+from aggregates.collection_scheme import CollectionScheme, InvoiceFacts, decide
 from aggregates.errors import Invalid, not_found
 from aggregates.partner import Partner
 from aggregates.sales_document import SalesDocument
@@ -63,26 +64,11 @@ def decide_partner(ctx: CommandContext, cmd: CollectPartner) -> tuple[list[Any],
     close_settled_cases(ctx, partner, account, cmd.open_cases, cmd.day, touched)
     if scheme is None:
         return touched, report
-    rules = scheme.rules
     firings: list[Firing] = []
     unnoted: dict[UUID, date] = {}
-    for item_id in account.open_items_oldest_first():
-        item = account.items[item_id]
-        if item.kind is not ItemKind.INVOICE:
-            continue
-        invoice = ctx.find(SalesDocument, item_id)
-        if invoice is None:
-            continue
+    for invoice, item, case, facts in _invoices(ctx, partner, account, scheme):
         report.invoices += 1
-        # A case is opened together with the invoice's first dunning, so an invoice never dunned
-        # has none (unless a level 0 can open one without a message).
-        case = (
-            ctx.find(CollectionCase, CollectionCase.id_for(invoice.id))
-            if invoice.dunning_level or invoice.dunned or rules.has_level_zero
-            else None
-        )
-        facts = _facts(account, invoice, partner, case, frozenset(invoice.reminders_sent))
-        decision = decide(rules, facts, cmd.day)
+        decision = decide(scheme.rules, facts, cmd.day)
         if decision.promise_broken and invoice.promise is not None:
             if case is None:
                 unnoted[invoice.id] = invoice.promise.date  # noted on the case this run may open
@@ -103,7 +89,7 @@ def decide_partner(ctx: CommandContext, cmd: CollectPartner) -> tuple[list[Any],
             )
             report.count(f"skipped_{decision.skipped}")
             continue
-        firings.append(Firing(invoice, item, account.open[item_id], case, decision.level))
+        firings.append(Firing(invoice, item, account.open[invoice.id], case, decision.level))
     groups: dict[tuple[int, str], list[Firing]] = {}
     for firing in firings:
         groups.setdefault((firing.level.seq, firing.item.currency), []).append(firing)
@@ -114,6 +100,53 @@ def decide_partner(ctx: CommandContext, cmd: CollectPartner) -> tuple[list[Any],
         if firing.case is not None and firing.invoice.id in unnoted:
             firing.case.note_promise(kept=False, promised_for=unnoted[firing.invoice.id], on=cmd.day)
     return touched, report
+
+
+def _invoices(
+    ctx: CommandContext, partner: Partner, account: Account, scheme: CollectionScheme
+) -> Iterator[tuple[SalesDocument, OpenItem, CollectionCase | None, InvoiceFacts]]:
+    """Each open invoice of the partner, oldest first, with its case and the facts the rules decide on."""
+    for item_id in account.open_items_oldest_first():
+        item = account.items[item_id]
+        if item.kind is not ItemKind.INVOICE:
+            continue
+        invoice = ctx.find(SalesDocument, item_id)
+        if invoice is None:
+            continue
+        # A case is opened together with the invoice's first dunning, so an invoice never dunned
+        # has none (unless a level 0 can open one without a message).
+        case = (
+            ctx.find(CollectionCase, CollectionCase.id_for(invoice.id))
+            if invoice.dunning_level or invoice.dunned or scheme.rules.has_level_zero
+            else None
+        )
+        yield invoice, item, case, _facts(account, invoice, partner, case, frozenset(invoice.reminders_sent))
+
+
+def active_from(ctx: CommandContext, cmd: CollectPartner, last: date) -> date | None:
+    """The first day from ``cmd.day`` to ``last`` on which collecting the partner can record
+    anything while its books stay as they are now (a case of a settled invoice to close, an
+    invoice reaching a level, a promise broken), or None. It only reads: a walk over many days
+    (a what-if simulation) leaves the partners out of the runs of their quiet days."""
+    partner = load_partner(ctx, str(cmd.partner))
+    account = load_account(ctx, partner.id)
+    for case_id in cmd.open_cases:
+        case = ctx.find(CollectionCase, case_id)
+        if case is not None and account.status.get(case.document) is not ItemStatus.OPEN:
+            return cmd.day
+    scheme = scheme_for(ctx, partner)
+    if scheme is None:
+        return None
+    first: date | None = None
+    for *_, facts in _invoices(ctx, partner, account, scheme):
+        day = cmd.day
+        while day <= (first or last):
+            decision = decide(scheme.rules, facts, day)
+            if decision.fires or decision.promise_broken:
+                first = day
+                break
+            day += timedelta(days=1)
+    return first
 
 
 def _fire(group: Group) -> None:

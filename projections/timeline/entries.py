@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import BigInteger, Column, Date, DateTime, Index, MetaData, String, Table, Text
 
-from aggregates.base import DomainEvent
+from aggregates.base import DomainEvent, erased_copy, personal_subjects
 from projections.catalog import Projection, Rows
 
 
@@ -23,8 +23,18 @@ def define(meta: MetaData, prefix: str) -> dict[str, Table]:
         Column("kind", String(40), nullable=False),
         Column("summary", Text, nullable=False),
         Column("ref", String(80)),
+        # The summary once the data subjects of its personal values are erased (None: it has none).
+        Column("erased_summary", Text),
     )
     Index(f"{prefix}ix_partner", entries.c.partner_id, entries.c.position)
+    # Whose personal values an entry's summary shows, until they are erased.
+    subjects = Table(
+        f"{prefix}subjects",
+        meta,
+        Column("subject", String(36), primary_key=True),
+        Column("position", BigInteger, primary_key=True, autoincrement=False),
+        Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    )
     # Which partner a document belongs to, for the document events that do not say.
     documents = Table(
         f"{prefix}documents",
@@ -41,7 +51,7 @@ def define(meta: MetaData, prefix: str) -> dict[str, Table]:
         Column("partner_id", String(36), nullable=False),
         Column("label", String(300), nullable=False),
     )
-    return {"entries": entries, "documents": documents, "messages": messages}
+    return {"entries": entries, "subjects": subjects, "documents": documents, "messages": messages}
 
 
 timeline = Projection("timeline", define)
@@ -50,10 +60,22 @@ E = TypeVar("E", bound=DomainEvent)
 
 
 def record(
-    rows: Rows, e: DomainEvent, partner_id: object, kind: str, summary: str, ref: object = None, seq: int = 0
+    rows: Rows,
+    e: DomainEvent,
+    partner_id: object,
+    kind: str,
+    summary: str,
+    ref: object = None,
+    seq: int = 0,
+    erased: str | None = None,
+    subjects: Iterable[str] = (),
 ) -> None:
-    """Adds one timeline entry; other projections' modules call this for their own events."""
+    """Adds one timeline entry; other projections' modules call this for their own events. An
+    entry showing personal values names their ``subjects`` and how it reads once they are
+    erased (``personal``)."""
     meta: Any = e.meta
+    for subject in subjects:
+        rows.insert("subjects", subject=subject, position=rows.position, seq=seq)
     rows.insert(
         "entries",
         position=rows.position,
@@ -64,7 +86,20 @@ def record(
         kind=kind,
         summary=summary[:500],
         ref=str(ref) if ref is not None else None,
+        erased_summary=erased[:500] if erased is not None else None,
     )
+
+
+def personal(e: E, summarise: Callable[[E], str], subjects: set[str] | None = None) -> dict[str, Any]:
+    """``record``'s summary of ``e`` and, if it shows personal values (of ``subjects``, or of
+    any subject of the event), how it reads once they are erased: the same words about the
+    event as reading it gives after the erasure."""
+    summary = summarise(e)
+    found = personal_subjects(e) if subjects is None else subjects
+    if not found:
+        return {"summary": summary}
+    erased = cast(E, erased_copy(e, found))
+    return {"summary": summary, "erased": summarise(erased), "subjects": sorted(found)}
 
 
 def document_fact(rows: Rows, e: DomainEvent, kind: str, text: str) -> None:
@@ -79,7 +114,7 @@ def partner_entry(
     """The entry of an event of a partner's own stream, where all it takes is the wording."""
 
     def write(e: E, rows: Rows) -> None:
-        record(rows, e, e.originator_id, kind, summary(e), ref(e) if ref else None)
+        record(rows, e, e.originator_id, kind, ref=ref(e) if ref else None, **personal(e, summary))
 
     timeline.on(event_cls)(write)
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from aggregates.base import DomainEvent
-from aggregates.campaign import CampaignLaunched
+from aggregates.campaign import CampaignLaunched, CampaignTargetsRecorded
 from aggregates.interest_area import ContactResubscribed, ContactSubscribed, ContactUnsubscribed
 from aggregates.mailing import MailingStarted, RecipientResubscribed, RecipientsQueued, RecipientUnsubscribed
 from aggregates.partner_contacts import ContactOptedIn, ContactOptedOut
+from aggregates.personal import is_personal
 from projections.catalog import Rows
-from projections.timeline.entries import record, timeline
+from projections.timeline.entries import personal, record, timeline
 
 
-@timeline.on(CampaignLaunched)
-def campaign_launched(e: CampaignLaunched, rows: Rows) -> None:
+@timeline.on(CampaignLaunched, CampaignTargetsRecorded)
+def campaign_launched(e: CampaignLaunched | CampaignTargetsRecorded, rows: Rows) -> None:
     for seq, partner in enumerate(e.targets):
         record(rows, e, partner, "campaign", f"Targeted by campaign {e.code} ({e.name}), launched", e.code, seq)
 
@@ -58,8 +59,14 @@ def _mailing_label(rows: Rows, e: DomainEvent) -> str:
 def mailing_recipients(e: RecipientsQueued, rows: Rows) -> None:
     label = _mailing_label(rows, e)
     for seq, r in enumerate(e.recipients):
-        what = f"not sent to {r.email or 'the contact'}: {r.error}" if r.error else f"queued for {r.email}"
-        record(rows, e, r.partner, "mailing", f"{label} {what}", e.originator_id, seq)
+
+        def summary(e: RecipientsQueued, seq: int = seq) -> str:
+            r = e.recipients[seq]
+            what = f"not sent to {r.email or 'the contact'}: {r.error}" if r.error else f"queued for {r.email}"
+            return f"{label} {what}"
+
+        subjects = {str(r.contact)} if is_personal(r.email) else set()
+        record(rows, e, r.partner, "mailing", ref=e.originator_id, seq=seq, **personal(e, summary, subjects))
     for seq, s in enumerate(e.skipped, start=len(e.recipients)):
         record(rows, e, s.partner, "mailing", f"{label} skipped a contact: {s.reason.value}", e.originator_id, seq)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aggregates.message import DeliveryFailed, MessageBounced, MessageQueued, MessageRead, MessageSent
 from projections.catalog import Rows
-from projections.timeline.entries import record, timeline
+from projections.timeline.entries import personal, record, timeline
 
 CHANNELS = {"email": "E-mail", "sms": "SMS", "letter": "Letter"}
 
@@ -15,8 +15,12 @@ def message_queued(e: MessageQueued, rows: Rows) -> None:
     label = CHANNELS[c.channel.value] + (f" {c.template}" if c.template else "")
     label += f' "{c.subject}"' if c.subject else ""
     rows.insert("messages", id=str(e.originator_id), partner_id=str(c.partner), label=label[:300])
-    to = c.to.splitlines()[0] if c.to else ""
-    record(rows, e, c.partner, "message", f"{label} queued for {to}", e.originator_id)
+
+    def summary(e: MessageQueued) -> str:
+        to = e.composition.to.splitlines()[0] if e.composition.to else ""
+        return f"{label} queued for {to}"
+
+    record(rows, e, c.partner, "message", ref=e.originator_id, **personal(e, summary))
 
 
 @timeline.on(MessageSent)

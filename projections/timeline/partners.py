@@ -19,9 +19,10 @@ from aggregates.partner_details import (
     PartnerPromotedToCustomer,
     PartnerRegistered,
 )
+from aggregates.partner_erasure import PersonalDataErased
 from aggregates.partner_merge import PartnerAbsorbed, PartnerMergedInto
 from projections.catalog import Rows
-from projections.timeline.entries import partner_entry, record, timeline
+from projections.timeline.entries import partner_entry, personal, record, timeline
 
 partner_entry(
     PartnerRegistered, "master_data", lambda e: f"Partner {e.code} registered: {e.details.name}", lambda e: e.code
@@ -60,8 +61,11 @@ def address(e: AddressAdded | AddressChanged | AddressRemoved, rows: Rows) -> No
         record(rows, e, e.originator_id, "master_data", "Address removed", e.address_id)
         return
     verb = "added" if isinstance(e, AddressAdded) else "changed"
-    a = e.address
-    record(rows, e, e.originator_id, "master_data", f"Address {verb}: {a.label or a.street}, {a.city}".strip(), a.id)
+
+    def summary(e: AddressAdded | AddressChanged) -> str:
+        return f"Address {verb}: {e.address.label or e.address.street}, {e.address.city}".strip()
+
+    record(rows, e, e.originator_id, "master_data", ref=e.address.id, **personal(e, summary))
 
 
 @timeline.on(ContactAdded, ContactChanged, ContactRemoved)
@@ -70,4 +74,19 @@ def contact(e: ContactAdded | ContactChanged | ContactRemoved, rows: Rows) -> No
         record(rows, e, e.originator_id, "master_data", "Contact removed", e.contact_id)
         return
     verb = "added" if isinstance(e, ContactAdded) else "changed"
-    record(rows, e, e.originator_id, "master_data", f"Contact {verb}: {e.contact.name}", e.contact.id)
+    summary = personal(e, lambda e: f"Contact {verb}: {e.contact.name}")
+    record(rows, e, e.originator_id, "master_data", ref=e.contact.id, **summary)
+
+
+@timeline.on(PersonalDataErased)
+def personal_data_erased(e: PersonalDataErased, rows: Rows) -> None:
+    """The entries showing the subjects' personal values read as they would from the log now."""
+    for subject in map(str, e.subjects):
+        for link in rows.all("subjects", subject=subject):
+            where = {"position": link["position"], "seq": link["seq"]}
+            entry = rows.get("entries", **where)
+            if entry is not None and entry["erased_summary"] is not None:
+                rows.update("entries", where, summary=entry["erased_summary"], erased_summary=None)
+        rows.delete("subjects", subject=subject)
+    what = "the person and its contacts" if e.originator_id in e.subjects else f"{len(e.subjects)} contact(s)"
+    record(rows, e, e.originator_id, "master_data", f"Personal data of {what} erased: {e.reason}")

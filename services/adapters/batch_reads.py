@@ -99,3 +99,41 @@ def _postgres(app: Any, ids: list[UUID]) -> tuple[list[StoredEvent], list[Stored
         curs.execute(query, [key, list(after.values())])
         events = [_stored(row, row["originator_id"]) for row in curs.fetchall()]
     return found, events
+
+
+def read_in_order(app: Any, ids: Sequence[UUID], postgres: bool) -> list[StoredEvent]:
+    """Every stored event of the streams ``ids`` (no snapshots), in the order of the log."""
+    rows: list[tuple[int, StoredEvent]] = []
+    for start in range(0, len(ids), PAGE):
+        page = list(ids[start : start + PAGE])
+        rows += _postgres_ordered(app, page) if postgres else _sqlite_ordered(app, page)
+    rows.sort(key=lambda row: row[0])
+    return [stored for _, stored in rows]
+
+
+def _sqlite_ordered(app: Any, ids: list[UUID]) -> list[tuple[int, StoredEvent]]:
+    recorder = app.recorder
+    by_hex = {i.hex: i for i in ids}
+    query = (
+        f"SELECT rowid, originator_id, originator_version, topic, state FROM {recorder.events_table_name} "
+        f"WHERE originator_id IN ({','.join('?' * len(ids))})"
+    )
+    with recorder.datastore.transaction(commit=False) as c:
+        c.execute(query, list(by_hex))
+        return [(row["rowid"], _stored(row, by_hex[row["originator_id"]])) for row in c.fetchall()]
+
+
+def _postgres_ordered(app: Any, ids: list[UUID]) -> list[tuple[int, StoredEvent]]:
+    from psycopg.sql import SQL, Identifier
+
+    recorder = app.recorder
+    datastore = recorder.datastore
+    key = [i if datastore.originator_id_type == "uuid" else str(i) for i in ids]
+    array = SQL("%s::uuid[]" if datastore.originator_id_type == "uuid" else "%s::text[]")
+    query = SQL(
+        "SELECT notification_id, originator_id, originator_version, topic, state "
+        "FROM {schema}.{table} WHERE originator_id = ANY({ids})"
+    ).format(schema=Identifier(datastore.schema), table=Identifier(recorder.events_table_name), ids=array)
+    with datastore.get_connection() as conn, conn.cursor() as curs:
+        curs.execute(query, [key])
+        return [(row["notification_id"], _stored(row, row["originator_id"])) for row in curs.fetchall()]

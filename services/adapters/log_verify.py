@@ -14,7 +14,11 @@ from services.adapters.store import EventStore
 PAGE = 1000
 
 
-def verify_log(store: EventStore, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+def verify_log(
+    store: EventStore, progress: Callable[[int], None] | None = None, until: int | None = None
+) -> dict[str, Any]:
+    """The log checked up to position ``until`` (all of it by default); the head is the chain's
+    link at the last event at or before it, which later events cannot change."""
     problems: list[dict[str, Any]] = []
     last_version: dict[str, int] = {}
     chain = hashlib.sha256()
@@ -22,6 +26,9 @@ def verify_log(store: EventStore, progress: Callable[[int], None] | None = None)
     count = 0
     position = 0
     while batch := store.read_raw(position, PAGE):
+        reached = until is not None and batch[-1].id >= until
+        if until is not None:
+            batch = [n for n in batch if n.id <= until]
         for n in batch:
             stream = str(n.originator_id)
             expected = last_version.get(stream, 0) + 1
@@ -46,6 +53,8 @@ def verify_log(store: EventStore, progress: Callable[[int], None] | None = None)
             position = n.id
         if progress is not None:
             progress(len(batch))
+        if reached:
+            break
     return {
         "ok": not problems,
         "events": count,

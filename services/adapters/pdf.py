@@ -1,25 +1,48 @@
-"""PDF rendering: HTML templates (Jinja2, autoescaped) through WeasyPrint."""
+"""PDF rendering: HTML templates (Jinja2, autoescaped) through WeasyPrint.
+
+Every document and letter carries the seller (the company's details, its logo, bank account and
+the payment reference) and speaks the reader's language: labels from the catalogues, dates and
+amounts formatted for the locale (services/adapters/locales.py)."""
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from services.settings import Settings
+from aggregates.company_profile import format_iban
+from services.adapters.blobs import BlobStore
+from services.adapters.locales import Formats, labels
 
 TEMPLATES = Path(__file__).with_name("templates")
-TITLES = {
-    "quote": "Quote",
-    "order": "Order confirmation",
-    "proforma": "Pro-forma invoice",
-    "invoice": "Invoice",
-    "credit_note": "Credit note",
-}
+# Invoices and credit notes go to the partner's tax address (where its VAT is registered).
+TAX_ADDRESSED = ("invoice", "credit_note")
 
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+
+
+def seller_block(company: dict[str, Any], blobs: BlobStore) -> dict[str, Any]:
+    """The seller block's values from the company's details (GET /v1/settings/company); the logo
+    inlined as a data: URI, so rendering fetches nothing."""
+    address = company.get("address") or {}
+    town = f"{address.get('postal_code', '')} {address.get('city', '')}".strip()
+    lines = [address.get("street", ""), town, address.get("region", ""), address.get("country", "")]
+    logo = company.get("logo")
+    data_uri = None
+    if logo and blobs.exists(logo["sha256"]):
+        with blobs.open(logo["sha256"]) as stored:
+            data_uri = f"data:{logo['content_type']};base64,{base64.b64encode(stored.read()).decode()}"
+    return {
+        **{k: company.get(k) or "" for k in ("name", "tax_id", "registration", "bic", "bank", "email", "phone")},
+        "website": company.get("website") or "",
+        "footer": company.get("footer") or "",
+        "iban": format_iban(company.get("iban") or ""),
+        "address_lines": [line for line in lines if line and line.strip()],
+        "logo": data_uri,
+    }
 
 
 def render_pdf(html: str) -> bytes:
@@ -28,17 +51,53 @@ def render_pdf(html: str) -> bytes:
     return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
 
 
-def document_pdf(doc: dict[str, Any], partner: dict[str, Any], settings: Settings) -> bytes:
-    address = next((a for a in partner["addresses"] if a["id"] == doc.get("billing_address")), None)
+def _default(addresses: list[dict[str, Any]], usage: str) -> dict[str, Any] | None:
+    found = [a for a in addresses if usage in a.get("usage", ())]
+    return next((a for a in found if a.get("is_default")), found[0] if found else None)
+
+
+def _address(doc: dict[str, Any], partner: dict[str, Any]) -> dict[str, Any] | None:
+    """Where the document is addressed: for invoices and credit notes the partner's tax
+    address, else (and for other documents) the document's billing address or the partner's."""
+    addresses = partner["addresses"]
+    chosen = _default(addresses, "tax") if doc["type"] in TAX_ADDRESSED else None
+    chosen = chosen or next((a for a in addresses if a["id"] == doc.get("billing_address")), None)
+    return chosen or _default(addresses, "billing")
+
+
+def document_pdf(
+    doc: dict[str, Any], partner: dict[str, Any], seller: dict[str, Any], sales_rep: str | None = None
+) -> bytes:
+    """The document in the partner's language; ``sales_rep`` is the rep's full name."""
+    language = partner.get("language") or "en"
+    t = labels(language)
     html = _env.get_template("document.html").render(
-        doc=doc, partner=partner, address=address, title=TITLES[doc["type"]], currency=settings.currency
+        doc=doc,
+        partner=partner,
+        address=_address(doc, partner),
+        title=t[doc["type"]],
+        t=t,
+        fmt=Formats(language),
+        language=language,
+        seller=seller,
+        reference=doc.get("number"),
+        sales_rep=sales_rep,
     )
     return render_pdf(html)
 
 
-def letter_pdf(recipient: str, subject: str, body_html: str, on: date, language: str = "en") -> bytes:
-    """A letter: the recipient block, the date, the subject and the rendered HTML body (whose
-    values the template engine has already escaped)."""
+def letter_pdf(
+    recipient: str,
+    subject: str,
+    body_html: str,
+    on: date,
+    language: str = "en",
+    seller: dict[str, Any] | None = None,
+    reference: str | None = None,
+) -> bytes:
+    """A letter: the seller, the recipient block, the date, the subject and the rendered HTML
+    body (whose values the template engine has already escaped), then the bank details and the
+    payment reference (the numbers of the documents the letter is about)."""
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
@@ -46,6 +105,13 @@ def letter_pdf(recipient: str, subject: str, body_html: str, on: date, language:
     # server fetch a file or a URL.
     fetcher = URLFetcher(allowed_protocols={"data"})
     html = _env.get_template("letter.html").render(
-        recipient=recipient, subject=subject, body=body_html, date=on.isoformat(), language=language
+        recipient=recipient,
+        subject=subject,
+        body=body_html,
+        date=Formats(language).date(on),
+        language=language,
+        t=labels(language),
+        seller=seller or {},
+        reference=reference,
     )
     return HTML(string=html, url_fetcher=fetcher).write_pdf()  # type: ignore[no-any-return]

@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlparse
 from uuid import UUID
 
 import orjson
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, LRUCache
 from eventsourcing.persistence import (
     IntegrityError,
     Mapper,
@@ -25,10 +25,12 @@ from eventsourcing.persistence import (
 
 from aggregates.base import Aggregate, DomainEvent, event_class
 from aggregates.errors import NotFound
+from aggregates.partner_erasure import PersonalDataErased
 from commands.context import ConcurrencyConflict
 from projections.log import LoggedEvent
-from services.adapters.batch_reads import read_streams
+from services.adapters.batch_reads import read_in_order, read_streams
 from services.adapters.group_commit import GroupCommitter, Superseded, continuation
+from services.adapters.personal_data import KeyRing, PersonalCodec, key_table
 from services.adapters.streams import StreamIndex
 from services.adapters.units import Units
 
@@ -52,9 +54,14 @@ def decode_state(topic: str, state: dict[str, Any]) -> type[DomainEvent]:
 
 
 class PydanticMapper(Mapper[UUID]):
+    # Encrypts and decrypts the personal values of the events (``personal_data``).
+    personal: PersonalCodec | None = None
+
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         e = cast(DomainEvent, domain_event)
         state = e.model_dump(mode="json", exclude={"originator_id", "originator_version"})
+        if self.personal is not None:
+            self.personal.encrypt(type(e), state, str(e.originator_id))
         if type(e).class_version > 1:
             state["class_version"] = type(e).class_version
         data = self.transcoder.encode(state)
@@ -79,6 +86,8 @@ class PydanticMapper(Mapper[UUID]):
     def to_domain_event(self, stored: StoredEvent) -> Any:
         state = self.decode_raw(stored.topic, stored.state)
         cls = decode_state(stored.topic, state)
+        if self.personal is not None:
+            self.personal.decrypt(cls, state, str(stored.originator_id))
         return cls.model_validate(
             {**state, "originator_id": stored.originator_id, "originator_version": stored.originator_version}
         )
@@ -169,10 +178,14 @@ def sqlite_path(database_url: str) -> str:
 class EventStore:
     """What the rest of the program sees of the log: load, save, read in order."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, master_key: bytes) -> None:
         self.database_url = database_url
         self.is_postgres = not database_url.startswith("sqlite")
         self.app = CounterpartyLog(env=store_env(database_url))
+        self.keys = KeyRing(master_key, key_table(database_url), on_erased=self._forget_cached)
+        self.keys.open()
+        self.personal = PersonalCodec(self.keys)
+        cast(PydanticMapper, self.app.mapper).personal = self.personal
         self._listeners: list[Callable[[int], None]] = []
         self.streams = StreamIndex(self._max_notification_id, self._created_between)
         self.committer = GroupCommitter(self._record)
@@ -252,6 +265,24 @@ class EventStore:
         self.streams.found(found)
         return set(found)
 
+    def streams_begun_by(self, topics: Sequence[str]) -> list[UUID]:
+        """The streams whose first event has one of ``topics``: every aggregate of those kinds."""
+        if not topics:
+            return []
+        mark = "%s" if self.is_postgres else "?"
+        return self._first_events(f"topic IN ({','.join([mark] * len(topics))})", list(topics))
+
+    def streams_not_begun_by(self, topics: Sequence[str]) -> list[UUID]:
+        """The streams whose first event has none of ``topics``."""
+        mark = "%s" if self.is_postgres else "?"
+        return self._first_events(f"topic NOT IN ({','.join([mark] * len(topics))})", list(topics))
+
+    def in_log_order(self, ids: Sequence[UUID]) -> list[DomainEvent]:
+        """Every event of the streams ``ids``, in the order of the log (a copy of part of the
+        books keeps the order in which its read models and process managers saw them)."""
+        mapper = self.app.mapper
+        return [cast(DomainEvent, mapper.to_domain_event(s)) for s in read_in_order(self.app, ids, self.is_postgres)]
+
     def _created_between(self, after: int, upto: int) -> list[UUID]:
         """The streams whose first event lies in the log after ``after``, up to ``upto``."""
         column = "notification_id" if self.is_postgres else "rowid"
@@ -280,6 +311,7 @@ class EventStore:
         saving at the same moment (``GroupCommitter``); returns the position of its last event."""
         if not events:
             return self.head()
+        self.personal.prepare(events)
         # Known before the commit, so no command of this process guesses them absent after it. If
         # the save fails they stay as "probably exists": the retry then asks the database.
         self.streams.add(e.originator_id for e in events if e.originator_version == 1)
@@ -291,9 +323,23 @@ class EventStore:
             position = self.committer.wait(save)
         except (IntegrityError, Superseded) as error:
             raise ConcurrencyConflict(str(error)) from error
+        self._erase(events)
         for listener in list(self._listeners):
             listener(position)
         return position
+
+    def _erase(self, events: Iterable[DomainEvent]) -> None:
+        """Destroys the keys of the subjects whose erasure was just written (after the commit:
+        should the process die in between, asking for the erasure again destroys them)."""
+        subjects = [str(s) for e in events if isinstance(e, PersonalDataErased) for s in e.subjects]
+        if subjects:
+            self.keys.erase(subjects)
+
+    def _forget_cached(self) -> None:
+        """Drops the cached aggregates: those loaded before an erasure hold its subjects' values."""
+        repository = self.app.repository
+        if repository.cache is not None:
+            repository.cache = LRUCache(maxsize=int(AGGREGATE_CACHE["AGGREGATE_CACHE_MAXSIZE"]))
 
     def save_apart(self, batches: Sequence[Sequence[DomainEvent]]) -> list[int | ConcurrencyConflict]:
         """Records each batch atomically and on its own (a command that decides for many
@@ -301,6 +347,8 @@ class EventStore:
         answers each batch's position, or the conflict that refused it alone. Any other error is
         raised once every batch is written or refused."""
         assert all(batches), "a batch to save has events"
+        for events in batches:
+            self.personal.prepare(events)
         self.streams.add(e.originator_id for events in batches for e in events if e.originator_version == 1)
         unit = self.units.current()
         saves = [self.committer.submit(events, after=unit.read if unit else ()) for events in batches]
@@ -318,6 +366,7 @@ class EventStore:
         if failure is not None:
             raise failure
         position = max((o for o in outcomes if isinstance(o, int)), default=0)
+        self._erase(e for events, o in zip(batches, outcomes, strict=True) if isinstance(o, int) for e in events)
         if position:
             for listener in list(self._listeners):
                 listener(position)
@@ -378,4 +427,5 @@ class EventStore:
             after = batch[-1].position
 
     def close(self) -> None:
+        self.keys.table.close()
         self.app.close()

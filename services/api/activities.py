@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from aggregates.activity import ActivityKind, ActivityStatus
+from aggregates.activity import ActivityKind, ActivityStatus, ReminderStatus
 from commands.activities import (
     ChangeActivity,
     CompleteActivity,
@@ -20,13 +20,14 @@ from commands.activities import (
     complete_activity,
     record_activity,
 )
+from commands.types import Ref
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
 
 router = APIRouter(prefix="/v1", tags=["activities"])
 
 
 class ActivityCreate(RecordActivity):
-    partner: str = Field(description="id or code")
+    partner: Ref = Field(description="id or code")
 
 
 class ActivityUpdate(ScheduleFields):
@@ -78,7 +79,7 @@ class ReminderPublic(BaseModel):
     assignee: str | None
     start_at: datetime | None
     remind_at: datetime
-    status: str = Field(description="pending | sent | skipped")
+    status: ReminderStatus = Field(description="pending | sent | skipped")
     message: UUID | None
 
 

@@ -7,15 +7,12 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from aggregates.errors import conflict, not_found
+from aggregates.errors import not_found
 from services.api.deps import Admin, AnyRole, Cont
-from services.bootstrap.container import Container
 
 router = APIRouter(prefix="/v1/admin", tags=["operations"])
-# Serialises starting rebuilds, so two requests cannot both find none running.
-_starting = threading.Lock()
 
 
 class ProjectionStatus(BaseModel):
@@ -23,7 +20,14 @@ class ProjectionStatus(BaseModel):
     kind: Literal["read_model", "process", "relay"]
     position: int
     lag: int
-    status: str
+    status: Literal["live", "catching_up", "failed", "degraded"] = Field(
+        description="failed: failing now (retried); degraded: a process manager passed over events it failed on"
+    )
+    error: str | None = Field(
+        None,
+        description="why it fails now; for a degraded process manager, the last event it passed over and why",
+    )
+    failures: int = Field(0, description="events a process manager failed on and passed over (recorded for good)")
 
 
 @router.get(
@@ -33,19 +37,15 @@ def projections(_who: AnyRole, c: Cont) -> list[dict[str, Any]]:
     return [
         {
             "name": p.name,
-            "kind": _kind(c, p.name),
+            "kind": p.kind,
             "position": p.position,
             "lag": max(0, p.head - p.position),
             "status": p.status,
+            "error": p.error,
+            "failures": p.failures,
         }
         for p in c.progress()
     ]
-
-
-def _kind(c: Container, name: str) -> str:
-    if name in c.catalog.projections:
-        return "read_model"
-    return "relay" if c.relay is not None and name == c.relay.name else "process"
 
 
 class RebuildAccepted(BaseModel):
@@ -62,10 +62,13 @@ class RebuildAccepted(BaseModel):
 def rebuild(name: str, _admin: Admin, c: Cont) -> JSONResponse:
     if name not in c.catalog.projections:
         raise not_found("projection", name)
-    with _starting:
-        # Two rebuilds of one read model would fill and switch the same new version.
-        if any(t.name == f"rebuild-{name}" and t.is_alive() for t in threading.enumerate()):
-            raise conflict("rebuild_running", f"{name} is being rebuilt")
-        thread = threading.Thread(target=c.runner.rebuild, args=(name,), name=f"rebuild-{name}", daemon=True)
-        thread.start()
+    lock = c.rebuild_lock(name)  # 409 rebuild_running while another rebuild of it runs, in any process
+
+    def run() -> None:
+        try:
+            c.runner.rebuild(name)
+        finally:
+            lock.release()
+
+    threading.Thread(target=run, name=f"rebuild-{name}", daemon=True).start()
     return JSONResponse({"name": name, "status": "rebuilding"}, status_code=202)

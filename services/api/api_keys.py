@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from aggregates.api_key import ApiRole
 from commands.api_keys import IssueApiKey, RevokeApiKey, issue_api_key, revoke_api_key
+from commands.types import Username
 from services.api.deps import Admin, Cmd, Paging, ReadModels, hash_key
 
 router = APIRouter(prefix="/v1/api-keys", tags=["api keys"])
@@ -23,19 +24,19 @@ def new_secret() -> str:
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str
+    name: Username
     role: ApiRole
 
 
 class ApiKeyIssuedPublic(BaseModel):
     name: str
-    role: str
+    role: ApiRole
     key: str
 
 
 class ApiKeyPublic(BaseModel):
     name: str
-    role: str
+    role: ApiRole
     revoked: bool
 
 

@@ -1,15 +1,16 @@
-"""The FastAPI application: routers, problem+json errors, metrics, access logs, rate limits."""
+"""The FastAPI application: routers, problem+json errors, metrics, access logs with request ids, rate
+limits."""
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
+from services.adapters.logs import REQUEST_ID, request_id
 from services.api import (
     activities,
     admin,
@@ -18,13 +19,16 @@ from services.api import (
     campaigns,
     clock,
     collection,
+    company,
     custom_fields,
     documents,
+    erasure,
     health,
     inbound,
     interest_areas,
     mailings,
     messages,
+    openapi,
     partner_groups,
     partners,
     payments,
@@ -35,33 +39,15 @@ from services.api import (
     settings,
     users,
 )
-from services.api.errors import install, problem
+from services.api.body_limit import BodyLimit
+from services.api.errors import ApiError, install, problem
 from services.api.health import LATENCY, REQUESTS
 from services.api.idempotency import ResponseStore
+from services.api.rate_limits import RateLimits
+from services.api.waiting import PositionWaits
 from services.bootstrap.container import Container
 
 log = logging.getLogger("counterparty.http")
-
-
-class RateLimiter:
-    """A token bucket per API key: bursts pass, a sustained flood gets 429."""
-
-    def __init__(self, per_second: float, burst: int) -> None:
-        self.per_second = per_second
-        self.burst = burst
-        self.buckets: dict[str, tuple[float, float]] = {}
-        self.lock = threading.Lock()
-
-    def allow(self, key: str) -> bool:
-        now = time.monotonic()
-        with self.lock:
-            tokens, last = self.buckets.get(key, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.per_second)
-            if tokens < 1:
-                self.buckets[key] = (tokens, now)
-                return False
-            self.buckets[key] = (tokens - 1, now)
-            return True
 
 
 def create_app(container: Container) -> FastAPI:
@@ -69,6 +55,9 @@ def create_app(container: Container) -> FastAPI:
         title="Counterparty",
         version="1",
         description="Event-sourced back office for business partners, documents, receivables and collection.",
+        # Served by services.api.openapi with the package's own assets, so they work offline.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.container = container
     ResponseStore.create(container.engine)
@@ -89,6 +78,7 @@ def create_app(container: Container) -> FastAPI:
         interest_areas,
         mailings,
         settings,
+        company,
         custom_fields,
         partner_groups,
         users,
@@ -97,35 +87,53 @@ def create_app(container: Container) -> FastAPI:
         audit,
         admin,
         portal,
+        erasure,
     ):
         app.include_router(module.router)
     portal.mount_page(app)
     app.include_router(mailings.links)
-    limiter = RateLimiter(container.settings.rate_limit_per_second, container.settings.rate_limit_burst)
+    openapi.install(app)
+    app.state.waits = PositionWaits(container.runner)
+    limits = app.state.rate_limits = RateLimits(container.settings.rate_limit, container.settings.rate_limit_anonymous)
+    app.add_middleware(
+        BodyLimit, max_bytes=container.settings.max_body_bytes, max_form_bytes=container.settings.max_attachment_bytes
+    )
 
     @app.middleware("http")
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started = time.perf_counter()
-        key = request.headers.get("authorization", request.client.host if request.client else "-")
-        if request.url.path.startswith("/v1") and not limiter.allow(key):
-            response: Response = problem(429, "rate_limited", "too many requests; slow down", {"Retry-After": "1"})
-        else:
-            response = await call_next(request)
-        route = request.scope.get("route")
-        name = getattr(route, "path", "unmatched")
-        elapsed = time.perf_counter() - started
-        REQUESTS.labels(request.method, name, str(response.status_code)).inc()
-        LATENCY.labels(request.method, name).observe(elapsed)
-        log.info(
-            "request",
-            extra={
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "ms": round(elapsed * 1000, 1),
-                "actor": getattr(request.state, "actor", None),
-            },
-        )
+        # Every log line of this request carries its id (the handlers run in copies of this
+        # context); the 500 handler, outside this middleware, reads it from the request's state.
+        rid = request.state.request_id = request_id(request.headers.get("x-request-id"))
+        token = REQUEST_ID.set(rid)
+        try:
+            try:
+                if limits.limited(request) and not limits.counted_later(request):
+                    limits.address(request)
+                response: Response = await call_next(request)
+            except ApiError as refused:  # this middleware is outside the error handlers
+                response = problem(refused.status, refused.code, refused.detail, refused.headers)
+            verdict = getattr(request.state, "rate_limit", None)
+            if verdict is not None:
+                response.headers.update(verdict.headers())
+            route = request.scope.get("route")
+            name = getattr(route, "path", "unmatched")
+            elapsed = time.perf_counter() - started
+            REQUESTS.labels(request.method, name, str(response.status_code)).inc()
+            LATENCY.labels(request.method, name).observe(elapsed)
+            log.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "path": request.url.path,
+                    "status": response.status_code,
+                    "ms": round(elapsed * 1000, 1),
+                    "actor": getattr(request.state, "actor", None),
+                },
+            )
+        finally:
+            REQUEST_ID.reset(token)
+        response.headers["X-Request-Id"] = rid
         return response
 
     return app

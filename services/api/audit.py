@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from aggregates.errors import Invalid
-from queries.formats import utc
 from services.adapters.log_verify import verify_log
+from services.api.as_of import AsOfParam
 from services.api.deps import AuditorRole, Cont, ReadModels
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -86,14 +86,14 @@ def stream(
     stream: str,
     _who: AuditorRole,
     reads: ReadModels,
-    c: Cont,
-    as_of: datetime | None = None,
+    as_of: AsOfParam,
     version: int | None = None,
 ) -> dict[str, Any]:
-    moment = utc(as_of if as_of is None or as_of.tzinfo else as_of.replace(tzinfo=c.settings.zone))
-    return reads.audit.stream(stream, moment, version)
+    return reads.audit.stream(stream, as_of, version)
 
 
-@router.get("/verify", response_model=LogVerification, summary="Checks the whole log: versions and hash chain")
-def verify(_who: AuditorRole, c: Cont) -> dict[str, Any]:
-    return verify_log(c.store)
+@router.get("/verify", response_model=LogVerification, summary="Checks the log: versions and hash chain")
+def verify(_who: AuditorRole, c: Cont, until: int | None = None) -> dict[str, Any]:
+    if until is not None and until < 0:
+        raise Invalid(["query", "until"], "until is a log position")
+    return verify_log(c.store, until=until)

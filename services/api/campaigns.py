@@ -12,23 +12,22 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from aggregates.campaign import Campaign
+from aggregates.campaign import Campaign, CampaignStatus
 from aggregates.template import Channel
+from commands.campaign_launch import launch_campaign
 from commands.campaigns import (
     AddCampaignCost,
     ChangeCampaign,
     CostFields,
-    LaunchCampaign,
     PlanCampaign,
     PlanFields,
     add_campaign_cost,
     change_campaign,
-    launch_campaign,
     plan_campaign,
 )
 from commands.context import Result
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
-from services.workers.mailer import prepare
+from services.workers.mailer import campaign_launch, prepare
 
 log = logging.getLogger("counterparty.campaigns")
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
@@ -76,7 +75,7 @@ class CampaignPublic(BaseModel):
     cost: str = Field(description="the cost given when the campaign was planned")
     costs: list[CostPublic] = Field(description="costs added later, oldest first")
     total_cost: str
-    status: str = Field(description="planned | launched")
+    status: CampaignStatus = Field(description="planned | launched")
     planned_on: date
     launched_on: date | None
     mailing: UUID | None = Field(description="the mailing the launch sent")
@@ -163,13 +162,15 @@ def preview(code: str, _who: AnyRole, reads: ReadModels, paging: Paging) -> dict
 
 @router.post("/{code}/launch", response_model=CampaignPublic, summary="Send the campaign to its target list (once)")
 def launch(code: str, cmd: Cmd, reads: ReadModels, c: Cont) -> Response:
-    """Records the launch with its target list and starts the campaign's mailing, then queues
-    the mailing's messages before answering (the sender delivers them in the background). With
-    ``Prefer: respond-async`` it answers 202 at once and queues meanwhile."""
-    command = LaunchCampaign(code=code, targets=reads.campaigns.target_ids(code), links=c.settings.public_url)
+    """Renders the template for a first recipient (409 ``template_render_failed`` records
+    nothing), records the launch with its target list and starts the campaign's mailing, then
+    queues the mailing's messages before answering (the sender delivers them in the
+    background). With ``Prefer: respond-async`` it answers 202 at once and queues meanwhile.
+    Consent: when the target names interest areas, only their subscribers are mailed."""
+    command, plan = campaign_launch(c.ports, code)
 
     def respond(result: Result) -> dict[str, Any]:
-        prepare(c.ports, result.detail, cmd.who.name)
+        prepare(c.ports, result.detail, cmd.who.name, plan)
         c.runner.wait(c.store.head(), c.settings.consistency_timeout)
         return reads.campaigns.get(code)
 
@@ -179,7 +180,7 @@ def launch(code: str, cmd: Cmd, reads: ReadModels, c: Cont) -> Response:
 
         def queue_all() -> None:
             try:
-                prepare(c.ports, mailing, cmd.who.name)
+                prepare(c.ports, mailing, cmd.who.name, plan)
             except Exception:  # the mailing preparer resumes it after its lease
                 log.exception("campaign mailing preparation failed", extra={"campaign": code})
 

@@ -10,11 +10,14 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from aggregates.collection_case import CaseStatus
 from aggregates.collection_scheme import CollectionScheme
 from aggregates.errors import Invalid, not_found
 from commands.collection import DefineScheme, define_scheme
 from commands.references import named_by
+from commands.types import Refs
 from processes.collection import run_collection
+from services.api.as_of import AsOfParam
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
 from services.workers.ports import Request
 
@@ -74,7 +77,7 @@ class CasePublic(BaseModel):
     scheme: str
     level: int
     times_dunned: int
-    status: str
+    status: CaseStatus
     close_reason: str | None
     collection_status: str | None
     opened_on: Day
@@ -101,14 +104,16 @@ def list_cases(
     return reads.collection.cases(paging, partner_ids, document_id, status)
 
 
-@router.get("/cases/{case}", response_model=CasePublic, summary="One case with its history")
-def get_case(case: UUID, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+@router.get("/cases/{case}", response_model=CasePublic, summary="One case with its history, now or then")
+def get_case(case: UUID, _who: AnyRole, reads: ReadModels, c: Cont, as_of: AsOfParam) -> dict[str, Any]:
+    if as_of is not None:
+        return reads.collection.case_as_of(str(case), as_of, c.store.stream)
     return reads.collection.case(str(case))
 
 
 class RunCreate(BaseModel):
     date: Annotated[Day | None, Field(description="defaults to today")] = None
-    partners: list[str] | None = None
+    partners: Refs | None = None
 
 
 class RunPublic(BaseModel):

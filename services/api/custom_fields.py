@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from aggregates.custom_field import FieldEntity
+from aggregates.custom_field import FieldEntity, FieldType
 from commands.custom_fields import DefineCustomField, define_custom_field
 from services.api.deps import AnyRole, Cmd, Paging, ReadModels
 
@@ -23,7 +23,7 @@ class CustomFieldPublic(BaseModel):
     entity: str
     code: str
     label: str
-    type: str
+    type: FieldType
     options: list[str]
     required: bool
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
@@ -39,6 +40,8 @@ from queries.requests import RequestQueries
 from queries.settings import SettingsQueries
 from services.api.errors import ApiError
 from services.api.idempotency import ResponseStore
+from services.api.rate_limits import RateLimits
+from services.api.waiting import PositionWaits
 from services.bootstrap.container import Container
 from services.workers.ports import Request as CommandRequest
 
@@ -69,7 +72,9 @@ def principal(
     c: Cont,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
+    limits: RateLimits = request.app.state.rate_limits
     if not authorization or not authorization.lower().startswith("bearer "):
+        limits.address(request)
         raise ApiError(401, "unauthorized", "send Authorization: Bearer <api key>", {"WWW-Authenticate": "Bearer"})
     secret = authorization[7:].strip()
     admin_key = c.settings.admin_key
@@ -81,10 +86,12 @@ def principal(
         # A portal token authenticates too, so that outside /v1/portal it meets a 403, not a 401.
         access = PortalQueries(c.catalog).access(hash_key(secret))
         if access is None:
+            limits.address(request)
             raise ApiError(401, "unauthorized", "unknown or revoked key", {"WWW-Authenticate": "Bearer"})
         who = Principal(f"portal:{access.contact}", "portal", access)
     else:
         who = Principal(*found)
+    limits.key(request, who.name)
     request.state.actor = who.name
     return who
 
@@ -95,6 +102,7 @@ def require(*roles: str) -> Callable[..., Principal]:
             raise ApiError(403, "forbidden", f"the role {who.role} may not do this")
         return who
 
+    check.roles = roles  # type: ignore[attr-defined]  # read by the OpenAPI document
     return check
 
 
@@ -170,17 +178,20 @@ def refuse_nul(request: Request, body: Any = None) -> None:
         raise Invalid(found, "text may not contain NUL characters")
 
 
-def reads(request: Request, c: Cont, x_min_position: Annotated[str | None, Header()] = None) -> Reads:
+async def reads(request: Request, c: Cont, x_min_position: Annotated[str | None, Header()] = None) -> Reads:
+    """The read models, once they have reached ``X-Min-Position``. The wait is a coroutine (see
+    ``services.api.waiting``): it never holds a thread that other requests need."""
     refuse_nul(request)
     if x_min_position is not None:
         try:
             position = int(x_min_position)
         except ValueError:
             raise ApiError(400, "malformed_request", "X-Min-Position is a log position (an integer)") from None
-        if position > c.store.head():
+        if position > await run_in_threadpool(c.store.head):
             # Nothing is written there yet: waiting could only end in a timeout.
             raise ApiError(400, "position_beyond_head", f"the log has not reached position {position}")
-        if not c.runner.wait(position, c.settings.consistency_timeout):
+        waits: PositionWaits = request.app.state.waits
+        if not await waits.wait(position, c.settings.consistency_timeout):
             raise ApiError(
                 503, "read_model_lagging", f"the read models have not reached {position} yet", {"Retry-After": "1"}
             )

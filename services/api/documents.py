@@ -9,8 +9,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
+from aggregates.errors import NotFound
+from aggregates.sales_document_values import DocStatus, DocType
 from commands.documents import (
     AcceptQuote,
     CancelDocument,
@@ -34,8 +36,11 @@ from commands.documents import (
     refuse_quote,
     resolve_dispute,
 )
-from commands.types import Money
-from services.adapters.pdf import document_pdf
+from commands.types import Money, Ref
+from queries.company import company_profile
+from services.adapters.blobs import BlobStore
+from services.adapters.pdf import document_pdf, seller_block
+from services.api.as_of import AsOfParam
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels, Reads
 from services.bootstrap.container import Container
 
@@ -66,7 +71,7 @@ class LinePublic(BaseModel):
 class LinkPublic(BaseModel):
     rel: str
     document: UUID
-    type: str
+    type: DocType
 
 
 class PromisePublic(BaseModel):
@@ -77,8 +82,8 @@ class PromisePublic(BaseModel):
 class DocumentPublic(BaseModel):
     id: UUID
     number: str | None
-    type: str
-    status: str
+    type: DocType
+    status: DocStatus
     version: int
     partner: UUID
     contact: UUID | None
@@ -119,16 +124,16 @@ class IssueRequest(BaseModel):
 
 class AcceptRequest(BaseModel):
     date: Annotated[Day | None, Field(description="defaults to today")] = None
-    by: str | None = None
+    by: Ref | None = None
 
 
 class ReasonRequest(BaseModel):
-    reason: str = ""
+    reason: Annotated[str, StringConstraints(max_length=2000)] = ""
 
 
 class ConvertRequest(BaseModel):
     to: Literal["order", "proforma", "invoice"]
-    lines: list[LineQuantity] | None = None
+    lines: Annotated[list[LineQuantity], Field(max_length=1000)] | None = None
 
 
 class PromiseRequest(BaseModel):
@@ -167,8 +172,10 @@ def list_documents(
     return reads.documents.search(paging, partners, type, status, campaign, from_, to)
 
 
-@router.get("/{document}", response_model=DocumentPublic, summary="One document by id or number")
-def get_document(document: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+@router.get("/{document}", response_model=DocumentPublic, summary="One document by id or number, now or then")
+def get_document(document: str, _who: AnyRole, reads: ReadModels, c: Cont, as_of: AsOfParam) -> dict[str, Any]:
+    if as_of is not None:
+        return reads.documents.as_of(document, as_of, c.store.stream)
     return reads.documents.get(document)
 
 
@@ -182,10 +189,21 @@ def get_pdf(document: str, _who: AnyRole, reads: ReadModels, c: Cont) -> Respons
     return pdf_response(reads.documents.get(document), reads, c)
 
 
+def _rep_name(reads: Reads, username: str | None) -> str | None:
+    """The rep's full name, as the customer knows them (the username if the user is unknown)."""
+    if not username:
+        return None
+    try:
+        return reads.settings.user(username)["name"] or username  # type: ignore[no-any-return]
+    except NotFound:
+        return username
+
+
 def pdf_response(doc: dict[str, Any], reads: Reads, c: Container) -> Response:
     """The document rendered as PDF (the portal serves its customers the same file)."""
     partner = reads.partners.get(doc["partner"])
-    pdf = document_pdf(doc, partner, c.settings)
+    seller = seller_block(company_profile(c.store), BlobStore(c.settings.blob_dir))
+    pdf = document_pdf(doc, partner, seller, _rep_name(reads, doc["sales_rep"]))
     filename = f"{doc['number'] or doc['id']}.pdf"
     return Response(
         pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from aggregates.errors import Conflict, DomainError, Invalid, NotFound, VersionConflict
 
@@ -79,6 +81,26 @@ def _loc(loc: Any) -> list[Any]:
     return [part for part in loc]
 
 
+def all_routes(routes: list[Any]) -> Iterator[Any]:
+    """The application's routes, also inside included routers (which newer FastAPI keeps as
+    routers rather than copying their routes)."""
+    for route in routes:
+        yield route
+        inner = getattr(getattr(route, "original_router", None), "routes", None)
+        if inner is not None:
+            yield from all_routes(inner)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method of the path: each method is a route of its own, and the router's 405 names
+    only the first route whose path matched."""
+    methods: set[str] = set()
+    for route in all_routes(request.app.router.routes):
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     def domain_error(_request: Request, error: DomainError) -> JSONResponse:
@@ -120,11 +142,18 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         code = CODES.get(error.status_code, "error")
-        return problem(error.status_code, code, str(error.detail), headers=getattr(error, "headers", None))
+        headers = getattr(error, "headers", None)
+        if error.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return problem(error.status_code, code, str(error.detail), headers=headers)
 
     @app.exception_handler(Exception)
-    def unexpected(_request: Request, error: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return problem(500, "internal_error", "an unexpected error occurred; it has been logged")
+    def unexpected(request: Request, error: Exception) -> JSONResponse:
+        # This handler answers outside the middleware that tags a request's lines and answers,
+        # and in a thread of its own, where the error is no longer "being handled": pass it on.
+        rid = getattr(request.state, "request_id", None)
+        log.error("unhandled error", exc_info=error, extra={"request_id": rid})
+        headers = {"X-Request-Id": rid} if rid else None
+        return problem(500, "internal_error", "an unexpected error occurred; it has been logged", headers)

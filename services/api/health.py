@@ -6,7 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 from services.api.deps import Cont
 from services.bootstrap.jobs import job_families
@@ -15,7 +17,11 @@ router = APIRouter(tags=["operations"])
 
 REQUESTS = Counter("cpty_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("cpty_http_request_seconds", "HTTP request latency", ["method", "route"])
-LAG = Gauge("cpty_projection_lag_events", "Events a read model, process manager or the Kafka relay is behind", ["name"])
+LAG = Gauge(
+    "cpty_projection_lag_events",
+    "Events a read model, process manager or the Kafka relay is behind",
+    ["name", "kind"],  # a process manager may bear its read model's name
+)
 HEAD = Gauge("cpty_log_head_position", "The last position in the log")
 LEADER = Gauge("cpty_leader", "1 while this process leads the job family (holds its lock), else 0", ["family"])
 
@@ -47,9 +53,28 @@ def readyz(c: Cont) -> JSONResponse:
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 def metrics(c: Cont) -> Response:
     for p in c.progress():
-        LAG.labels(p.name).set(max(0, p.head - p.position))
+        LAG.labels(p.name, p.kind).set(max(0, p.head - p.position))
         HEAD.set(p.head)
     leading = c.leading()
     for family in job_families(c.settings):
         LEADER.labels(family).set(1 if family in leading else 0)
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    failures = CollectorRegistry(auto_describe=False)
+    failures.register(_Failures(c.progress()))
+    return Response(generate_latest() + generate_latest(failures), media_type=CONTENT_TYPE_LATEST)
+
+
+class _Failures(Collector):
+    """The events each process manager failed on and passed over: counted from their record in the
+    database, so every process of a deployment reports the same totals."""
+
+    def __init__(self, progress: list[Any]) -> None:
+        self.progress = progress
+
+    def collect(self) -> Any:
+        family = CounterMetricFamily(
+            "cpty_process_failures", "Events a process manager failed on and passed over", labels=["name"]
+        )
+        for p in self.progress:
+            if p.kind == "process":
+                family.add_metric([p.name], p.failures)
+        yield family

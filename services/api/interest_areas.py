@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from aggregates.errors import Invalid, not_found
+from aggregates.interest_area import SubscriptionStatus
 from commands.interest_areas import (
     CreateInterestArea,
     OptInContact,
@@ -59,7 +60,7 @@ class SubscriptionPublic(BaseModel):
     area: str
     contact: UUID
     partner: UUID
-    status: str = Field(description="subscribed | opted_out")
+    status: SubscriptionStatus = Field(description="subscribed | opted_out")
     subscribed_on: date
     opted_out_on: date | None
     version: int

@@ -230,8 +230,10 @@ def unsubscribe_link(token: str, c: Cont) -> HTMLResponse:
 def unsubscribe_action(
     token: str,
     c: Cont,
-    action: Annotated[str | None, Form(description="everything | resubscribe")] = None,
-    one_click: Annotated[str | None, Form(alias="List-Unsubscribe", description="One-Click (RFC 8058)")] = None,
+    action: Annotated[str | None, Form(description="everything | resubscribe", max_length=20)] = None,
+    one_click: Annotated[
+        str | None, Form(alias="List-Unsubscribe", description="One-Click (RFC 8058)", max_length=20)
+    ] = None,
 ) -> HTMLResponse:
     link = _recipient(c, token)
     if link is None:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from aggregates.errors import not_found
+from aggregates.message import MessageStatus
 from aggregates.template import Channel, Purpose
 from commands.messages import (
     ChangeTemplate,
@@ -22,6 +23,7 @@ from commands.messages import (
     create_template,
     send_message,
 )
+from commands.types import Ref
 from services.adapters.blobs import BlobStore
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
 
@@ -99,14 +101,14 @@ class MessageCreate(BaseModel):
 
     channel: Channel
     purpose: Purpose = Purpose.GENERAL
-    partner: str = Field(description="id or code")
+    partner: Ref = Field(description="id or code")
     contact: UUID | None = None
-    to: str | None = None
-    template: str | None = None
+    to: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    template: Ref | None = None
     language: Language = "en"
-    variables: dict[str, Any] = Field(default_factory=dict)
-    documents: list[UUID] = Field(default_factory=list)
-    attach_letter: str | None = None
+    variables: Annotated[dict[str, Any], Field(max_length=100)] = Field(default_factory=dict)
+    documents: Annotated[list[UUID], Field(max_length=50)] = Field(default_factory=list)
+    attach_letter: Ref | None = None
 
 
 class MessagePublic(BaseModel):
@@ -127,7 +129,7 @@ class MessagePublic(BaseModel):
     campaign: str | None
     attach_letter: str | None
     fallback_from: str | None
-    status: str = Field(description="queued | sending | sent | failed | read | bounced")
+    status: MessageStatus = Field(description="queued | sending | sent | failed | read | bounced")
     attempts: int
     last_error: str | None
     queued_at: datetime

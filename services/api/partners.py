@@ -4,20 +4,24 @@ partner's read views (balance, profile, timeline, CSV export)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
+from aggregates.account import ItemKind
+from aggregates.credit import CreditStatus
 from aggregates.errors import not_found
+from aggregates.partner_details import PartnerKind, PartnerStatus, Role
 from commands.partners import (
     AddAddress,
     AddAttachment,
     AddContact,
     AddNote,
     AddressFields,
+    AddressUsage,
     ChangeAddress,
     ChangeContact,
     ChangePartner,
@@ -29,6 +33,7 @@ from commands.partners import (
     RegisterPartner,
     RemoveAddress,
     RemoveContact,
+    Responsibility,
     add_address,
     add_attachment,
     add_contact,
@@ -43,9 +48,10 @@ from commands.partners import (
     remove_address,
     remove_contact,
 )
-from queries.formats import utc
+from commands.types import Name, Ref, Text
 from queries.partners import PartnerFilters
 from services.adapters.blobs import BlobStore, TooLarge
+from services.api.as_of import AsOfParam
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
 from services.api.errors import ApiError
 
@@ -68,12 +74,12 @@ class AddressCreate(AddressFields):
 
 
 class ContactCreate(ContactFields):
-    name: str
+    name: Name
 
 
 class AddressPublic(BaseModel):
     id: UUID
-    usage: list[str]
+    usage: list[AddressUsage]
     label: str
     street: str
     city: str
@@ -96,7 +102,7 @@ class ContactPublic(BaseModel):
     email: str | None
     mobile: str | None
     phone: str | None
-    responsibilities: list[str]
+    responsibilities: list[Responsibility]
     availability: list[AvailabilityPublic]
     active: bool
     portal_access: bool
@@ -120,11 +126,11 @@ class PartnerPublic(BaseModel):
     id: UUID
     code: str
     version: int
-    status: str = Field(description="active or merged")
+    status: PartnerStatus = Field(description="active or merged")
     merged_into: UUID | None
     name: str
-    kind: str
-    roles: list[str]
+    kind: PartnerKind
+    roles: list[Role]
     group: str | None
     tags: list[str]
     tax_id: str | None
@@ -147,7 +153,7 @@ class PartnerPublic(BaseModel):
     contacts: list[ContactPublic]
     attachments: list[AttachmentPublic]
     balance: str = Field(examples=["1230.00"])
-    credit_status: str = Field(description="no_check, ok, watch, hold or stop")
+    credit_status: CreditStatus = Field(description="no_check, ok, watch, hold or stop")
     credit_hold: str | None = Field(description="the reason of a manual credit hold")
     created_on: date
 
@@ -159,7 +165,7 @@ class PartnerList(BaseModel):
 
 class OpenItemPublic(BaseModel):
     id: str
-    kind: str
+    kind: ItemKind
     document: str | None
     number: str | None
     due_date: date | None
@@ -172,29 +178,29 @@ class BalancePublic(BaseModel):
     balance: str
     currency: str
     credit_limit: str
-    credit_status: str
+    credit_status: CreditStatus
     open_items: list[OpenItemPublic]
     unapplied_credit: str
 
 
 class NoteCreate(BaseModel):
-    text: str
-    visibility: str = "private"
+    text: Text
+    visibility: Literal["public", "private"] = "private"
 
 
 class NotePublic(BaseModel):
     partner: UUID
     text: str
-    visibility: str
+    visibility: Literal["public", "private"]
     date: date
 
 
 class MergeRequest(BaseModel):
-    absorb: list[str]
+    absorb: Annotated[list[Ref], Field(max_length=3)]
 
 
 class CreditHoldCreate(BaseModel):
-    reason: str
+    reason: Annotated[str, StringConstraints(max_length=500)]
 
 
 class TimelineEntry(BaseModel):
@@ -312,18 +318,10 @@ def export_partners(
     )
 
 
-@router.get("/{partner}", response_model=PartnerPublic, summary="One partner, now or as it was at a moment")
-def get_partner(
-    partner: str,
-    _who: AnyRole,
-    reads: ReadModels,
-    c: Cont,
-    as_of: Annotated[datetime | None, Query(description="RFC 3339 moment")] = None,
-) -> dict[str, Any]:
+@router.get("/{partner}", response_model=PartnerPublic, summary="One partner, now or as it was then")
+def get_partner(partner: str, _who: AnyRole, reads: ReadModels, c: Cont, as_of: AsOfParam) -> dict[str, Any]:
     if as_of is not None:
-        moment = utc(as_of if as_of.tzinfo else as_of.replace(tzinfo=c.settings.zone))
-        assert moment is not None
-        return reads.partners.as_of(partner, moment, c.store.stream)
+        return reads.partners.as_of(partner, as_of, c.store.stream)
     return reads.partners.get(partner)
 
 
@@ -469,8 +467,8 @@ def lift_hold(partner: str, cmd: Cmd, reads: ReadModels) -> Response:
 
 
 @router.get("/{partner}/balance", response_model=BalancePublic, summary="Balance, open items and credit status")
-def balance(partner: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
-    return reads.partners.balance(partner)
+def balance(partner: str, _who: AnyRole, reads: ReadModels, c: Cont, as_of: AsOfParam) -> dict[str, Any]:
+    return reads.partners.balance(partner, as_of, c.store.stream)
 
 
 @router.get("/{partner}/profile", response_model=ProfilePublic, summary="The 360° view of a partner")

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
+from aggregates.account import ItemKind, ItemStatus
 from aggregates.errors import not_found
 from commands.bank_lines import AssignBankLine, assign_bank_line
-from commands.payments import AllocationIn, ReceivePayment, WaiveCharge, receive_payment, waive_charge
-from commands.types import Strict
+from commands.payments import Allocations, ReceivePayment, WaiveCharge, receive_payment, waive_charge
+from commands.types import Ref, Strict
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
 
 router = APIRouter(prefix="/v1", tags=["payments and receivables"])
@@ -61,13 +62,13 @@ class UnmatchedList(BaseModel):
 
 
 class BankLineAssignment(Strict):
-    partner: str
-    allocations: list[AllocationIn] | None = None
+    partner: Ref
+    allocations: Allocations | None = None
 
 
 class ReceivablePublic(BaseModel):
     id: UUID
-    kind: str
+    kind: ItemKind
     document: UUID | None
     number: str | None
     partner: UUID
@@ -76,7 +77,7 @@ class ReceivablePublic(BaseModel):
     amount: str
     open_amount: str
     currency: str
-    status: str
+    status: ItemStatus
     settled_on: date | None
 
 
@@ -113,7 +114,7 @@ class AgingPublic(BaseModel):
 
 
 class WaiveRequest(BaseModel):
-    reason: str
+    reason: Annotated[str, StringConstraints(max_length=2000)]
 
 
 @router.post("/payments", status_code=201, response_model=PaymentPublic, summary="Record a payment")

@@ -18,8 +18,10 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
+from aggregates.partner_details import PartnerKind
 from aggregates.portal_token import PortalToken
-from aggregates.request import Priority, Source, Visibility
+from aggregates.request import Priority, RequestStatus, Source, Visibility
+from aggregates.sales_document_values import DocStatus, DocType
 from commands.documents import AcceptQuote, accept_quote
 from commands.portal import (
     IssuePortalToken,
@@ -30,7 +32,7 @@ from commands.portal import (
     revoke_portal_token,
 )
 from commands.requests import CommentOnRequest, CommentText, Subject, comment_on_request
-from commands.types import Code, Text
+from commands.types import Code, Ref, Text
 from queries.portal import PortalAccess
 from services.api.deps import Cmd, Cont, Paging, PortalCmd, PortalUser, Principal, ReadModels, Writer, hash_key
 from services.api.documents import PromisePublic, pdf_response
@@ -61,7 +63,7 @@ def access(who: Principal) -> PortalAccess:
 class PortalTokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    partner: str
+    partner: Ref
     contact: UUID
 
 
@@ -121,7 +123,7 @@ class PortalPartner(BaseModel):
     id: UUID
     code: str
     name: str
-    kind: str
+    kind: PartnerKind
     tax_id: str | None
     email: str | None
     phone: str | None
@@ -164,8 +166,8 @@ class PortalLine(BaseModel):
 class PortalDocument(BaseModel):
     id: UUID
     number: str
-    type: str
-    status: str
+    type: DocType
+    status: DocStatus
     version: int
     issue_date: date | None
     due_date: date | None
@@ -239,7 +241,7 @@ class PortalRequestCreate(BaseModel):
     description: Text = ""
     priority: Priority = Priority.MEDIUM
     type: Code | None = Field(None, description="a request type's code; the default type when null")
-    document: str | None = Field(None, description="one of the customer's documents (id or number)")
+    document: Ref | None = Field(None, description="one of the customer's documents (id or number)")
 
 
 class PortalCommentCreate(BaseModel):
@@ -267,8 +269,8 @@ class PortalRequest(BaseModel):
     type: str
     subject: str
     description: str
-    status: str
-    priority: str
+    status: RequestStatus
+    priority: Priority
     document: UUID | None
     created_at: datetime
     closed_at: datetime | None

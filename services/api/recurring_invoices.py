@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from aggregates.recurring_invoice import RecurringStatus
 from commands.recurring_invoices import (
     CreateRecurringInvoice,
     ResumeRecurringInvoice,
@@ -45,7 +46,7 @@ class TemplateLinePublic(BaseModel):
 class RecurringInvoicePublic(BaseModel):
     id: UUID
     partner: UUID
-    status: str
+    status: RecurringStatus
     version: int
     next_date: date
     count: int

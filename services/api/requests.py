@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
-from aggregates.request import RequestStatus, Visibility
+from aggregates.request import Priority, RequestStatus, Visibility
 from commands.request_types import (
     AddRoutingRule,
     ChangeRequestType,
@@ -151,7 +151,7 @@ class CommentPublic(BaseModel):
     at: datetime
     author: str
     text: str
-    visibility: str
+    visibility: Visibility
     source: str
 
 
@@ -171,13 +171,13 @@ class RequestPublic(BaseModel):
     contact: UUID | None
     subject: str
     description: str
-    priority: str
+    priority: Priority
     requested_priority: str
     document: UUID | None
     confidentiality: str
     custom_fields: dict[str, Any]
     source: str
-    status: str
+    status: RequestStatus
     assignee: str | None
     due_state: str
     next_action_at: datetime | None

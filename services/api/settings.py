@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
 from aggregates.errors import not_found
 from aggregates.number_series import DEFAULT_MASKS, SERIES, NumberSeries
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1/settings", tags=["settings"])
 
 
 class NumberingMask(BaseModel):
-    mask: str
+    mask: Annotated[str, StringConstraints(max_length=60)]
 
 
 class NumberingPublic(BaseModel):

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
+from eventsourcing.persistence import PersistenceError
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 
@@ -46,7 +47,7 @@ from projections.profitability import profitability
 from projections.receivables import receivables
 from projections.recurring_invoices import recurring_invoices
 from projections.requests import requests
-from projections.runner import Progress, Runner
+from projections.runner import TRANSIENT, Progress, Runner
 from projections.timeline import timeline
 from projections.users import users
 from queries.activities import ActivityQueries
@@ -55,6 +56,8 @@ from queries.documents import DocumentQueries
 from queries.messages import MessageQueries
 from queries.recurring_invoices import RecurringQueries
 from queries.requests import RequestQueries
+from services.adapters.personal_data import master_key
+from services.adapters.rebuild_locks import RebuildLock, RebuildLocks
 from services.adapters.store import EventStore
 from services.bootstrap.jobs import WorkerJobs, job_families
 from services.settings import Settings
@@ -158,21 +161,35 @@ def import_aggregates() -> None:
 
 
 class Container:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: EventStore | None = None,
+        engine: Engine | None = None,
+        projections: list[Projection] = PROJECTIONS,
+        processes: list[Reactions] = PROCESSES,
+    ) -> None:
+        """``store``, ``engine``, ``projections`` and ``processes`` narrow it for a throw-away
+        copy of the books (``services.bootstrap.simulation``): a log and a read-model database of
+        its own, and only the read models and process managers that the daily jobs need."""
         import_aggregates()
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         with schema_lock(settings.event_store_url):
-            self.store = EventStore(settings.event_store_url)
-            self.engine = read_model_engine(settings.read_model_url)
-            self.catalog = Catalog(self.engine, PROJECTIONS)
+            self.store = store or EventStore(settings.event_store_url, master_key(settings.master_key, settings.data_dir))
+            self.engine = engine or read_model_engine(settings.read_model_url)
+            self.catalog = Catalog(self.engine, projections)
         reads = ProcessReads(self.catalog)
-        self.managers: list[ProcessManager] = [p.manager(self._process_execute, reads) for p in PROCESSES]
+        self.managers: list[ProcessManager] = [p.manager(self._process_execute, reads) for p in processes]
         self.runner = Runner(self.store, self.catalog, self.managers)
+        # A process manager's command failing for these is retried, never passed over.
+        self.runner.transient = (*TRANSIENT, PersistenceError, ConcurrencyConflict)
         self.store.on_saved(self.runner.wake)
         self.clock = ClockService(settings, self.store, self.execute, self.wait, self.next_moment)
         self.ports = Ports(settings, self.store, self.catalog, self.execute, self.wait, self.clock.now)
         self._listener: Any = None
+        self.rebuild_locks = RebuildLocks(settings.event_store_url, settings.data_dir)
         # What this process is (``all``, ``api`` or ``worker``), and its name as a leader.
         self.role: str = settings.role
         self.identity = f"{socket.gethostname()}:{os.getpid()}"
@@ -267,6 +284,13 @@ class Container:
 
     def today(self) -> date:
         return self.clock.today()
+
+    def rebuild_lock(self, name: str) -> RebuildLock:
+        """The lock a rebuild of the read model ``name`` holds while it runs, in any process."""
+        lock = self.rebuild_locks.take(name)
+        if lock is None:
+            raise conflict("rebuild_running", f"{name} is being rebuilt")
+        return lock
 
     def wait(self, position: int, timeout: float) -> bool:
         return self.runner.wait(position, timeout)

@@ -11,21 +11,30 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from services.cli.launch import load_settings, port_in_use
 from services.settings import Settings
 
-app = typer.Typer(help="Counterparty: the event-sourced back office for business partners.", no_args_is_help=True)
-projections_app = typer.Typer(help="Read models: status and rebuilds.", no_args_is_help=True)
-keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+
+def _commands(help: str) -> typer.Typer:
+    # Plain help: typer's rich panels label every flag (--help included) with a ``<bool>`` value.
+    return typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None)
+
+
+app = _commands("Counterparty: the event-sourced back office for business partners.")
+projections_app = _commands("Read models: status and rebuilds.")
+keys_app = _commands("API keys: create, list, revoke.")
 app.add_typer(projections_app, name="projections")
 app.add_typer(keys_app, name="keys")
 console = Console(stderr=True)
+# What the demo's data set needs unless the environment says otherwise.
+DEMO_DEFAULTS = {"CPTY_CLOCK": "manual", "CPTY_ADMIN_KEY": "demo-admin-key"}
 
 
-def _container():  # type: ignore[no-untyped-def]
+def _container(settings: Settings | None = None):  # type: ignore[no-untyped-def]
     from services.adapters.logs import configure
     from services.bootstrap.container import Container
 
-    settings = Settings()
+    settings = settings or load_settings()
     configure(settings.log_level)
     container = Container(settings)
     container.runner.ensure_reactors()
@@ -36,6 +45,23 @@ def progress_bar() -> Progress:
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
     )
+
+
+def check_port(host: str, port: int, command: str) -> None:
+    """Refuses, in one line, a port that is taken, before anything is loaded."""
+    problem = port_in_use(host, port)
+    if problem is not None:
+        other = port + 1
+        choices = f"`counterparty {command} --port {other}`"
+        if command in ("demo", "serve"):
+            choices = f"`make {command} PORT={other}`, {choices} or CPTY_PORT={other}"
+        console.print(
+            f"{problem}: stop what listens there or choose another port, e.g. {choices}",
+            soft_wrap=True,
+            highlight=False,
+            markup=False,
+        )
+        raise typer.Exit(1)
 
 
 def serve_container(container, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
@@ -52,23 +78,31 @@ def serve_container(container, host: str, port: int) -> None:  # type: ignore[no
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    host: Annotated[str, typer.Option(metavar="HOST", help="address to listen on")] = "127.0.0.1",
+    port: Annotated[
+        int | None, typer.Option(metavar="PORT", help="port to listen on  [default: CPTY_PORT, else 8000]")
+    ] = None,
 ) -> None:
     """Run the API; with CPTY_ROLE=all (the default) also the read models, process managers,
     scheduler, sender, mailing preparer and Kafka jobs; with CPTY_ROLE=api the API alone, the
-    jobs being left to `counterparty worker`s (PostgreSQL)."""
-    settings = Settings()
+    jobs being left to `counterparty worker`s (PostgreSQL). On the data of `counterparty demo`
+    it runs with the demo's settings (its clock, admin key and port, from <data dir>/demo.env)."""
+    settings = load_settings(port=port)
     if settings.role == "api" and not settings.event_store_url.startswith("postgres"):
         console.print("CPTY_ROLE=api needs PostgreSQL (CPTY_DATABASE_URL): on SQLite one process does everything")
         raise typer.Exit(2)
-    serve_container(_container(), host, port)
+    check_port(host, settings.port, "serve")
+    serve_container(_container(settings), host, settings.port)
 
 
 @app.command()
 def worker(
-    host: Annotated[str, typer.Option(help="address of /healthz, /readyz and /metrics (with --port)")] = "127.0.0.1",
-    port: Annotated[int | None, typer.Option(help="port of /healthz, /readyz and /metrics [default: none]")] = None,
+    host: Annotated[
+        str, typer.Option(metavar="HOST", help="address of /healthz, /readyz and /metrics (with --port)")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int | None, typer.Option(metavar="PORT", help="port of /healthz, /readyz and /metrics  [default: none]")
+    ] = None,
 ) -> None:
     """Run the read models, process managers, scheduler, sender, mailing preparer and Kafka jobs
     without the API. Of several workers on one PostgreSQL database, one leads each job family
@@ -76,6 +110,8 @@ def worker(
     import signal
     import threading
 
+    if port is not None:
+        check_port(host, port, "worker")
     container = _container()
     container.role = "worker"
     stop = threading.Event()
@@ -104,7 +140,8 @@ def worker(
 @app.command("consume-payments")
 def consume_payments(
     topic: Annotated[
-        str | None, typer.Option(help="the topic of bank statement lines [default: CPTY_KAFKA_PAYMENTS_TOPIC]")
+        str | None,
+        typer.Option(metavar="TOPIC", help="the topic of bank statement lines  [default: CPTY_KAFKA_PAYMENTS_TOPIC]"),
     ] = None,
     once: Annotated[bool, typer.Option("--once", help="stop when the topic has been read to its end")] = False,
 ) -> None:
@@ -120,7 +157,7 @@ def consume_payments(
 
     if topic:
         os.environ["CPTY_KAFKA_PAYMENTS_TOPIC"] = topic
-    settings = Settings()
+    settings = load_settings()
     if not settings.kafka_bootstrap or not settings.kafka_payments_topic:
         console.print("set CPTY_KAFKA_BOOTSTRAP, and CPTY_KAFKA_PAYMENTS_TOPIC or --topic")
         raise typer.Exit(2)
@@ -147,43 +184,47 @@ def consume_payments(
 
 @app.command()
 def demo(
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    host: Annotated[str, typer.Option(metavar="HOST", help="address to listen on")] = "127.0.0.1",
+    port: Annotated[
+        int | None, typer.Option(metavar="PORT", help="port to listen on  [default: CPTY_PORT, else 8000]")
+    ] = None,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="serve after loading")] = True,
-    partners: Annotated[int, typer.Option(help="how many partners to load")] = 300,
-    days: Annotated[int, typer.Option(help="how many days of business the demo covers, ending today")] = 365,
+    partners: Annotated[int, typer.Option(metavar="N", help="how many partners to load")] = 300,
+    days: Annotated[
+        int, typer.Option(metavar="N", help="how many days of business the demo covers, ending today")
+    ] = 365,
 ) -> None:
-    """Load a realistic data set through the commands, advance the manual clock, and serve."""
+    """Load a realistic data set through the commands, advance the manual clock, and serve. The
+    demo's settings (manual clock, admin key, port) go to <data dir>/demo.env, which `serve` and
+    the other commands read, so `make serve` serves the same data again."""
     import os
     from datetime import UTC, datetime, timedelta
 
-    from services.cli.demo import load_demo, portal_invite
+    from services.cli.demo import already_loaded, banner, holds_demo, load_demo, portal_invite
+    from services.cli.launch import demo_env_path, write_demo_env
 
-    os.environ.setdefault("CPTY_CLOCK", "manual")
-    os.environ.setdefault("CPTY_ADMIN_KEY", "demo-admin-key")
-    # The demo's year ends about today: its clock starts at midnight (UTC) ``days`` days ago.
-    first_day = datetime.now(UTC).date() - timedelta(days=days)
-    os.environ.setdefault("CPTY_CLOCK_START", f"{first_day.isoformat()}T00:00:00Z")
-    container = _container()
+    settings = load_settings(port=port)
+    demo_env = demo_env_path(settings)
+    if not demo_env.is_file():  # else the settings the demo chose when it loaded these data
+        # The demo's year ends about today: its clock starts at midnight (UTC) ``days`` days ago.
+        first_day = datetime.now(UTC).date() - timedelta(days=days)
+        for name, value in {**DEMO_DEFAULTS, "CPTY_CLOCK_START": f"{first_day.isoformat()}T00:00:00Z"}.items():
+            os.environ.setdefault(name, value)
+        settings = load_settings(port=port)
+    if serve_after:
+        check_port(host, settings.port, "demo")
+    container = _container(settings)
+    # Written before loading, so a load cut short is still served with the demo's clock and key.
+    if not demo_env.is_file() and (holds_demo(container) or already_loaded(container) is None):
+        write_demo_env(settings, settings.admin_key if settings.admin_key == DEMO_DEFAULTS["CPTY_ADMIN_KEY"] else None)
     with progress_bar() as bar:
         summary = load_demo(container, partners, bar, days)
-    base = f"http://{host}:{port}"
-    key = container.settings.admin_key
-    console.print(f"\n[bold]Counterparty demo loaded[/bold]: {summary}")
-    console.print(f"Admin key: [bold]{key}[/bold]")
-    console.print(f"API docs:  {base}/docs")
-    invite = portal_invite(container)
-    if invite is not None:
-        code, contact, token = invite
-        console.print(f"Portal:    {base}/portal/?token={token}  (customer {code}, contact {contact})", soft_wrap=True)
-    console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/v1/partners?limit=5'")
-    console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/v1/partners?q=gmbh&sort=-created_on'")
-    console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/v1/clock'")
-    console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/v1/audit/events?limit=5'")
-    console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/v1/receivables/aging'")
-    console.print(f"  curl -H 'Authorization: Bearer {key}' '{base}/v1/reports/profitability?group_by=product'")
+    base = f"http://{host}:{settings.port}"
+    served_again = demo_env if demo_env.is_file() else None
+    sys.stdout.write("\n" + banner(summary, base, settings.admin_key, portal_invite(container), served_again))
+    sys.stdout.flush()
     if serve_after:
-        serve_container(container, host, port)
+        serve_container(container, host, settings.port)
     else:
         container.close()
 
@@ -216,65 +257,136 @@ def replay(
 def projections_status() -> None:
     """Each read model, process manager and the Kafka relay: position, lag, status."""
     container = _container()
-    table = Table("name", "version", "position", "lag", "status")
+    table = Table("name", "kind", "version", "position", "lag", "status")
     for p in container.progress():
-        version = str(container.catalog.version(p.name)) if p.name in container.catalog.projections else "-"
-        table.add_row(p.name, version, str(p.position), str(max(0, p.head - p.position)), p.status)
+        version = str(container.catalog.version(p.name)) if p.kind == "read_model" else "-"
+        table.add_row(p.name, p.kind, version, str(p.position), str(max(0, p.head - p.position)), p.status)
     Console().print(table)
     container.close()
 
 
 @projections_app.command("rebuild")
-def projections_rebuild(name: Annotated[str, typer.Argument(help="the read model's name")]) -> None:
+def projections_rebuild(name: Annotated[str, typer.Argument(metavar="NAME", help="the read model's name")]) -> None:
     """Rebuild one read model into new tables while the old ones serve, then switch."""
     container = _container()
     if name not in container.catalog.projections:
         console.print(f"unknown read model {name}; known: {', '.join(container.catalog.projections)}")
         raise typer.Exit(2)
+    from aggregates.errors import Conflict
+
+    try:
+        lock = container.rebuild_lock(name)
+    except Conflict as running:
+        console.print(running.detail)
+        container.close()
+        raise typer.Exit(1) from None
     head = container.store.head()
-    with progress_bar() as bar:
-        task = bar.add_task(f"rebuilding {name}", total=head)
-        container.runner.rebuild(name, lambda n: bar.advance(task, n))
-    container.close()
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task(f"rebuilding {name}", total=head)
+            container.runner.rebuild(name, lambda n: bar.advance(task, n))
+    finally:
+        lock.release()
+        container.close()
 
 
 @keys_app.command("create")
 def keys_create(
-    name: Annotated[str, typer.Option(help="the key's name")],
-    role: Annotated[str, typer.Option(help="admin, clerk, analyst or auditor")],
+    name: Annotated[str, typer.Option(metavar="NAME", help="the key's name")],
+    role: Annotated[str, typer.Option(metavar="ROLE", help="admin, clerk, analyst or auditor")],
 ) -> None:
-    """Issue an API key and print it (it is shown only once)."""
+    """Issue an API key and print it (it is shown only once). A name in use must be revoked
+    first."""
     from aggregates.api_key import ApiRole
     from commands.api_keys import IssueApiKey, issue_api_key
     from services.api.api_keys import new_secret
     from services.api.deps import hash_key
-    from services.workers.ports import Request
 
     try:
         api_role = ApiRole(role)
     except ValueError:
         console.print("role is one of admin, clerk, analyst, auditor")
         raise typer.Exit(2) from None
-    container = _container()
     secret = new_secret()
-    result = container.execute(
-        issue_api_key, IssueApiKey(name=name, role=api_role, key_hash=hash_key(secret)), Request(actor="cli")
-    )
-    container.runner.wait(result.position, 30)
-    container.close()
+    command = _command(lambda: IssueApiKey(name=name, role=api_role, key_hash=hash_key(secret)))
+    hint = f" (`counterparty keys revoke {name}`)"
+    _run_key_command(issue_api_key, command, {"api_key_exists": hint})
     sys.stdout.write(secret + "\n")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """The API keys: name, role and whether revoked (never the keys themselves)."""
+    from queries.pages import PageRequest
+    from queries.settings import SettingsQueries
+
+    container = _container()
+    try:
+        queries = SettingsQueries(container.catalog)
+        table = Table("name", "role", "status")
+        request = PageRequest(limit=500)
+        while True:
+            page = queries.api_keys(request)
+            for key in page["items"]:
+                table.add_row(key["name"], key["role"], "revoked" if key["revoked"] else "live")
+            if not page["next_cursor"]:
+                break
+            request = PageRequest(limit=request.limit, cursor=page["next_cursor"])
+    finally:
+        container.close()
+    Console().print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Argument(metavar="NAME", help="the key's name")]) -> None:
+    """Revoke an API key: it authenticates no more, and its name can be issued again."""
+    from commands.api_keys import RevokeApiKey, revoke_api_key
+
+    _run_key_command(revoke_api_key, RevokeApiKey(name=name))
+    console.print(f"API key {name} revoked", highlight=False, markup=False)
+
+
+def _command(build):  # type: ignore[no-untyped-def]
+    """The command model, or one line on what is wrong with the input (exit 2)."""
+    from pydantic import ValidationError
+
+    try:
+        return build()
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        console.print(problems, highlight=False, markup=False)
+        raise typer.Exit(2) from None
+
+
+def _run_key_command(handler, command, hints: dict[str, str] | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Runs an API key command as ``cli`` and waits for the read models; a refusal is one line on
+    stderr (with a hint by its code) and exit 1, never a traceback."""
+    from aggregates.errors import DomainError
+    from services.workers.ports import Request
+
+    container = _container()
+    try:
+        result = container.execute(handler, command, Request(actor="cli"))
+        container.runner.wait(result.position, 30)
+    except DomainError as error:
+        console.print(error.detail + (hints or {}).get(error.code, ""), highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    finally:
+        container.close()
 
 
 @app.command()
 def bench(
     quick: Annotated[bool, typer.Option("--quick", help="small sizes, for a smoke run")] = False,
-    postgres_url: Annotated[str | None, typer.Option(help="PostgreSQL to measure on")] = None,
+    postgres_url: Annotated[str | None, typer.Option(metavar="URL", help="PostgreSQL to measure on")] = None,
     plot: Annotated[
         bool, typer.Option("--plot", help="measure nothing: draw PNG charts of bench-results.json next to it")
     ] = False,
     results: Annotated[
         list[Path] | None,
-        typer.Option("--results", help="with --plot: a results file to draw (repeat it to combine runs)"),
+        typer.Option(
+            "--results", metavar="FILE", help="with --plot: a results file to draw (repeat it to combine runs)"
+        ),
     ] = None,
 ) -> None:
     """Run the benchmarks on SQLite and PostgreSQL and print ratios against raw baselines."""

@@ -17,8 +17,10 @@ from typing import Any
 from uuid import UUID
 
 from aggregates.mailing import Mailing
+from commands.campaign_launch import LaunchCampaign, audience
 from commands.context import Result
-from commands.mailings import BATCH, Candidate, MailingProgress, prepare_mailing, progress_of
+from commands.mailings import BATCH, Candidate, MailingProgress, first_recipient, prepare_mailing, progress_of
+from queries.campaigns import CampaignQueries
 from queries.mailings import MailingQueries
 from services.workers.ports import Ports, Request
 
@@ -45,6 +47,17 @@ def prepare(
     progress = prepare_mailing(run, MailingQueries(ports.catalog), progress_of(mailing), candidates, batch)
     ports.wait(ports.store.head(), ports.settings.consistency_timeout)
     return progress
+
+
+def campaign_launch(ports: Ports, code: str) -> tuple[LaunchCampaign, list[Candidate]]:
+    """What launching the campaign now sends: the command (the target list its criteria select,
+    and a recipient to render the template for first) and its mailing's plan (who is mailed,
+    who is skipped, consent applied), to queue once the launch is recorded."""
+    campaigns = CampaignQueries(ports.catalog)
+    targets = campaigns.target_ids(code)
+    plan = MailingQueries(ports.catalog).candidates(audience(code, campaigns.target(code), targets))
+    command = LaunchCampaign(code=code, targets=targets, links=ports.settings.public_url, sample=first_recipient(plan))
+    return command, plan
 
 
 class MailingPreparer:

@@ -23,6 +23,7 @@ because it measures how long a transport call can take. Both are injectable."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from aggregates.errors import DomainError
+from aggregates.errors import DomainError, NotFound
 from aggregates.message import Message, MessageStatus
 from aggregates.template import Channel
 from commands.context import CommandContext, Result
@@ -46,9 +47,11 @@ from commands.messages import (
     resume_delivery,
     start_delivery,
 )
+from queries.company import company_profile
+from queries.documents import DocumentQueries
 from queries.messages import InDelivery, MessageQueries
 from services.adapters.blobs import BlobStore
-from services.adapters.pdf import letter_pdf
+from services.adapters.pdf import letter_pdf, seller_block
 from services.adapters.transports import DeliveryError, Outgoing, Transports
 from services.workers.ports import Ports, Request
 
@@ -77,6 +80,7 @@ class Sender:
         self.poll_interval = poll_interval
         self.batch = batch
         self.queries = MessageQueries(ports.catalog)
+        self.documents = DocumentQueries(ports.catalog)
         self.blobs = BlobStore(settings.blob_dir)
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -170,17 +174,27 @@ class Sender:
                 return stored.read()
         c = message.composition
         on = message.queued_at.astimezone(self.ports.settings.zone).date()
+        seller = seller_block(company_profile(self.ports.store), self.blobs)
+        reference = self._reference(message)
         if c.channel is Channel.LETTER:
-            pdf = letter_pdf(c.to, c.subject, c.body, on, c.language)
+            pdf = letter_pdf(c.to, c.subject, c.body, on, c.language, seller, reference)
         else:
             assert c.attach_letter is not None
             letter = c.attach_letter
-            pdf = letter_pdf(letter.recipient, letter.subject, letter.body, on, c.language)
+            pdf = letter_pdf(letter.recipient, letter.subject, letter.body, on, c.language, seller, reference)
         sha256 = self.blobs.put_bytes(pdf)
         if message.pdf_sha256 is None:
             rendered = RecordLetterRendered(message=message.id, sha256=sha256, size=len(pdf))
             self._execute(record_letter_rendered, rendered)
         return pdf
+
+    def _reference(self, message: Message) -> str | None:
+        """The payment reference: the numbers of the documents the letter is about."""
+        numbers = []
+        for document in message.composition.documents:
+            with contextlib.suppress(NotFound):
+                numbers.append(self.documents.row(str(document))["number"])
+        return ", ".join(n for n in numbers if n) or None
 
     # -- plumbing ------------------------------------------------------------------------------
 

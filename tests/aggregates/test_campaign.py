@@ -8,13 +8,16 @@ from typing import Any
 from uuid import UUID
 
 from aggregates.campaign import (
+    TARGET_BATCH,
     Campaign,
     CampaignChanged,
     CampaignCostAdded,
+    CampaignDispatched,
     CampaignLaunched,
     CampaignPlan,
     CampaignPlanned,
     CampaignStatus,
+    CampaignTargetsRecorded,
     Target,
 )
 from aggregates.errors import Conflict, Invalid
@@ -135,11 +138,29 @@ def test_launch_records_the_target_list_once() -> None:
     campaign = (
         given(planned())
         .when(lambda c: c.launch([A, B, A], TODAY))
-        .then(like(CampaignLaunched, code=CODE, name="Spring offer", on=TODAY, targets=(A, B), mailing=MAILING))
+        .then(
+            like(CampaignDispatched, code=CODE, name="Spring offer", on=TODAY, mailing=MAILING, targeted=2, batches=1),
+            like(CampaignTargetsRecorded, code=CODE, name="Spring offer", batch=1, targets=(A, B)),
+        )
     )
     assert campaign.status is CampaignStatus.LAUNCHED
     assert campaign.launched_on == TODAY
     assert campaign.targeted == 2
+
+
+def test_a_long_target_list_is_recorded_in_batches_of_bounded_size() -> None:
+    many = [UUID(int=i) for i in range(1, 2 * TARGET_BATCH + 2)]
+    given(planned()).when(lambda c: c.launch(many, TODAY)).then(
+        like(CampaignDispatched, targeted=2 * TARGET_BATCH + 1, batches=3),
+        like(CampaignTargetsRecorded, batch=1, targets=tuple(many[:TARGET_BATCH])),
+        like(CampaignTargetsRecorded, batch=2, targets=tuple(many[TARGET_BATCH : 2 * TARGET_BATCH])),
+        like(CampaignTargetsRecorded, batch=3, targets=(many[-1],)),
+    )
+
+
+def test_a_launch_recorded_with_its_whole_list_still_reads() -> None:
+    campaign = given(planned(), launched()).when(lambda c: None).then()
+    assert (campaign.status, campaign.launched_on, campaign.targeted) == (CampaignStatus.LAUNCHED, TODAY, 1)
 
 
 def test_a_second_launch_is_refused() -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from typing import Any
 
 import pytest
 
+from services.adapters.rebuild_locks import RebuildLocks
+from services.settings import Settings
 from tests.api.helpers import assert_problem, create_groups, create_partner, role_headers
 
 
@@ -25,8 +28,11 @@ def test_every_projection_is_listed_with_position_lag_and_status(client: Any) ->
     response = client.get("/v1/admin/projections")
     assert response.status_code == 200
     listed = response.json()
-    expected = [*container.catalog.projections, *(r.name for r in container.runner.reactors)]
-    assert [p["name"] for p in listed] == expected
+    expected = [
+        *((name, "read_model") for name in container.catalog.projections),
+        *((r.name, "process") for r in container.runner.reactors),
+    ]
+    assert [(p["name"], p["kind"]) for p in listed] == expected
     for name in (
         "partner_directory",
         "partner_groups",
@@ -36,10 +42,9 @@ def test_every_projection_is_listed_with_position_lag_and_status(client: Any) ->
         "timeline",
         "audit_index",
     ):
-        assert name in expected
+        assert (name, "read_model") in expected
     for p in listed:
-        kind = "read_model" if p["name"] in container.catalog.projections else "process"
-        assert p == {"name": p["name"], "kind": kind, "position": head, "lag": 0, "status": "live"}
+        assert p == {"name": p["name"], "kind": p["kind"], "position": head, "lag": 0, "status": "live"}
 
 
 def test_lag_shows_events_not_yet_projected(client: Any) -> None:
@@ -143,3 +148,44 @@ def test_a_second_rebuild_of_a_read_model_being_rebuilt_is_409(
     assert sorted(rebuilt) == ["documents", "timeline"]
     assert sqlite_client.post("/v1/admin/projections/timeline/rebuild").status_code == 202
     wait_for_rebuild("timeline")
+
+
+def _rebuild_elsewhere(settings: Settings, name: str, started: Any, finish: Any) -> None:
+    """Another process of the deployment, rebuilding ``name`` until told to finish."""
+    lock = RebuildLocks(settings.event_store_url, settings.data_dir).take(name)
+    assert lock is not None
+    started.set()
+    finish.wait(30)
+    lock.release()
+
+
+@pytest.mark.postgres
+def test_a_rebuild_in_another_process_makes_a_second_one_409(client: Any, settings: Settings) -> None:
+    """One advisory lock per read model on PostgreSQL, one file lock per read model on SQLite."""
+    processes = multiprocessing.get_context("fork")
+    started, finish = processes.Event(), processes.Event()
+    other = processes.Process(target=_rebuild_elsewhere, args=(settings, "timeline", started, finish))
+    other.start()
+    try:
+        assert started.wait(30)
+        refused = client.post("/v1/admin/projections/timeline/rebuild")
+        assert assert_problem(refused, 409, "rebuild_running")["detail"] == "timeline is being rebuilt"
+        assert client.post("/v1/admin/projections/users/rebuild").status_code == 202
+        wait_for_rebuild("users")
+    finally:
+        finish.set()
+        other.join(30)
+    assert other.exitcode == 0
+    assert client.post("/v1/admin/projections/timeline/rebuild").status_code == 202
+    wait_for_rebuild("timeline")
+    statuses = {(p["name"], p["kind"]): p["status"] for p in client.get("/v1/admin/projections").json()}
+    assert statuses[("timeline", "read_model")] == statuses[("users", "read_model")] == "live"
+
+
+def test_a_read_model_and_a_process_manager_of_one_name_are_told_apart_by_kind(sqlite_client: Any) -> None:
+    listed = sqlite_client.get("/v1/admin/projections").json()
+    kinds = {name: sorted(p["kind"] for p in listed if p["name"] == name) for name in {p["name"] for p in listed}}
+    for name in ("collection", "requests", "recurring_invoices"):
+        assert kinds[name] == ["process", "read_model"], name
+    assert kinds["partner_directory"] == ["read_model"]
+    assert kinds["sales"] == ["process"]

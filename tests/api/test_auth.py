@@ -51,7 +51,9 @@ def test_health_readiness_and_metrics_bodies(sqlite_client: Any) -> None:
     }
     metrics = sqlite_client.get("/metrics", headers=NO_KEY)
     assert metrics.headers["content-type"].startswith("text/plain")
-    assert 'cpty_projection_lag_events{name="partner_directory"} 0.0' in metrics.text
+    assert 'cpty_projection_lag_events{kind="read_model",name="partner_directory"} 0.0' in metrics.text
+    # The collection process manager bears its read model's name: its own series, not a merged one.
+    assert 'cpty_projection_lag_events{kind="process",name="collection"} 0.0' in metrics.text
     assert "cpty_http_requests_total" in metrics.text
     assert 'cpty_leader{family="processes"} 0.0' in metrics.text
 

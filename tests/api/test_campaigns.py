@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from queries.pages import encode_cursor
 from tests.api.helpers import assert_problem, create_partner, error_locs, role_headers
 from tests.api.sales_helpers import act, draft, issued, line
 from tests.api.test_mailings import container_html, link
@@ -251,7 +252,7 @@ def test_every_active_partner_is_a_target_without_criteria_and_merged_ones_never
     assert ([i["name"] for i in second["items"]], second["total"]) == (["Epsilon", "Gamma"], 5)
     third = preview(client, limit=2, cursor=second["next_cursor"])
     assert ([i["name"] for i in third["items"]], third["next_cursor"]) == (["Zeta"], None)
-    beyond = preview(client, limit=2, cursor="eyJvIjogMTB9")  # offset 10
+    beyond = preview(client, limit=2, cursor=encode_cursor(["zzzz", "zzzz"]))  # after every name
     assert (beyond["items"], beyond["total"]) == ([], 5)
 
 
@@ -450,21 +451,26 @@ def contact(client: Any, partner: str, name: str, **fields: Any) -> str:
     return response.json()["id"]  # type: ignore[no-any-return]
 
 
-def test_a_launch_mails_the_target_partners_contacts_and_effectiveness_follows_delivery(client: Any) -> None:
-    """Alpha and Beta have a contact subscribed to NEWS, Gamma has none: the campaign for NEWS
-    subscribers mails every reachable contact of Alpha and Beta."""
+def test_a_launch_mails_only_the_subscribers_and_effectiveness_follows_delivery(client: Any) -> None:
+    """Consent: Alpha and Beta have contacts subscribed to NEWS, Gamma has none. The campaign for
+    NEWS subscribers mails Ann and Bob only: never Bea (Beta's contact who never subscribed), nor
+    Ben (subscribed, but opted out of every mailing), nor Bo (who left NEWS); Abe has no e-mail."""
     create_partner(client, name="Alpha", code="A")
     create_partner(client, name="Beta", code="B", tags=["vip"])
     create_partner(client, name="Gamma", code="C")
     ann = contact(client, "A", "Ann", email="ann@alpha.test")
-    contact(client, "A", "Abe")  # no e-mail: skipped
+    abe = contact(client, "A", "Abe")
     bob = contact(client, "B", "Bob", email="bob@beta.test")
     bea = contact(client, "B", "Bea", email="bea@beta.test")
+    ben = contact(client, "B", "Ben", email="ben@beta.test")
+    bo = contact(client, "B", "Bo", email="bo@beta.test")
     cy = contact(client, "C", "Cy", email="cy@gamma.test")
     assert client.post("/v1/interest-areas", json={"code": "NEWS", "name": "Newsletter"}).status_code == 201
-    for subscriber in (ann, bob):
+    for subscriber in (ann, abe, bob, ben, bo):
         response = client.post("/v1/interest-areas/NEWS/subscriptions", json={"contact": subscriber})
         assert response.status_code == 201, response.text
+    assert client.post(f"/v1/partners/B/contacts/{ben}/opt-out").status_code == 200
+    assert client.delete(f"/v1/interest-areas/NEWS/subscriptions/{bo}").status_code == 200
     assert client.post("/v1/templates", json=TEMPLATE).status_code == 201
     body = assert_problem(client.post("/v1/campaigns", json={**SPRING, "target": {"interest_areas": ["NOPE"]}}), 422)
     assert error_locs(body) == [["body", "target", "interest_areas", 0]]
@@ -483,32 +489,49 @@ def test_a_launch_mails_the_target_partners_contacts_and_effectiveness_follows_d
     assert (mailing["campaign"], mailing["template"], mailing["recipients"], mailing["sent"]) == (
         "SPRING26",
         "SPRING",
-        3,
-        3,
+        2,
+        2,
     )
-    assert [s["reason"] for s in mailing["skipped"]] == ["no_email"]
+    assert sorted((s["contact"], s["reason"]) for s in mailing["skipped"]) == sorted(
+        [(abe, "no_email"), (ben, "opted_out"), (bo, "opted_out")]
+    )
     assert_problem(client.post("/v1/campaigns/SPRING26/launch"), 409, "campaign_launched")
     assert len(client.get("/v1/mailings", params={"campaign": "SPRING26"}).json()["items"]) == 1
 
     figures = effectiveness(client)
-    assert (figures["messages"], figures["sent"], figures["read"]) == (3, 0, 0)
+    assert (figures["messages"], figures["sent"], figures["read"]) == (2, 0, 0)
     send_all(client)
     sent = client.get("/v1/messages", params={"campaign": "SPRING26"}).json()["items"]
-    assert sorted(m["to"] for m in sent) == ["ann@alpha.test", "bea@beta.test", "bob@beta.test"]
-    assert {m["contact"] for m in sent} == {ann, bob, bea} and cy not in {m["contact"] for m in sent}
-    bea_message = next(m for m in sent if m["contact"] == bea)
-    pixel = client.get(link(container_html(client, bea_message["id"]), "t"), headers={"Authorization": ""})
+    assert sorted(m["to"] for m in sent) == ["ann@alpha.test", "bob@beta.test"]
+    assert {m["contact"] for m in sent} == {ann, bob}
+    assert not {bea, ben, bo, cy} & {m["contact"] for m in sent}
+    bob_message = next(m for m in sent if m["contact"] == bob)
+    pixel = client.get(link(container_html(client, bob_message["id"]), "t"), headers={"Authorization": ""})
     assert pixel.status_code == 200
     issued(client, "B", "order", [line("P1", "1", "10.00")], campaign="SPRING26")
     figures = effectiveness(client)
     assert {k: figures[k] for k in ("targeted", "messages", "sent", "read", "ordering_partners")} == {
         "targeted": 2,
-        "messages": 3,
-        "sent": 3,
+        "messages": 2,
+        "sent": 2,
         "read": 1,
         "ordering_partners": 1,
     }
     assert (figures["converted_partners"], figures["conversion_percent"]) == (1, "50.00")
+
+
+def test_a_launch_whose_template_fails_for_a_recipient_records_nothing(client: Any) -> None:
+    create_partner(client, name="Alpha", code="A")
+    contact(client, "A", "Ann", email="ann@alpha.test")
+    broken = {**TEMPLATE, "code": "BROKEN", "body": "Hello {{ contact.nickname }}"}
+    assert client.post("/v1/templates", json=broken).status_code == 201
+    plan(client, template="BROKEN")
+    before = client.get("/v1/audit/events", params={"limit": 1000}).json()["items"]
+    assert_problem(client.post("/v1/campaigns/SPRING26/launch"), 409, "template_render_failed")
+    assert client.get("/v1/audit/events", params={"limit": 1000}).json()["items"] == before
+    campaign = client.get("/v1/campaigns/SPRING26").json()
+    assert (campaign["status"], campaign["mailing"], campaign["targeted"]) == ("planned", None, 0)
+    assert client.get("/v1/mailings", params={"campaign": "SPRING26"}).json()["items"] == []
 
 
 def test_a_campaign_without_a_template_sends_the_default_one(client: Any) -> None:

@@ -308,21 +308,6 @@ def test_list_limit_over_500_is_422(sqlite_client: Any) -> None:
         assert client.get(f"{path}?limit=500").status_code == 200
 
 
-def test_a_flood_is_rate_limited_with_429(tmp_path: Path) -> None:
-    container = open_container(make_settings(tmp_path, rate_limit_burst=3, rate_limit_per_second=0.001))
-    try:
-        with http_client(container) as client:
-            statuses = [client.get("/v1/clock").status_code for _ in range(4)]
-            assert statuses == [200, 200, 200, 429]
-            limited = client.get("/v1/clock")
-            assert_problem(limited, 429, "rate_limited")
-            assert limited.headers["Retry-After"] == "1"
-            # Operational routes are not limited.
-            assert client.get("/healthz").status_code == 200
-    finally:
-        container.close()
-
-
 def test_a_command_whose_read_models_lag_answers_202_with_its_position(
     lagging_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,4 +1,5 @@
-"""The command line, run as a user would: keys, projection status and rebuild, replay --verify."""
+"""The command line, run as a user would: its help, keys (create, list, revoke), projection status
+and rebuild, replay --verify."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,29 +33,70 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
-def test_every_command_has_help() -> None:
+def test_every_command_has_plain_help_with_named_values() -> None:
+    from typer.testing import CliRunner
+
+    from services.cli.main import app
+
     for args in (
-        ["--help"],
-        ["serve", "--help"],
-        ["worker", "--help"],
-        ["demo", "--help"],
-        ["replay", "--help"],
-        ["projections", "status", "--help"],
-        ["projections", "rebuild", "--help"],
-        ["keys", "create", "--help"],
-        ["bench", "--help"],
+        [],
+        ["serve"],
+        ["worker"],
+        ["demo"],
+        ["replay"],
+        ["projections"],
+        ["projections", "status"],
+        ["projections", "rebuild"],
+        ["keys"],
+        ["keys", "create"],
+        ["keys", "list"],
+        ["keys", "revoke"],
+        ["bench"],
+        ["consume-payments"],
     ):
-        result = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=60)
-        assert result.returncode == 0, (args, result.stderr)
-        assert "Usage" in result.stdout
+        result = CliRunner().invoke(app, [*args, "--help"], prog_name="counterparty", env={"COLUMNS": "80"})
+        assert result.exit_code == 0, (args, result.output)
+        assert result.output.startswith("Usage: counterparty")
+        # A flag takes no value and a value is named by what it is, never typed as <bool> or <str>.
+        options = [line.split()[0:2] for line in result.output.splitlines() if line.startswith("  --")]
+        assert ["--help", "Show"] in options, (args, result.output)
+        assert not any(word.startswith("<") for option in options for word in option), (args, result.output)
+    serve = CliRunner().invoke(app, ["serve", "--help"], env={"COLUMNS": "80"}).output
+    assert "--port PORT" in serve and "CPTY_PORT" in serve
 
 
-def test_keys_create_prints_a_key_that_authenticates(data_dir: Path, tmp_path: Path) -> None:
-    result = run(data_dir, "keys", "create", "--name", "shop", "--role", "clerk")
-    assert result.returncode == 0, result.stderr
+def test_keys_create_list_and_revoke(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from services.adapters import logs
+    from services.cli.main import app
+
+    # In this process: the command's log set-up would take the test run's handlers away.
+    monkeypatch.setattr(logs, "configure", lambda level: None)
+    env = {"CPTY_DATA_DIR": str(data_dir), "CPTY_CLOCK": "manual", "CPTY_DATABASE_URL": None}
+
+    def cli(*args: str) -> Any:
+        return CliRunner().invoke(app, list(args), env=env, prog_name="counterparty")
+
+    result = cli("keys", "create", "--name", "shop", "--role", "clerk")
+    assert result.exit_code == 0, result.output
     key = result.stdout.strip()
     assert key.startswith("cpty_") and len(key) > 30
-    assert run(data_dir, "keys", "create", "--name", "x", "--role", "boss").returncode == 2
+    assert cli("keys", "create", "--name", "x", "--role", "boss").exit_code == 2
+    bad_name = cli("keys", "create", "--name", "two words", "--role", "clerk")
+    assert bad_name.exit_code == 2 and bad_name.stderr == "name: String should match pattern '^[A-Za-z0-9_.@-]+$'\n"
+
+    # A name in use: one line saying what to do, no traceback.
+    again = cli("keys", "create", "--name", "shop", "--role", "admin")
+    assert again.exit_code == 1 and again.stdout == ""
+    assert again.stderr == "an API key named shop exists; revoke it first (`counterparty keys revoke shop`)\n"
+
+    def listed() -> list[list[str]]:
+        out = cli("keys", "list")
+        assert out.exit_code == 0, out.output
+        return [[cell.strip() for cell in line.split("│")[1:-1]] for line in out.stdout.splitlines() if "│" in line]
+
+    assert listed() == [["shop", "clerk", "live"]]
 
     from tests.conftest import http_client
 
@@ -63,8 +106,17 @@ def test_keys_create_prints_a_key_that_authenticates(data_dir: Path, tmp_path: P
             client.headers["Authorization"] = f"Bearer {key}"
             assert client.get("/v1/partners").status_code == 200
             assert client.get("/v1/audit/events").status_code == 403
+            revoked = cli("keys", "revoke", "shop")
+            assert revoked.exit_code == 0 and revoked.stderr == "API key shop revoked\n"
+            assert client.get("/v1/partners").status_code == 401
     finally:
         container.close()
+    assert listed() == [["shop", "clerk", "revoked"]]
+    unknown = cli("keys", "revoke", "nobody")
+    assert unknown.exit_code == 1 and unknown.stderr == "API key nobody not found\n"
+    # A revoked name can be issued again, with another role.
+    assert cli("keys", "create", "--name", "shop", "--role", "analyst").exit_code == 0
+    assert listed() == [["shop", "analyst", "live"]]
 
 
 def test_projection_status_rebuild_and_replay_verify(data_dir: Path) -> None:
@@ -75,11 +127,13 @@ def test_projection_status_rebuild_and_replay_verify(data_dir: Path) -> None:
     rebuilt = run(data_dir, "projections", "rebuild", "partner_directory")
     assert rebuilt.returncode == 0, rebuilt.stderr
     rows = {
-        line.split("│")[1].strip(): line.split("│")[2].strip()
+        (cells[1].strip(), cells[2].strip()): cells[3].strip()
         for line in run(data_dir, "projections", "status").stdout.splitlines()
-        if line.count("│") > 3
+        if (cells := line.split("│")) and len(cells) > 4
     }
-    assert rows["partner_directory"] == "2" and rows["users"] == "1"
+    assert rows[("partner_directory", "read_model")] == "2" and rows[("users", "read_model")] == "1"
+    # The collection read model and the collection process manager, told apart by their kind.
+    assert rows[("collection", "read_model")] == "1" and rows[("collection", "process")] == "-"
     verified = run(data_dir, "replay", "--verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "read models match the log" in verified.stdout + verified.stderr

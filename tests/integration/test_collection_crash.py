@@ -150,6 +150,9 @@ def assert_collected_exactly_once(c: Container, partners: list[UUID]) -> None:
     assert [e.day for e in count(c, CollectionRunCompleted)] == [DAY]
     report = CollectionQueries(c.catalog).run(DAY)
     assert (report["status"], report["partners"]) == ("completed", PARTNERS)
+    # Counted from what the run recorded, before a crash or in the other runner too.
+    assert len(report["actions"]) == 3 * PARTNERS
+    assert report["counts"] == {"levels_reached": PARTNERS, "fees": PARTNERS, "blocks": PARTNERS, "emails": PARTNERS}
 
 
 def test_a_run_killed_in_the_middle_and_run_again_collects_each_partner_once(container: Container) -> None:

@@ -282,3 +282,28 @@ def test_the_sales_year_gives_balances_aging_and_profitability(sales_year: Sales
     assert any(a["reminder_status"] == "sent" for a in activities)
     assert any(a["reminder_status"] == "pending" and a["start_at"] > container.clock.now() for a in activities)
     assert "activities:" in summary
+
+
+def test_the_portal_link_is_for_a_customer_with_something_to_show(sales_year: SalesYear) -> None:
+    from services.cli.demo import portal_invite
+
+    container = sales_year.container
+    invite = portal_invite(container)
+    assert invite is not None
+    code, contact, token = invite
+    partner = next(r for r in _rows(container) if r["code"] == code)
+    assert token.startswith("portal_") and contact
+    today = container.today()
+    receivables = ReceivableQueries(container.catalog)
+    assert _all(lambda page: receivables.items(page, partner["id"], "open", None, today))
+    assert _all(lambda page: receivables.payments(page, [partner["id"]]))
+    documents = _all(lambda page: DocumentQueries(container.catalog).search(page, [partner["id"]]))
+    assert any(d["status"] not in ("draft", "cancelled") for d in documents)
+    requests = container.catalog.table("requests", "requests")
+    with container.engine.connect() as conn:
+        public = conn.execute(
+            select(requests.c.number).where(
+                requests.c.partner_id == partner["id"], requests.c.confidentiality == "public"
+            )
+        ).all()
+    assert public

@@ -116,7 +116,7 @@ def test_every_event_is_published_in_log_order_as_the_audit_shows_it(
     assert len({r.partition for r in records}) > 1
 
     assert relay_row(client) == {"name": RELAY, "kind": "relay", "position": head, "lag": 0, "status": "live"}
-    assert f'cpty_projection_lag_events{{name="{RELAY}"}} 0.0' in client.get("/metrics").text
+    assert f'cpty_projection_lag_events{{kind="relay",name="{RELAY}"}} 0.0' in client.get("/metrics").text
 
     # What comes later follows, once.
     some_business(client, "Initech")
@@ -182,7 +182,8 @@ def test_a_broker_outage_delays_only_the_relay_which_catches_up_after_it(
             "lag": during - head,
             "status": "failed",
         }
-        assert f'cpty_projection_lag_events{{name="{RELAY}"}} {float(during - head)}' in client.get("/metrics").text
+        lag = f'cpty_projection_lag_events{{kind="relay",name="{RELAY}"}} {float(during - head)}'
+        assert lag in client.get("/metrics").text
         paused = [r for r in caplog.records if r.getMessage().startswith("kafka relay paused")]
         assert len(paused) == 1 and paused[0].levelno == logging.WARNING and paused[0].position == head
 

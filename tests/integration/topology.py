@@ -188,8 +188,8 @@ def cluster_env(root: Path, database_url: str, **more: str) -> dict[str, str]:
         "CPTY_CLOCK": "manual",
         "CPTY_CLOCK_START": CLOCK_START,
         "CPTY_LOG_LEVEL": "INFO",
-        "CPTY_RATE_LIMIT_PER_SECOND": "1000000",
-        "CPTY_RATE_LIMIT_BURST": "1000000",
+        "CPTY_RATE_LIMIT": "1000000/second",
+        "CPTY_RATE_LIMIT_ANONYMOUS": "1000000/second",
         **more,
     }
 

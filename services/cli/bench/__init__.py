@@ -25,6 +25,9 @@ One module per group:
 - ``relay`` (j): the Kafka relay publishing a backlog (against the same publisher sending the same
   messages built beforehand), and its lag during and after a burst of events written while it runs
   (``CPTY_BENCH_KAFKA``, else a Tansu broker on loopback).
+- ``as_of`` (k): a partner's balance and open items as of a past business date and a past moment,
+  over one partner with 1,000 invoices, against the raw driver summing the same movements, and
+  the account replay that the dated movements avoid.
 
 ``CPTY_BENCH_GROUPS=invoices,collection`` runs only those groups (``run``). Every group gets a
 fresh store (``targets``): a new SQLite directory, or an emptied schema of a scratch PostgreSQL

@@ -49,6 +49,9 @@ class Sizes:
     served_limit: int = 1_000
     served_raw_rows: int = 200
     relay_events: int = 5_000  # the Kafka relay's backlog, and the burst written while it runs
+    # The what-if simulation: (open invoices, partners) walked 60 days, and the demo's partners.
+    simulation: tuple[int, int] = (2_000, 400)
+    simulation_demo_partners: int = 20
 
     @classmethod
     def for_mode(cls, quick: bool) -> Sizes:
@@ -68,6 +71,8 @@ class Sizes:
             served_limit=20_000,
             served_raw_rows=1_000,
             relay_events=100_000,
+            simulation=(10_000, 2_000),
+            simulation_demo_partners=60,
         )
 
 
@@ -127,8 +132,8 @@ def settings_for(data_dir: Path, database_url: str | None) -> Settings:
         clock="system",
         admin_key=ADMIN_KEY,
         log_level="WARNING",
-        rate_limit_per_second=1e9,
-        rate_limit_burst=10**9,
+        rate_limit="1000000000/second",
+        rate_limit_anonymous="1000000000/second",
     )
 
 

@@ -122,8 +122,8 @@ def server_env(settings: Settings) -> dict[str, str]:
         "CPTY_ADMIN_KEY": ADMIN_KEY,
         "CPTY_CLOCK": "system",
         "CPTY_LOG_LEVEL": "WARNING",
-        "CPTY_RATE_LIMIT_PER_SECOND": str(settings.rate_limit_per_second),
-        "CPTY_RATE_LIMIT_BURST": str(settings.rate_limit_burst),
+        "CPTY_RATE_LIMIT": settings.rate_limit,
+        "CPTY_RATE_LIMIT_ANONYMOUS": settings.rate_limit_anonymous,
     }
     env.pop("CPTY_DATABASE_URL", None)
     if settings.database_url:

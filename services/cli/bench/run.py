@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from services.cli.bench.as_of import bench_as_of
 from services.cli.bench.campaigns import bench_campaigns
 from services.cli.bench.collection import bench_collection
 from services.cli.bench.commands import bench_commands
@@ -29,6 +30,7 @@ from services.cli.bench.projections import bench_projections
 from services.cli.bench.queries import bench_queries
 from services.cli.bench.relay import bench_relay
 from services.cli.bench.requests import bench_requests
+from services.cli.bench.simulation import bench_simulation
 from services.cli.bench.targets import PostgresTarget, SqliteTarget, Target, locate_postgres, scratch_database
 from services.settings import Settings
 
@@ -42,8 +44,10 @@ GROUPS: dict[str, Callable[[Target, Sizes, Progress], list[Figure]]] = {
     "campaigns": bench_campaigns,
     "mailings": bench_mailings,
     "requests": bench_requests,
+    "simulate": bench_simulation,
     "http": bench_served,
     "relay": bench_relay,
+    "as_of": bench_as_of,
 }
 GROUPS_ENV = "CPTY_BENCH_GROUPS"  # e.g. "invoices,collection": run only those groups
 BACKENDS_ENV = "CPTY_BENCH_BACKENDS"  # "sqlite" or "postgres": measure only that one

@@ -6,7 +6,8 @@ the commands while the manual business clock moves forward (loader.py tells the 
 One module per chapter; the reference data (names, streets, products, template texts…) is in
 data/*.toml, read by reference.py."""
 
-from services.cli.demo.loader import load_demo
+from services.cli.demo.banner import banner
+from services.cli.demo.loader import already_loaded, holds_demo, load_demo
 from services.cli.demo.portal import portal_invite
 
-__all__ = ["load_demo", "portal_invite"]
+__all__ = ["already_loaded", "banner", "holds_demo", "load_demo", "portal_invite"]

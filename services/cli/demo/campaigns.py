@@ -14,13 +14,12 @@ from sqlalchemy import func, select
 
 from aggregates.partner import Partner
 from aggregates.sales_document import SalesDocument
+from commands.campaign_launch import launch_campaign
 from commands.campaigns import (
     AddCampaignCost,
-    LaunchCampaign,
     PlanCampaign,
     TargetIn,
     add_campaign_cost,
-    launch_campaign,
     plan_campaign,
 )
 from commands.documents import DraftDocument, IssueDocument, draft_document, issue_document
@@ -28,7 +27,7 @@ from commands.messages import CreateTemplate, create_template
 from queries.campaigns import CampaignQueries
 from services.cli.demo.context import ACTOR, EUR, SEED, Demo
 from services.cli.demo.reference import CATALOGUE, TAX_RATES, Product, load
-from services.workers.mailer import prepare
+from services.workers.mailer import campaign_launch, prepare
 
 CAMPAIGN_SEED = SEED + 9
 MARKETING = load("marketing")
@@ -65,8 +64,8 @@ def campaigns(demo: Demo) -> str:
     targets = queries.target_ids(CAMPAIGN_CODE)
     if not targets:
         return f"{seasons}; campaign {CAMPAIGN_CODE} planned (no partner meets its criteria yet, not launched)"
-    launch = LaunchCampaign(code=CAMPAIGN_CODE, targets=targets, links=container.settings.public_url)
-    prepare(container.ports, demo.run(launch_campaign, launch).detail, ACTOR)
+    launch, plan = campaign_launch(container.ports, CAMPAIGN_CODE)
+    prepare(container.ports, demo.run(launch_campaign, launch).detail, ACTOR, plan)
     container.runner.drain()
     catalogue = {p.code: p for p in CATALOGUE}
     invoices = [

@@ -60,8 +60,13 @@ def already_loaded(container: Container) -> str | None:
     with container.engine.connect() as conn:
         count = int(conn.execute(select(func.count()).select_from(partners)).scalar_one())
     events = container.store.head()
-    if container.store.stream_version(User.id_for(SUPERVISOR)):
+    if holds_demo(container):
         return f"the demo data set was already loaded ({count} partners, {events} events in the log); nothing was added"
     if count:
         return f"the store already holds {count} partners ({events} events); the demo loads only into a fresh store"
     return None
+
+
+def holds_demo(container: Container) -> bool:
+    """Whether the demo loaded (or began to load) this store: its first user exists."""
+    return bool(container.store.stream_version(User.id_for(SUPERVISOR)))

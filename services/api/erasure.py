@@ -1,0 +1,33 @@
+"""Erasure of personal data (API.md "Erasure of personal data"): admin only."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel
+
+from commands.erasure import EraseContact, ErasePartner, erase_contact, erase_partner
+from services.api.deps import Admin, Cmd, Cont, ReadModels
+from services.api.partners import ContactPublic, PartnerPublic, _item
+
+router = APIRouter(prefix="/v1/partners", tags=["partners"])
+
+
+class ErasureRequest(BaseModel):
+    reason: str
+
+
+@router.post("/{partner}/erase", response_model=PartnerPublic, summary="Erase a person's personal data")
+def erase(partner: str, body: ErasureRequest, _admin: Admin, cmd: Cmd, reads: ReadModels, c: Cont) -> Response:
+    command = ErasePartner(partner=partner, reason=body.reason, retention_years=c.settings.retention_years)
+    return cmd.run(erase_partner, command, lambda r: reads.partners.get(str(r.id)))
+
+
+@router.post(
+    "/{partner}/contacts/{contact}/erase", response_model=ContactPublic, summary="Erase a contact's personal data"
+)
+def erase_one_contact(partner: str, contact: UUID, body: ErasureRequest, _admin: Admin, cmd: Cmd, reads: ReadModels) -> Response:
+    pid = reads.partners.partner_id(partner)
+    command = EraseContact(partner=partner, contact=contact, reason=body.reason)
+    return cmd.run(erase_contact, command, lambda r: _item(reads, pid, "contacts", r.id))
