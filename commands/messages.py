@@ -28,6 +28,7 @@ from aggregates.template import (
 )
 from commands import templating
 from commands.context import CommandContext, Result
+from commands.locales import Formats
 from commands.partners import load_partner
 from commands.references import named_by
 from commands.types import Code, Language, ShortText, Strict
@@ -36,7 +37,7 @@ Subject = Annotated[str, StringConstraints(max_length=1000)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
 FALLBACK_LANGUAGE = "en"
 # Names the renderer provides itself; the caller's variables may not hide them.
-RESERVED = frozenset({"partner", "contact", "today", "message", "unsubscribe_url"})
+RESERVED = frozenset({"partner", "contact", "today", "message", "unsubscribe_url", "fmt"})
 CONTACT_FIELDS = ("id", "name", "title", "email", "mobile", "phone")
 
 
@@ -344,6 +345,7 @@ def compose_message(cmd: QueueMessage, ctx: CommandContext) -> Message:
         template = _resolve_template(ctx, cmd, cmd.template, cmd.channel)
         code, revision, language = template.code, template.revision, template.content.language
         subject_source, body_source, what = template.content.subject, template.content.body, f"template {code}"
+    values["fmt"] = Formats(language)  # amounts and dates as the text's language writes them
     subject = _one_line(templating.render(subject_source, values, what=f"{what} subject"))
     if cmd.subject_tag and cmd.subject_tag not in subject:
         subject = f"{cmd.subject_tag} {subject}".strip()

@@ -1,4 +1,4 @@
-"""Partner queries: one partner (now or as of a moment), the filtered directory, the CSV export,
+"""Partner queries: one partner (now or as it was then), the filtered directory, the CSV export,
 the balance and credit, the timeline."""
 
 from __future__ import annotations

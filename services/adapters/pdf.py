@@ -2,7 +2,7 @@
 
 Every document and letter carries the seller (the company's details, its logo, bank account and
 the payment reference) and speaks the reader's language: labels from the catalogues, dates and
-amounts formatted for the locale (services/adapters/locales.py)."""
+amounts formatted for the locale (services/adapters/locales.py, commands/locales.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from aggregates.company_profile import format_iban
+from commands.locales import Formats
 from services.adapters.blobs import BlobStore
-from services.adapters.locales import Formats, labels
+from services.adapters.locales import labels
 
 TEMPLATES = Path(__file__).with_name("templates")
 # Invoices and credit notes go to the partner's tax address (where its VAT is registered).

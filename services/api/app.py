@@ -37,6 +37,7 @@ from services.api import (
     reports,
     requests,
     settings,
+    simulations,
     users,
 )
 from services.api.body_limit import BodyLimit
@@ -88,6 +89,7 @@ def create_app(container: Container) -> FastAPI:
         admin,
         portal,
         erasure,
+        simulations,
     ):
         app.include_router(module.router)
     portal.mount_page(app)

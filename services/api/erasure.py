@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from commands.erasure import EraseContact, ErasePartner, erase_contact, erase_partner
+from commands.erasure import EraseContact, ErasePartner, Reason, erase_contact, erase_partner
 from services.api.deps import Admin, Cmd, Cont, ReadModels
 from services.api.partners import ContactPublic, PartnerPublic, _item
 
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1/partners", tags=["partners"])
 
 
 class ErasureRequest(BaseModel):
-    reason: str
+    reason: Reason
 
 
 @router.post("/{partner}/erase", response_model=PartnerPublic, summary="Erase a person's personal data")

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import ast
 import inspect
+import sys
 import textwrap
 from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 PROJECT = ("aggregates.", "commands.")
-DEPTH = 5
 
 
 @cache
@@ -28,46 +28,59 @@ def _ours(thing: Any) -> bool:
     return str(getattr(thing, "__module__", "")).startswith(PROJECT)
 
 
-def _methods(name: str, scope: dict[str, Any]) -> list[Callable[..., Any]]:
-    """``x.name(...)`` on an aggregate: the methods of that name of the aggregates in scope."""
+@cache
+def _classes(module: str) -> tuple[type, ...]:
+    """The aggregates (and other project classes) a module of the project has in scope."""
+    scope = vars(sys.modules[module])
+    return tuple(v for v in scope.values() if inspect.isclass(v) and _ours(v))
+
+
+@cache
+def _methods(name: str, module: str) -> tuple[Callable[..., Any], ...]:
+    """``x.name(...)`` in ``module``: the methods of that name of the project classes in scope."""
     found = []
-    for value in scope.values():
-        if inspect.isclass(value) and _ours(value):
-            method = inspect.getattr_static(value, name, None)
-            method = getattr(method, "__func__", method)
-            if inspect.isfunction(method):
-                found.append(method)
-    return found
+    for cls in _classes(module):
+        method = inspect.getattr_static(cls, name, None)
+        method = getattr(method, "__func__", method)
+        if inspect.isfunction(method):
+            found.append(method)
+    return tuple(found)
 
 
-def codes_of(function: Callable[..., Any], depth: int = 0, seen: set[Any] | None = None) -> set[str]:
+_RUNNING: set[Any] = set()
+
+
+@cache
+def codes_of(function: Callable[..., Any]) -> frozenset[str]:
     """The codes of ``conflict("code", …)`` that ``function`` raises, directly or through calls."""
-    seen = set() if seen is None else seen
     tree = _tree(function)
-    if tree is None or function in seen or depth > DEPTH:
-        return set()
-    seen.add(function)
-    scope = getattr(function, "__globals__", {})
-    codes: set[str] = set()
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        callee = node.func
-        if isinstance(callee, ast.Name) and callee.id == "conflict":
-            if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-                codes.add(node.args[0].value)
-            continue
-        targets: list[Any] = []
-        if isinstance(callee, ast.Name):
-            target = scope.get(callee.id)
-            targets = [target] if inspect.isfunction(target) and _ours(target) else []
-            if inspect.isclass(target) and _ours(target):
-                targets = _methods("__init__", {"cls": target})
-        elif isinstance(callee, ast.Attribute):
-            targets = _methods(callee.attr, scope)
-        for target in targets:
-            codes |= codes_of(target, depth + 1, seen)
-    return codes
+    if tree is None or function in _RUNNING:
+        return frozenset()
+    _RUNNING.add(function)
+    try:
+        scope = function.__globals__
+        codes: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                codes |= _called(node, scope, function.__module__)
+        return frozenset(codes)
+    finally:
+        _RUNNING.discard(function)
+
+
+def _called(node: ast.Call, scope: dict[str, Any], module: str) -> set[str]:
+    callee = node.func
+    if isinstance(callee, ast.Name) and callee.id == "conflict":
+        first = node.args[0] if node.args else None
+        return {first.value} if isinstance(first, ast.Constant) and isinstance(first.value, str) else set()
+    targets: tuple[Callable[..., Any], ...] = ()
+    if isinstance(callee, ast.Name):
+        target = scope.get(callee.id)
+        if inspect.isfunction(target) and _ours(target):
+            targets = (target,)
+    elif isinstance(callee, ast.Attribute):
+        targets = _methods(callee.attr, module)
+    return set().union(*(codes_of(t) for t in targets))
 
 
 def route_codes(endpoint: Callable[..., Any]) -> list[str]:

@@ -57,6 +57,10 @@ class TargetsPublic(BaseModel):
     tags: list[str]
     partners: list[UUID]
     documents: list[UUID]
+    campaign_targets: str | None = Field(None, description="a campaign's mailing: the code whose target list it mails")
+    subscribers_of: list[str] = Field(
+        default_factory=list, description="consent: only contacts subscribed to one of these areas are mailed"
+    )
 
 
 class CountsPublic(BaseModel):

@@ -249,7 +249,7 @@ def standard_limits(node: Any) -> None:
         return
     if not isinstance(node, dict):
         return
-    limits = {LIMITS[k]: node.pop(k) for k in list(node) if k in LIMITS}
+    limits = {LIMITS[k]: node.pop(k) for k in list(node) if k in LIMITS and isinstance(node[k], int | float)}
     if limits:
         for branch in node.get("anyOf", []):
             if branch.get("type") in ("number", "integer"):
@@ -278,7 +278,7 @@ def build(app: FastAPI) -> dict[str, Any]:
         schemas[model.__name__] = found
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
-    standard_limits(schemas)
+    standard_limits(spec)
     for name, schema in schemas.items():
         if "examples" not in schema and schema.get("type") == "object":
             example = schema_example(schema, schemas, name)

@@ -358,7 +358,9 @@ def _copy_books(c: Container, copy: Container, payers: list[UUID]) -> int:
         ids += [partner, Account.id_for(partner)]
         account = accounts.get(Account.id_for(partner))
         if isinstance(account, Account):
-            invoices = [i for i, amount in account.open.items() if amount > 0 and account.items[i].kind is ItemKind.INVOICE]
+            invoices = [
+                i for i, amount in account.open.items() if amount > 0 and account.items[i].kind is ItemKind.INVOICE
+            ]
             ids += [*invoices, *(CollectionCase.id_for(i) for i in invoices)]
     cases = store.get_many(open_cases)
     ids += [*open_cases, *(case.document for case in cases.values() if isinstance(case, CollectionCase))]
@@ -431,7 +433,13 @@ def _outcome(copy: Container, start: int, today: date, until: date, payers: list
         if invoice.number:
             out.numbers[invoice.id] = invoice.number
         out.invoices.append(
-            {"date": e.schedule_date, "partner": template.schedule.partner, "template": template_id, "total": invoice.total}
+            {
+                "date": e.schedule_date,
+                "partner": template.schedule.partner,
+                "template": template_id,
+                "document": invoice.id,
+                "total": invoice.total,
+            }
         )
     for partner in dict.fromkeys(partners):
         account = store.get_many([Account.id_for(partner)]).get(Account.id_for(partner))

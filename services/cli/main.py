@@ -47,6 +47,11 @@ def progress_bar() -> Progress:
     )
 
 
+def say(line: str) -> None:
+    """One line on stderr as written: never wrapped at the terminal's width, nor styled."""
+    console.print(line, soft_wrap=True, highlight=False, markup=False)
+
+
 def check_port(host: str, port: int, command: str) -> None:
     """Refuses, in one line, a port that is taken, before anything is loaded."""
     problem = port_in_use(host, port)
@@ -55,12 +60,7 @@ def check_port(host: str, port: int, command: str) -> None:
         choices = f"`counterparty {command} --port {other}`"
         if command in ("demo", "serve"):
             choices = f"`make {command} PORT={other}`, {choices} or CPTY_PORT={other}"
-        console.print(
-            f"{problem}: stop what listens there or choose another port, e.g. {choices}",
-            soft_wrap=True,
-            highlight=False,
-            markup=False,
-        )
+        say(f"{problem}: stop what listens there or choose another port, e.g. {choices}")
         raise typer.Exit(1)
 
 
@@ -343,7 +343,7 @@ def keys_revoke(name: Annotated[str, typer.Argument(metavar="NAME", help="the ke
     from commands.api_keys import RevokeApiKey, revoke_api_key
 
     _run_key_command(revoke_api_key, RevokeApiKey(name=name))
-    console.print(f"API key {name} revoked", highlight=False, markup=False)
+    say(f"API key {name} revoked")
 
 
 def _command(build):  # type: ignore[no-untyped-def]
@@ -354,7 +354,7 @@ def _command(build):  # type: ignore[no-untyped-def]
         return build()
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        console.print(problems, highlight=False, markup=False)
+        say(problems)
         raise typer.Exit(2) from None
 
 
@@ -369,8 +369,43 @@ def _run_key_command(handler, command, hints: dict[str, str] | None = None) -> N
         result = container.execute(handler, command, Request(actor="cli"))
         container.runner.wait(result.position, 30)
     except DomainError as error:
-        console.print(error.detail + (hints or {}).get(error.code, ""), highlight=False, markup=False)
+        say(error.detail + (hints or {}).get(error.code, ""))
         raise typer.Exit(1) from None
+    finally:
+        container.close()
+
+
+@app.command()
+def simulate(
+    until: Annotated[str, typer.Option("--until", metavar="YYYY-MM-DD", help="the last day to walk")],
+    payment: Annotated[
+        list[str] | None,
+        typer.Option("--payment", metavar="PARTNER:AMOUNT:DATE", help="a hypothetical payment (repeatable)"),
+    ] = None,
+) -> None:
+    """What-if: walk a private copy of the books from today to --until (at most 366 days) with
+    the real schemes, templates and recurring invoices, and print what would happen. Nothing is
+    recorded, nothing is sent."""
+    from datetime import date
+
+    from aggregates.errors import Invalid
+    from services.cli.simulate import parse_payment, print_outcome, run
+
+    try:
+        last = date.fromisoformat(until)
+        payments = [parse_payment(p) for p in payment or []]
+    except ValueError as error:
+        console.print(f"{error}", highlight=False, markup=False)
+        raise typer.Exit(2) from None
+    container = _container()
+    try:
+        with progress_bar() as bar:
+            outcome = run(container, last, payments, bar)
+        print_outcome(container, outcome, Console())
+    except Invalid as error:
+        where = ".".join(str(part) for part in error.errors[0]["loc"][1:])
+        console.print(f"{where}: {error.detail}", highlight=False, markup=False)
+        raise typer.Exit(2) from None
     finally:
         container.close()
 

@@ -33,6 +33,7 @@ from uuid import UUID
 
 from aggregates.errors import DomainError, NotFound
 from aggregates.message import Message, MessageStatus
+from aggregates.personal import ERASED
 from aggregates.template import Channel
 from commands.context import CommandContext, Result
 from commands.messages import (
@@ -121,6 +122,9 @@ class Sender:
     def _attempt(self, message: Message) -> int:
         channel = message.channel.value
         extra = {"message_id": str(message.id), "channel": channel, "attempt": message.attempts}
+        if message.composition.to == ERASED:  # erased while queued: nobody to send it to, ever
+            self._fail(message, "the recipient's personal data was erased", True)
+            return 1
         try:
             outgoing = self._outgoing(message)
             transport = self.transports.for_channel(channel)

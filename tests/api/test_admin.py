@@ -44,7 +44,15 @@ def test_every_projection_is_listed_with_position_lag_and_status(client: Any) ->
     ):
         assert (name, "read_model") in expected
     for p in listed:
-        assert p == {"name": p["name"], "kind": p["kind"], "position": head, "lag": 0, "status": "live"}
+        assert p == {
+            "name": p["name"],
+            "kind": p["kind"],
+            "position": head,
+            "lag": 0,
+            "status": "live",
+            "error": None,
+            "failures": 0,
+        }
 
 
 def test_lag_shows_events_not_yet_projected(client: Any) -> None:
@@ -61,6 +69,8 @@ def test_lag_shows_events_not_yet_projected(client: Any) -> None:
         "position": head,
         "lag": new_head - head,
         "status": "catching_up",
+        "error": None,
+        "failures": 0,
     }
     client.get("/v1/partners", headers={"X-Min-Position": str(new_head)})
     directory = next(p for p in client.get("/v1/admin/projections").json() if p["name"] == "partner_directory")

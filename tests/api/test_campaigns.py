@@ -495,6 +495,9 @@ def test_a_launch_mails_only_the_subscribers_and_effectiveness_follows_delivery(
     assert sorted((s["contact"], s["reason"]) for s in mailing["skipped"]) == sorted(
         [(abe, "no_email"), (ben, "opted_out"), (bo, "opted_out")]
     )
+    # The mailing names the campaign's target list (recorded in batches), it does not copy it.
+    assert (mailing["targets"]["partners"], mailing["targets"]["campaign_targets"]) == ([], "SPRING26")
+    assert mailing["targets"]["subscribers_of"] == ["NEWS"]
     assert_problem(client.post("/v1/campaigns/SPRING26/launch"), 409, "campaign_launched")
     assert len(client.get("/v1/mailings", params={"campaign": "SPRING26"}).json()["items"]) == 1
 

@@ -162,7 +162,7 @@ def test_a_collection_letter_to_a_german_customer_shows_the_seller_and_the_payme
         "purpose": "collection",
         "language": "de",
         "subject": "Zahlungserinnerung",
-        "body": "<p>Offen: {{ total_open }} {{ currency }}</p>",
+        "body": "<p>Offen: {{ fmt.money(total_open, currency) }}, fällig am {{ fmt.date(invoices[0].due_date) }}</p>",
     }
     assert client.post("/v1/templates", json=template).status_code == 201
     level = {"seq": 1, "name": "L1", "days_after_due": 7, "actions": [{"type": "letter", "template": "MAHNUNG1"}]}
@@ -180,7 +180,7 @@ def test_a_collection_letter_to_a_german_customer_shows_the_seller_and_the_payme
         "Handelsregister HRB 98765 Hamburg",
         "27.01.2026",
         "Zahlungserinnerung",
-        "Offen: 1230.00 EUR",
+        "Offen: 1.230,00 €, fällig am 20.01.2026",
         "Bankverbindung",
         "IBAN: DE89 3704 0044 0532 0130 00",
         f"Verwendungszweck: {inv['number']}",

@@ -6,33 +6,38 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.api.helpers import assert_problem, error_locs, role_headers
-from tests.conftest import ADMIN_KEY, http_client, make_settings, open_container
+from tests.conftest import ADMIN_KEY, http_client, open_container, sqlite_store
 
 
-@contextmanager
-def limited(tmp_path: Path, **settings: Any) -> Iterator[Any]:
-    """An admin client over SQLite with these settings."""
-    container = open_container(make_settings(tmp_path, **settings))
-    try:
-        with http_client(container) as client:
-            yield client
-    finally:
-        container.close()
+@pytest.fixture
+def limited(tmp_path: Path, sqlite_template: Path) -> Callable[..., AbstractContextManager[Any]]:
+    """Opens an admin client over a fresh SQLite store with these settings."""
+
+    @contextmanager
+    def client_with(**settings: Any) -> Iterator[Any]:
+        container = open_container(sqlite_store(sqlite_template, tmp_path).model_copy(update=settings))
+        try:
+            with http_client(container) as client:
+                yield client
+        finally:
+            container.close()
+
+    return client_with
 
 
 # -- body sizes ----------------------------------------------------------------------------------
 
 
-def test_a_body_over_the_limit_is_413_before_it_is_parsed(tmp_path: Path) -> None:
-    with limited(tmp_path, max_body_bytes=1000) as client:
+def test_a_body_over_the_limit_is_413_before_it_is_parsed(limited: Callable[..., Any]) -> None:
+    with limited(max_body_bytes=1000) as client:
         stated = client.post("/v1/partners", json={"name": "Big", "notes_public": "x" * 2000})
         body = assert_problem(stated, 413, "payload_too_large")
         assert body["detail"] == "the request body is larger than 1000 bytes"
@@ -112,8 +117,8 @@ def test_every_list_and_string_of_a_request_body_states_its_maximum(sqlite_clien
 # -- rate limits ---------------------------------------------------------------------------------
 
 
-def test_a_flood_is_rate_limited_with_429_and_ratelimit_headers(tmp_path: Path) -> None:
-    with limited(tmp_path, rate_limit="3/day") as client:
+def test_a_flood_is_rate_limited_with_429_and_ratelimit_headers(limited: Callable[..., Any]) -> None:
+    with limited(rate_limit="3/day") as client:
         answers = [client.get("/v1/clock") for _ in range(4)]
         assert [a.status_code for a in answers] == [200, 200, 200, 429]
         assert [a.headers["RateLimit-Remaining"] for a in answers] == ["2", "1", "0", "0"]
@@ -127,8 +132,8 @@ def test_a_flood_is_rate_limited_with_429_and_ratelimit_headers(tmp_path: Path) 
         assert "RateLimit-Limit" not in client.get("/healthz").headers
 
 
-def test_wrong_keys_are_limited_per_client_address(tmp_path: Path) -> None:
-    with limited(tmp_path, rate_limit_anonymous="5/day") as client:
+def test_wrong_keys_are_limited_per_client_address(limited: Callable[..., Any]) -> None:
+    with limited(rate_limit_anonymous="5/day") as client:
         statuses = [
             client.get("/v1/clock", headers={"Authorization": f"Bearer wrong-{i}"}).status_code for i in range(50)
         ]
@@ -143,8 +148,8 @@ def test_wrong_keys_are_limited_per_client_address(tmp_path: Path) -> None:
         assert client.get("/v1/clock").status_code == 200
 
 
-def test_spellings_of_one_key_share_its_limit_and_other_keys_have_their_own(tmp_path: Path) -> None:
-    with limited(tmp_path, rate_limit="10/day") as client:
+def test_spellings_of_one_key_share_its_limit_and_other_keys_have_their_own(limited: Callable[..., Any]) -> None:
+    with limited(rate_limit="10/day") as client:
         clerk = role_headers(client, "clerk")  # the admin's first request
         spellings = [f"Bearer {ADMIN_KEY}", f"bearer {ADMIN_KEY}", f"BEARER  {ADMIN_KEY} ", f"Bearer {ADMIN_KEY} "]
         statuses = [
@@ -158,40 +163,68 @@ def test_spellings_of_one_key_share_its_limit_and_other_keys_have_their_own(tmp_
 # -- waiting for a position ----------------------------------------------------------------------
 
 
-def test_waiting_reads_leave_the_threads_to_other_requests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """60 reads wait for a position that a broken read model never reaches (more than the server's
-    40 worker threads): the clock still answers while every one of them is waiting."""
+@pytest.fixture
+def lagging(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """Opens an admin client whose partner directory cannot apply a registration (until
+    ``monkeypatch.undo()``) and whose runner works in its background thread, as in a server."""
     from aggregates.partner_details import PartnerRegistered
-
-    container = open_container(make_settings(tmp_path, consistency_timeout=5.0))
 
     def broken(*_: Any) -> None:
         raise RuntimeError("the directory cannot apply this event")
 
-    monkeypatch.setitem(container.catalog.projections["partner_directory"].handlers, PartnerRegistered, [broken])
-    try:
-        with http_client(container) as client:
-            created = client.post("/v1/partners", json={"name": "Lagging"}, headers={"Prefer": "respond-async"})
-            position = created.headers["X-Position"]
-            container.runner.start()
-            finished: list[int] = []
+    @contextmanager
+    def client_with(timeout: float) -> Iterator[Any]:
+        settings = sqlite_store(sqlite_template, tmp_path).model_copy(update={"consistency_timeout": timeout})
+        container = open_container(settings)
+        monkeypatch.setitem(container.catalog.projections["partner_directory"].handlers, PartnerRegistered, [broken])
+        try:
+            with http_client(container) as client:
+                container.runner.start()
+                yield client
+        finally:
+            container.close()
 
-            def read() -> None:
-                response = client.get("/v1/partners", headers={"X-Min-Position": position})
-                finished.append(response.status_code)
+    return client_with
 
-            readers = [threading.Thread(target=read) for _ in range(60)]
-            for reader in readers:
-                reader.start()
-            waits = client.app.state.waits
-            deadline = time.monotonic() + 4
-            while waits.waiting < 60 and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert waits.waiting == 60
-            assert client.get("/v1/clock").status_code == 200
-            assert finished == []  # the clock answered while all 60 were still waiting
-            for reader in readers:
-                reader.join(timeout=30)
-            assert finished == [503] * 60
-    finally:
-        container.close()
+
+def test_waiting_reads_leave_the_threads_to_other_requests(
+    lagging: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """60 reads wait for a position that a broken read model has not reached (more of them than
+    the server has worker threads): the clock still answers while every one of them waits, and
+    all of them answer as soon as the read model gets there."""
+    with lagging(timeout=10.0) as client:
+        created = client.post("/v1/partners", json={"name": "Lagging"}, headers={"Prefer": "respond-async"})
+        position = created.headers["X-Position"]
+        finished: list[int] = []
+
+        def read() -> None:
+            response = client.get("/v1/partners", headers={"X-Min-Position": position})
+            finished.append(response.status_code)
+
+        readers = [threading.Thread(target=read) for _ in range(60)]
+        for reader in readers:
+            reader.start()
+        waits = client.app.state.waits
+        deadline = time.monotonic() + 5
+        while waits.waiting < 60 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert waits.waiting == 60
+        assert client.get("/v1/clock").status_code == 200
+        assert finished == []  # the clock answered while all 60 were waiting
+        monkeypatch.undo()  # the directory applies the registration at its next round
+        for reader in readers:
+            reader.join(timeout=30)
+        assert finished == [200] * 60
+        assert waits.waiting == 0
+
+
+def test_a_read_waiting_past_the_timeout_is_503(lagging: Callable[..., Any]) -> None:
+    with lagging(timeout=0.3) as client:
+        created = client.post("/v1/partners", json={"name": "Lagging"}, headers={"Prefer": "respond-async"})
+        position = created.headers["X-Position"]
+        response = client.get("/v1/partners", headers={"X-Min-Position": position})
+        body = assert_problem(response, 503, "read_model_lagging")
+        assert body["detail"] == f"the read models have not reached {position} yet"
+        assert response.headers["Retry-After"] == "1"
+        assert client.app.state.waits.waiting == 0

@@ -71,6 +71,10 @@ def test_roles_commands_and_reads_are_described(spec: dict[str, Any]) -> None:
     assert "**Who:** admin, clerk." in create["description"]
     assert "`If-Match" in create["description"] and "Idempotency-Key" in create["description"]
     assert {"202", "400", "409", "412", "413", "422"} <= set(create["responses"])
+    # The business rules' codes, read from the command the route runs.
+    assert create["responses"]["409"]["description"].startswith("`code_taken`, `name_required`; or ")
+    payment = spec["paths"]["/v1/payments"]["post"]["responses"]["409"]["description"]
+    assert "`allocation_exceeds_open`" in payment and "`idempotency_key_reused`" in payment
     keys = spec["paths"]["/v1/api-keys"]["post"]
     assert "**Who:** admin." in keys["description"]
     listing = spec["paths"]["/v1/partners"]["get"]

@@ -52,6 +52,7 @@ def test_every_command_has_plain_help_with_named_values() -> None:
         ["keys", "list"],
         ["keys", "revoke"],
         ["bench"],
+        ["simulate"],
         ["consume-payments"],
     ):
         result = CliRunner().invoke(app, [*args, "--help"], prog_name="counterparty", env={"COLUMNS": "80"})

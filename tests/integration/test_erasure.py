@@ -10,15 +10,15 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from rich.console import Console
-from rich.progress import Progress
 
 from aggregates.partner import Partner
 from aggregates.personal import ERASED
 from services.adapters.log_verify import verify_log
 from services.adapters.store import PydanticMapper
+from services.adapters.transports import Transports
 from services.bootstrap.container import Container
-from services.cli.replay import verify_all
+from services.cli.replay import SCRATCH, table_rows
+from services.workers.sender import Sender
 from tests.api.helpers import assert_problem, create_partner
 
 NAMES = ("Jane Doe", "jane@home.test", "AT-123", "Elm Street", "John Roe", "john@home.test", "likes cats")
@@ -87,15 +87,11 @@ def test_erasure_shreds_the_keys_and_leaves_the_log_as_it_was(client: Any, backe
     # The chain up to the old head is the same: verify the same bytes again, without the erasure.
     assert verify_log(_until(c, head["position"]))["head"] == head
 
-    # A process that never saw the erasure (no key cached, no aggregate cached) reads the same.
-    fresh = Container(c.settings)
-    try:
-        partner = fresh.store.get(UUID(pid))
-        assert isinstance(partner, Partner) and partner.details.name == ERASED
-        assert partner.contacts[UUID(cid)].email == ERASED
-    finally:
-        fresh.close()
-    assert verify_all_matches(c) == []
+    # Without cached keys and aggregates (as in a process that never saw the erasure) too.
+    c.store.keys.forget()
+    partner = c.store.get(UUID(pid))
+    assert isinstance(partner, Partner) and partner.details.name == ERASED
+    assert partner.contacts[UUID(cid)].email == ERASED
 
 
 def _until(c: Container, position: int) -> Any:
@@ -110,9 +106,22 @@ def _until(c: Container, position: int) -> Any:
 
 
 def verify_all_matches(c: Container) -> list[str]:
-    """What ``counterparty replay --verify`` finds: read models rebuilt from the log that differ."""
-    with Progress(console=Console(file=io.StringIO())) as bar:
-        return verify_all(c, bar)
+    """What ``counterparty replay --verify`` checks, for the read models that copy personal
+    values: rebuilt from the log, they equal the live ones."""
+    names = ("partner_directory", "timeline", "messages", "mailings")
+    scratch = {name: SCRATCH + c.catalog.version(name) for name in names}
+    c.runner.drain()
+    try:
+        c.runner.build_copies(scratch, lambda n: None)
+        c.runner.drain()
+        return [
+            name
+            for name, version in scratch.items()
+            if table_rows(c, name, version) != table_rows(c, name, c.catalog.version(name))
+        ]
+    finally:
+        for name, version in scratch.items():
+            c.catalog.drop(name, version)
 
 
 def test_every_read_shows_erased(sqlite_client: Any) -> None:
@@ -140,6 +149,10 @@ def test_every_read_shows_erased(sqlite_client: Any) -> None:
 
     (message,) = client.get("/v1/messages", params={"partner": "JD"}).json()["items"]
     assert (message["to"], message["body"], message["subject"]) == (ERASED, ERASED, "Hi")
+    c = container_of(client)  # the sender fails a message queued before the erasure, once and for all
+    Sender(c.ports, Transports.from_settings(c.settings.data_dir, None, None)).run_once()
+    failed = client.get(f"/v1/messages/{message['id']}").json()
+    assert (failed["status"], failed["attempts"]) == ("failed", 1)
 
     events = client.get("/v1/audit/events", params={"stream": pid}).json()["items"]
     assert not [n for n in NAMES if n in str(events)]
@@ -168,12 +181,6 @@ def test_erasure_rules_over_http(sqlite_client: Any) -> None:
     assert erased.status_code == 200, erased.text
     assert (erased.json()["name"], erased.json()["email"]) == (ERASED, ERASED)
     assert client.get("/v1/partners/ACME").json()["name"] == "Acme Ltd"
-
-    create_partner(client, name="Jane Doe", kind="person", code="JD")
-    lines = [{"product": "X", "quantity": "1", "unit_price": "10.00"}]
-    draft = client.post("/v1/documents", json={"type": "invoice", "partner": "JD", "lines": lines}).json()
-    assert client.post(f"/v1/documents/{draft['id']}/issue").status_code == 200
-    assert_problem(client.post("/v1/partners/JD/erase", json={"reason": REASON}), 409, "retention_required")
 
     clerk = client.post("/v1/api-keys", json={"name": "clerk", "role": "clerk"}).json()["key"]
     response = client.post(

@@ -23,6 +23,7 @@ from services.cli.bench.campaigns import bench_campaigns
 from services.cli.bench.collection import bench_collection
 from services.cli.bench.commands import bench_commands
 from services.cli.bench.common import CATCH_UP_AIM, COMMAND_AIM, Figure, Sizes, progress_bar
+from services.cli.bench.erasure import bench_erasure
 from services.cli.bench.http import SCALING_AIM, TO_RAW_AIM, bench_served
 from services.cli.bench.invoices import bench_invoices
 from services.cli.bench.mailings import bench_mailings
@@ -48,6 +49,7 @@ GROUPS: dict[str, Callable[[Target, Sizes, Progress], list[Figure]]] = {
     "http": bench_served,
     "relay": bench_relay,
     "as_of": bench_as_of,
+    "erasure": bench_erasure,
 }
 GROUPS_ENV = "CPTY_BENCH_GROUPS"  # e.g. "invoices,collection": run only those groups
 BACKENDS_ENV = "CPTY_BENCH_BACKENDS"  # "sqlite" or "postgres": measure only that one

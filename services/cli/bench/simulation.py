@@ -7,7 +7,8 @@ in 10 s over the demo data, in 60 s over the open invoices): a ratio of 1 or mor
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, time as clock_time, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from decimal import Decimal
 
 from rich.progress import Progress

@@ -25,7 +25,10 @@ def curl(base: str, key: str, path: str) -> str:
 def banner(summary: str, base: str, key: str | None, invite: tuple[str, str, str] | None, demo_env: Path | None) -> str:
     """The text printed after loading; ``invite`` is (customer code, contact, portal token) and
     ``demo_env`` the file that makes `make serve` serve these data again."""
-    lines = [f"Counterparty demo loaded: {summary}", "", f"Admin key: {key}", f"API docs:  {base}/docs"]
+    lines = [f"Counterparty demo loaded: {summary}", ""]
+    if key is not None:
+        lines.append(f"Admin key: {key}")
+    lines.append(f"API docs:  {base}/docs")
     if invite is not None:
         code, contact, token = invite
         # The link alone on its line: a terminal that folds it still copies it whole.

@@ -64,8 +64,8 @@ def campaigns(demo: Demo) -> str:
     targets = queries.target_ids(CAMPAIGN_CODE)
     if not targets:
         return f"{seasons}; campaign {CAMPAIGN_CODE} planned (no partner meets its criteria yet, not launched)"
-    launch, plan = campaign_launch(container.ports, CAMPAIGN_CODE)
-    prepare(container.ports, demo.run(launch_campaign, launch).detail, ACTOR, plan)
+    launch, recipients = campaign_launch(container.ports, CAMPAIGN_CODE)
+    prepare(container.ports, demo.run(launch_campaign, launch).detail, ACTOR, recipients)
     container.runner.drain()
     catalogue = {p.code: p for p in CATALOGUE}
     invoices = [
