@@ -43,6 +43,15 @@ class Allocation(Value):
     amount: Decimal
 
 
+class Settled(Value):
+    """Money that reached an item on a day (``how``: paid or credited): how late an invoice was
+    paid, which interest notes charge for."""
+
+    on: date
+    amount: Decimal
+    how: str
+
+
 class AccountOpened(CreatedEvent):
     TOPIC = "counterparty.account.AccountOpened.v1"
     partner: UUID
@@ -138,6 +147,9 @@ class Account(Aggregate):
     credited: dict[UUID, Decimal]
     unapplied: Decimal
     order: list[UUID]
+    # Added later: a snapshot taken before lacks the dates of the settlements it folded in, so
+    # interest notes charge nothing for those (never more than is owed).
+    settlements: dict[UUID, list[Settled]] = {}
 
     @staticmethod
     def id_for(partner: UUID) -> UUID:
@@ -157,6 +169,7 @@ class Account(Aggregate):
         self.credited = {}
         self.unapplied = ZERO
         self.order = []
+        self.settlements = {}
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -203,9 +216,9 @@ class Account(Aggregate):
             self._credit_used(partner=self.partner, allocations=tuple(allocations), on=on)
 
     @event(UnappliedCreditUsed)
-    def _credit_used(self, allocations: tuple[Allocation, ...]) -> None:
+    def _credit_used(self, allocations: tuple[Allocation, ...], on: date) -> None:
         for a in allocations:
-            self._settle(a, "paid")
+            self._settle(a, "paid", on)
             self.unapplied -= a.amount
 
     def _oldest_first(self, amount: Decimal) -> list[Allocation]:
@@ -218,8 +231,9 @@ class Account(Aggregate):
             amount -= share
         return allocations
 
-    def _settle(self, allocation: Allocation, how: str) -> None:
+    def _settle(self, allocation: Allocation, how: str, on: date) -> None:
         item_id = allocation.item_id
+        self.settlements.setdefault(item_id, []).append(Settled(on=on, amount=allocation.amount, how=how))
         self.open[item_id] -= allocation.amount
         ledger = self.paid if how == "paid" else self.credited
         ledger[item_id] = ledger.get(item_id, ZERO) + allocation.amount
@@ -259,9 +273,9 @@ class Account(Aggregate):
         return allocations
 
     @event(PaymentAllocated)
-    def _payment_allocated(self, allocations: tuple[Allocation, ...], unapplied: Decimal) -> None:
+    def _payment_allocated(self, allocations: tuple[Allocation, ...], unapplied: Decimal, on: date) -> None:
         for a in allocations:
-            self._settle(a, "paid")
+            self._settle(a, "paid", on)
         self.unapplied += unapplied
 
     def apply_credit_note(self, credit_note: UUID, amount: Decimal, applies_to: UUID | None, on: date) -> None:
@@ -281,9 +295,9 @@ class Account(Aggregate):
         )
 
     @event(CreditNoteAllocated)
-    def _credit_allocated(self, allocations: tuple[Allocation, ...], unapplied: Decimal) -> None:
+    def _credit_allocated(self, allocations: tuple[Allocation, ...], unapplied: Decimal, on: date) -> None:
         for a in allocations:
-            self._settle(a, "credited")
+            self._settle(a, "credited", on)
         self.unapplied += unapplied
 
     # -- merging ---------------------------------------------------------------------------------

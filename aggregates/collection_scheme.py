@@ -22,6 +22,8 @@ class ActionType(Enum):
     TASK = "task"
     FEE = "fee"
     INTEREST = "interest"
+    # Interest on the partner's whole lateness up to the run date, as one numbered note.
+    INTEREST_NOTE = "interest_note"
     BLOCK_SALES = "block_sales"
     SET_PAYMENT_TERMS = "set_payment_terms"
     SET_COLLECTION_STATUS = "set_collection_status"
@@ -91,6 +93,8 @@ def check_rules(rules: SchemeRules) -> None:
                 raise Invalid(loc, "a fee needs a positive amount")
             if kind is ActionType.INTEREST and (action.annual_rate is None or action.annual_rate <= 0):
                 raise Invalid(loc, "interest needs a positive annual_rate")
+            if kind is ActionType.INTEREST_NOTE and not (action.annual_rate and 0 < action.annual_rate <= 100):
+                raise Invalid(loc, "an interest note needs an annual_rate above 0 and at most 100")
             if kind is ActionType.TASK and not action.title:
                 raise Invalid(loc, "a task needs a title")
             if kind is ActionType.SET_PAYMENT_TERMS and (action.days is None or action.days < 0):

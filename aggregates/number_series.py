@@ -9,7 +9,7 @@ from uuid import UUID
 from aggregates.base import Aggregate, CreatedEvent, DomainEvent, event, natural_id
 from aggregates.errors import Invalid
 
-SERIES = ("partner", "quote", "order", "proforma", "invoice", "credit_note", "payment", "request")
+SERIES = ("partner", "quote", "order", "proforma", "invoice", "credit_note", "payment", "request", "interest_note")
 
 DEFAULT_MASKS = {
     "partner": "CU{yy}{mm}-{0000}",
@@ -20,6 +20,7 @@ DEFAULT_MASKS = {
     "credit_note": "CN{yy}{mm}-{0000}",
     "payment": "PY{yy}{mm}-{0000}",
     "request": "REQ-{00000}",
+    "interest_note": "IT{yy}{mm}-{0000}",
 }
 
 _TOKEN = re.compile(r"\{([^{}]*)\}")

@@ -66,6 +66,8 @@ def run_counts(row: Any, acted: list[dict[str, Any]], skipped: list[dict[str, An
             counts["fees"] += 1
         elif action == "interest":
             counts["interest"] += 1
+        elif action == "interest_note" and a["amount"] is not None and Decimal(a["amount"]) != 0:
+            counts["interest_notes"] += 1
         elif action == "block_sales":
             once("blocks", a["partner"], a["level"])
         elif action == "task":

@@ -13,11 +13,13 @@ from uuid import UUID
 from aggregates.account import ItemKind, OpenItem
 from aggregates.base import natural_id
 from aggregates.collection_scheme import Action, ActionType, interest
+from aggregates.errors import DomainError
 from aggregates.money import ZERO
 from aggregates.sales_document import SalesDocument
 from commands.activities import collection_task
 from commands.collection.group import Group
 from commands.collection.messages import send_message
+from commands.interest_notes import issue_note, load_ledger, since_last_charge
 
 
 def _book(group: Group, item_id: UUID, kind: ItemKind, amount: Decimal, invoice: SalesDocument | None = None) -> None:
@@ -62,6 +64,33 @@ def charge_interest(group: Group, action: Action) -> None:
         _book(group, item_id, ItemKind.INTEREST, amount, firing.invoice)
         firing.case.record_executed(level, ActionType.INTEREST, group.day, amount=amount, item=item_id)
         group.report.count("interest")
+
+
+def issue_interest_note(group: Group, action: Action) -> None:
+    """One note per group for the partner's lateness since its last note or interest charge; like
+    a fee, it belongs to the first case."""
+    assert action.annual_rate is not None
+    level = group.level.seq
+    note = natural_id("collection-interest-note", *group.key)
+    period = (since_last_charge(load_ledger(group.ctx, group.partner.id), group.account), group.day)
+    try:
+        made = issue_note(
+            group.ctx, note, group.partner, group.account, period, action.annual_rate, group.currency, level
+        )
+    except DomainError as refused:
+        if refused.code != "nothing_to_charge":
+            raise
+        group.skipped(ActionType.INTEREST_NOTE, "zero_interest")
+        return
+    if not made:
+        return  # issued by this run before
+    group.touched.extend(made)
+    first, *others = group.cases
+    amount = group.account.items[note].amount
+    first.record_executed(level, ActionType.INTEREST_NOTE, group.day, amount=amount, item=note)
+    for case in others:
+        case.record_executed(level, ActionType.INTEREST_NOTE, group.day, amount=ZERO)
+    group.report.count("interest_notes")
 
 
 def block_sales(group: Group, action: Action) -> None:
@@ -109,6 +138,7 @@ EXECUTORS: dict[ActionType, Executor] = {
     ActionType.TASK: open_task,
     ActionType.FEE: charge_fee,
     ActionType.INTEREST: charge_interest,
+    ActionType.INTEREST_NOTE: issue_interest_note,
     ActionType.BLOCK_SALES: block_sales,
     ActionType.SET_PAYMENT_TERMS: set_payment_terms,
     ActionType.SET_COLLECTION_STATUS: set_collection_status,

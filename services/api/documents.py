@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, StringConstraints
 
 from aggregates.errors import NotFound
-from aggregates.sales_document_values import DocStatus, DocType
+from aggregates.sales_document_values import DocType
 from commands.documents import (
     AcceptQuote,
     CancelDocument,
@@ -79,11 +79,19 @@ class PromisePublic(BaseModel):
     date: date
 
 
+# What a reader sees: the aggregate's statuses plus `paid`, which the read model derives from an
+# issued invoice's open amount reaching zero.
+DocumentStatus = Literal[
+    "draft", "sent", "accepted", "refused", "expired", "partially_ordered", "ordered", "confirmed",
+    "partially_invoiced", "invoiced", "issued", "paid", "cancelled",
+]
+
+
 class DocumentPublic(BaseModel):
     id: UUID
     number: str | None
     type: DocType
-    status: DocStatus
+    status: DocumentStatus
     version: int
     partner: UUID
     contact: UUID | None

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from commands.erasure import EraseContact, ErasePartner, Reason, erase_contact, erase_partner
 from services.api.deps import Admin, Cmd, Cont, ReadModels
-from services.api.partners import ContactPublic, PartnerPublic, _item
+from services.api.partners import ContactPublic, PartnerPublic
 
 router = APIRouter(prefix="/v1/partners", tags=["partners"])
 
@@ -27,7 +27,13 @@ def erase(partner: str, body: ErasureRequest, _admin: Admin, cmd: Cmd, reads: Re
 @router.post(
     "/{partner}/contacts/{contact}/erase", response_model=ContactPublic, summary="Erase a contact's personal data"
 )
-def erase_one_contact(partner: str, contact: UUID, body: ErasureRequest, _admin: Admin, cmd: Cmd, reads: ReadModels) -> Response:
+def erase_one_contact(
+    partner: str, contact: UUID, body: ErasureRequest, _admin: Admin, cmd: Cmd, reads: ReadModels
+) -> Response:
     pid = reads.partners.partner_id(partner)
     command = EraseContact(partner=partner, contact=contact, reason=body.reason)
-    return cmd.run(erase_contact, command, lambda r: _item(reads, pid, "contacts", r.id))
+    return cmd.run(
+        erase_contact,
+        command,
+        lambda r: next(c for c in reads.partners.get(str(pid))["contacts"] if c["id"] == str(r.id)),
+    )

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from aggregates.partner_details import PartnerKind
 from aggregates.portal_token import PortalToken
 from aggregates.request import Priority, RequestStatus, Source, Visibility
-from aggregates.sales_document_values import DocStatus, DocType
+from aggregates.sales_document_values import DocType
 from commands.documents import AcceptQuote, accept_quote
 from commands.portal import (
     IssuePortalToken,
@@ -35,7 +35,7 @@ from commands.requests import CommentOnRequest, CommentText, Subject, comment_on
 from commands.types import Code, Ref, Text
 from queries.portal import PortalAccess
 from services.api.deps import Cmd, Cont, Paging, PortalCmd, PortalUser, Principal, ReadModels, Writer, hash_key
-from services.api.documents import PromisePublic, pdf_response
+from services.api.documents import DocumentStatus, PromisePublic, pdf_response
 from services.api.partners import AddressPublic, BalancePublic
 from services.api.payments import PaymentList
 
@@ -167,7 +167,7 @@ class PortalDocument(BaseModel):
     id: UUID
     number: str
     type: DocType
-    status: DocStatus
+    status: DocumentStatus
     version: int
     issue_date: date | None
     due_date: date | None

@@ -177,7 +177,8 @@ class Container:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         with schema_lock(settings.event_store_url):
-            self.store = store or EventStore(settings.event_store_url, master_key(settings.master_key, settings.data_dir))
+            key = master_key(settings.master_key, settings.data_dir)
+            self.store = store or EventStore(settings.event_store_url, key)
             self.engine = engine or read_model_engine(settings.read_model_url)
             self.catalog = Catalog(self.engine, projections)
         reads = ProcessReads(self.catalog)
