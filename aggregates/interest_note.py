@@ -134,7 +134,7 @@ def interest_line(late: Late, period_from: date, period_to: date, annual_rate: D
     settled = sum((s.amount for s in paid_by_end), ZERO)
     settled += sum((s.amount for s in late.settlements if s.how != "paid"), ZERO)
     still_open = item.amount - settled
-    candidates = [(s.amount, s.on) for s in paid_by_end if s.on >= first]
+    candidates: list[tuple[Decimal, date | None]] = [(s.amount, s.on) for s in paid_by_end if s.on >= first]
     candidates += [(still_open, None)] if still_open > 0 else []
     parts, days, weighted = [], set(), ZERO
     for amount, paid_on in candidates:

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from aggregates.errors import Invalid, not_found
 from aggregates.mailing import MailingTargets, SkipReason
 from aggregates.partner_details import normalise_code
+from aggregates.personal import ERASED
 from commands.mailings import Candidate, MailingSpec
 from projections.catalog import Catalog
 from queries.formats import utc
@@ -171,7 +172,7 @@ class MailingQueries:
             email = (row.email or "").strip()
             if not row.active:
                 reason: SkipReason | None = SkipReason.INACTIVE
-            elif not email:
+            elif not email or email == ERASED:  # an erased contact has no address any more
                 reason = SkipReason.NO_EMAIL
             elif row.opted_out_on is not None or not (r.through_partner or r.areas):
                 reason = SkipReason.OPTED_OUT

@@ -87,6 +87,14 @@ class SettingsQueries:
             raise not_found("user", username)
         return self._user(rows[0])
 
+    def full_name(self, username: str | None) -> str | None:
+        """A user's name as customers read it on documents and letters (the username when the
+        user is unknown, or has no name)."""
+        if not username:
+            return None
+        rows = self._rows("users", "users", username=username)
+        return (rows[0]["name"] if rows else None) or username
+
     @staticmethod
     def _field(row: dict[str, Any]) -> dict[str, Any]:
         return {

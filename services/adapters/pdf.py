@@ -87,6 +87,24 @@ def document_pdf(
     return render_pdf(html)
 
 
+def interest_note_pdf(note: dict[str, Any], partner: dict[str, Any], seller: dict[str, Any]) -> bytes:
+    """An interest note (GET /v1/interest-notes/{id}) in the partner's language, to its tax
+    address like an invoice: each invoice's due date, days, late amount and interest."""
+    language = partner.get("language") or "en"
+    addresses = partner["addresses"]
+    html = _env.get_template("interest_note.html").render(
+        note=note,
+        partner=partner,
+        address=_default(addresses, "tax") or _default(addresses, "billing"),
+        t=labels(language),
+        fmt=Formats(language),
+        language=language,
+        seller=seller,
+        reference=note["number"],
+    )
+    return render_pdf(html)
+
+
 def letter_pdf(
     recipient: str,
     subject: str,
@@ -95,10 +113,12 @@ def letter_pdf(
     language: str = "en",
     seller: dict[str, Any] | None = None,
     reference: str | None = None,
+    sales_rep: str | None = None,
 ) -> bytes:
-    """A letter: the seller, the recipient block, the date, the subject and the rendered HTML
-    body (whose values the template engine has already escaped), then the bank details and the
-    payment reference (the numbers of the documents the letter is about)."""
+    """A letter: the seller, the recipient block, the date (and the sales rep's full name), the
+    subject and the rendered HTML body (whose values the template engine has already escaped),
+    then the bank details and the payment reference (the numbers of the documents the letter is
+    about)."""
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
@@ -114,5 +134,6 @@ def letter_pdf(
         t=labels(language),
         seller=seller or {},
         reference=reference,
+        sales_rep=sales_rep,
     )
     return HTML(string=html, url_fetcher=fetcher).write_pdf()  # type: ignore[no-any-return]

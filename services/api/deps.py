@@ -28,6 +28,7 @@ from queries.campaigns import CampaignQueries
 from queries.collection import CollectionQueries
 from queries.documents import DocumentQueries
 from queries.interest_areas import InterestAreaQueries
+from queries.interest_notes import InterestNoteQueries
 from queries.mailings import MailingQueries
 from queries.messages import MessageQueries
 from queries.pages import MAX_LIMIT, PageRequest
@@ -146,6 +147,7 @@ class Reads:
         self.campaigns = CampaignQueries(c.catalog)
         self.portal = PortalQueries(c.catalog)
         self.interest_areas = InterestAreaQueries(c.catalog)
+        self.interest_notes = InterestNoteQueries(c.catalog)
         self.mailings = MailingQueries(c.catalog)
 
 

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, StringConstraints
 
-from aggregates.errors import NotFound
 from aggregates.sales_document_values import DocType
 from commands.documents import (
     AcceptQuote,
@@ -197,21 +196,11 @@ def get_pdf(document: str, _who: AnyRole, reads: ReadModels, c: Cont) -> Respons
     return pdf_response(reads.documents.get(document), reads, c)
 
 
-def _rep_name(reads: Reads, username: str | None) -> str | None:
-    """The rep's full name, as the customer knows them (the username if the user is unknown)."""
-    if not username:
-        return None
-    try:
-        return reads.settings.user(username)["name"] or username  # type: ignore[no-any-return]
-    except NotFound:
-        return username
-
-
 def pdf_response(doc: dict[str, Any], reads: Reads, c: Container) -> Response:
     """The document rendered as PDF (the portal serves its customers the same file)."""
     partner = reads.partners.get(doc["partner"])
     seller = seller_block(company_profile(c.store), BlobStore(c.settings.blob_dir))
-    pdf = document_pdf(doc, partner, seller, _rep_name(reads, doc["sales_rep"]))
+    pdf = document_pdf(doc, partner, seller, reads.settings.full_name(doc["sales_rep"]))
     filename = f"{doc['number'] or doc['id']}.pdf"
     return Response(
         pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}

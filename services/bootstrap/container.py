@@ -38,6 +38,7 @@ from projections.collection import collection
 from projections.custom_fields import custom_fields
 from projections.documents import documents
 from projections.interest_areas import interest_areas
+from projections.interest_notes import interest_notes
 from projections.mailings import mailings
 from projections.messages import messages
 from projections.partner_directory import directory
@@ -88,6 +89,7 @@ PROJECTIONS: list[Projection] = [
     activities,
     campaigns,
     interest_areas,
+    interest_notes,
     mailings,
     timeline,
     audit_index,

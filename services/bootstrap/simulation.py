@@ -5,7 +5,7 @@ partners of recurring invoices and of the hypothetical payments, with their acco
 invoices and cases; and every scheme, template, recurring invoice, number series, setting and the
 business clock. It lives in memory (the log in an in-memory SQLite database, the read models the
 jobs consult in another) inside a container of its own, whose manual clock is ticked one day at a
-time, so the real day run (collection, recurring invoices, quote expiry) decides exactly as it
+time, so the real day's jobs (the collection run, recurring invoices) decide exactly as they
 would. The hypothetical payments are booked as real payments on their dates, after that day's
 jobs. Nothing runs the sender there: messages are only queued in the copy, which is thrown away.
 What the walk recorded is then read back from the copy's log."""
@@ -57,11 +57,8 @@ from commands.context import CommandContext, ConcurrencyConflict
 from commands.payments import ReceivePayment, receive_payment
 from processes.collection import collection_process
 from processes.recurring_invoices import recurring
-from processes.sales import sales
 from projections.catalog import tracking
 from projections.collection import collection
-from projections.documents import documents
-from projections.messages import messages
 from projections.receivables import receivables
 from projections.recurring_invoices import recurring_invoices
 from queries.collection import CollectionQueries
@@ -101,9 +98,11 @@ OWN_KINDS = (
     PortalTokenIssued,
     RequestOpened,
 )
-# The read models the daily jobs consult, and the process managers that run them.
-PROJECTIONS = [documents, receivables, recurring_invoices, collection, messages]
-PROCESSES = [sales, recurring, collection_process]
+# The process managers whose daily jobs can make what the walk answers (messages, charges,
+# blocks, levels, invoices), and the read models they consult. The sales process is left out:
+# expiring a quote or promoting a prospect changes none of it.
+PROJECTIONS = [receivables, recurring_invoices, collection]
+PROCESSES = [recurring, collection_process]
 
 
 @dataclass(frozen=True)

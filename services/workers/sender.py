@@ -51,6 +51,8 @@ from commands.messages import (
 from queries.company import company_profile
 from queries.documents import DocumentQueries
 from queries.messages import InDelivery, MessageQueries
+from queries.partners import PartnerQueries
+from queries.settings import SettingsQueries
 from services.adapters.blobs import BlobStore
 from services.adapters.pdf import letter_pdf, seller_block
 from services.adapters.transports import DeliveryError, Outgoing, Transports
@@ -82,6 +84,8 @@ class Sender:
         self.batch = batch
         self.queries = MessageQueries(ports.catalog)
         self.documents = DocumentQueries(ports.catalog)
+        self.partners = PartnerQueries(ports.catalog)
+        self.settings = SettingsQueries(ports.catalog)
         self.blobs = BlobStore(settings.blob_dir)
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -179,26 +183,32 @@ class Sender:
         c = message.composition
         on = message.queued_at.astimezone(self.ports.settings.zone).date()
         seller = seller_block(company_profile(self.ports.store), self.blobs)
-        reference = self._reference(message)
+        about = self._about(message)
         if c.channel is Channel.LETTER:
-            pdf = letter_pdf(c.to, c.subject, c.body, on, c.language, seller, reference)
+            pdf = letter_pdf(c.to, c.subject, c.body, on, c.language, seller, *about)
         else:
             assert c.attach_letter is not None
             letter = c.attach_letter
-            pdf = letter_pdf(letter.recipient, letter.subject, letter.body, on, c.language, seller, reference)
+            pdf = letter_pdf(letter.recipient, letter.subject, letter.body, on, c.language, seller, *about)
         sha256 = self.blobs.put_bytes(pdf)
         if message.pdf_sha256 is None:
             rendered = RecordLetterRendered(message=message.id, sha256=sha256, size=len(pdf))
             self._execute(record_letter_rendered, rendered)
         return pdf
 
-    def _reference(self, message: Message) -> str | None:
-        """The payment reference: the numbers of the documents the letter is about."""
-        numbers = []
+    def _about(self, message: Message) -> tuple[str | None, str | None]:
+        """The payment reference (the numbers of the documents the letter is about) and the
+        full name of the sales rep who answers for it (the documents', else the partner's)."""
+        rows = []
         for document in message.composition.documents:
             with contextlib.suppress(NotFound):
-                numbers.append(self.documents.row(str(document))["number"])
-        return ", ".join(n for n in numbers if n) or None
+                rows.append(self.documents.row(str(document)))
+        reference = ", ".join(r["number"] for r in rows if r["number"]) or None
+        rep = next((r["sales_rep"] for r in rows if r["sales_rep"]), None)
+        if rep is None:
+            with contextlib.suppress(NotFound):
+                rep = next(iter(self.partners.get(str(message.composition.partner))["sales_reps"]), None)
+        return reference, self.settings.full_name(rep)
 
     # -- plumbing ------------------------------------------------------------------------------
 

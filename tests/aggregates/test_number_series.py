@@ -57,6 +57,7 @@ def test_default_masks() -> None:
         "credit_note": "CN{yy}{mm}-{0000}",
         "payment": "PY{yy}{mm}-{0000}",
         "request": "REQ-{00000}",
+        "interest_note": "IT{yy}{mm}-{0000}",
     }
     assert set(SERIES) == set(DEFAULT_MASKS)
 

@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 
+from aggregates.mailing import MailingTargets
+from queries.mailings import MailingQueries
 from queries.pages import encode_cursor
 from tests.api.helpers import assert_problem, create_partner, error_locs, role_headers
 from tests.api.sales_helpers import act, draft, issued, line
 from tests.api.test_mailings import container_html, link
-from tests.api.test_messages import send_all
+from tests.api.test_messages import container_of, send_all
 
 SPRING = {
     "code": "SPRING26",
@@ -498,6 +500,11 @@ def test_a_launch_mails_only_the_subscribers_and_effectiveness_follows_delivery(
     # The mailing names the campaign's target list (recorded in batches), it does not copy it.
     assert (mailing["targets"]["partners"], mailing["targets"]["campaign_targets"]) == ([], "SPRING26")
     assert mailing["targets"]["subscribers_of"] == ["NEWS"]
+    # A preparation resumed after a crash makes the same plan from the recorded list.
+    resumed = MailingQueries(container_of(client).catalog).candidates(
+        MailingTargets(campaign_targets="SPRING26", subscribers_of=("NEWS",))
+    )
+    assert sorted(str(c.contact) for c in resumed if c.reason is None) == sorted([ann, bob])
     assert_problem(client.post("/v1/campaigns/SPRING26/launch"), 409, "campaign_launched")
     assert len(client.get("/v1/mailings", params={"campaign": "SPRING26"}).json()["items"]) == 1
 

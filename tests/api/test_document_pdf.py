@@ -168,7 +168,9 @@ def test_a_collection_letter_to_a_german_customer_shows_the_seller_and_the_payme
     level = {"seq": 1, "name": "L1", "days_after_due": 7, "actions": [{"type": "letter", "template": "MAHNUNG1"}]}
     scheme = {"code": "STD", "name": "Standard", "is_default": True, "levels": [level]}
     assert client.post("/v1/collection/schemes", json=scheme).status_code == 201
-    inv = issued(client, p["id"], "invoice", [line("WIDGET", "1", "1230.00")], due_date="2026-01-20")
+    inv = issued(
+        client, p["id"], "invoice", [line("WIDGET", "1", "1230.00")], due_date="2026-01-20", sales_rep="gschmidt"
+    )
     tick(client, "2026-01-27")
     send_all(client)
     letters = client.get("/v1/messages", params={"partner": p["id"], "channel": "letter"}).json()["items"]
@@ -179,6 +181,7 @@ def test_a_collection_letter_to_a_german_customer_shows_the_seller_and_the_payme
         "USt-IdNr. DE123456789",
         "Handelsregister HRB 98765 Hamburg",
         "27.01.2026",
+        "Ihr Ansprechpartner: Greta Schmidt",
         "Zahlungserinnerung",
         "Offen: 1.230,00 €, fällig am 20.01.2026",
         "Bankverbindung",

@@ -16,7 +16,6 @@ from aggregates.errors import Conflict, Invalid
 from aggregates.interest_note import InterestNoteIssued, LatePart, Span
 from commands.interest_notes import IssueInterestNote, issue_interest_note
 from tests.commands.collection_helpers import charges, collection, invoice, pay, register
-from tests.gwt import like
 from tests.gwt_commands import Flow
 
 D = Decimal
@@ -86,7 +85,11 @@ def test_an_invoice_open_at_the_end_is_charged_up_to_it_and_later_notes_charge_o
     flow.on(date(2026, 3, 31)).when(issue_interest_note, note("OPEN", date(2026, 2, 1), date(2026, 2, 28), "12.00"))
     (line,) = issued(flow).lines
     # 500.00 × 28 days × 12 % / 365 = 4.602… → 4.60
-    assert (line.days, line.interest, line.parts) == (28, D("4.60"), (LatePart(amount=D("500.00"), paid_on=None, days=28),))
+    assert (line.days, line.interest, line.parts) == (
+        28,
+        D("4.60"),
+        (LatePart(amount=D("500.00"), paid_on=None, days=28),),
+    )
     flow.when(issue_interest_note, note("OPEN", date(2026, 2, 15), date(2026, 3, 15), "12.00"))
     (line,) = issued(flow).lines
     # only 1–15 March are new: 500.00 × 15 × 12 % / 365 = 2.465… → 2.47
@@ -140,7 +143,7 @@ def test_days_charged_by_collection_interest_are_skipped() -> None:
     )
 
 
-def test_a_collection_level_issues_a_note_once_per_run_date() -> None:
+def test_a_collection_level_issues_a_note_for_the_days_up_to_its_run_date() -> None:
     action = {"type": "interest_note", "annual_rate": "10.00"}
     flow = collection(levels=[{"seq": 1, "name": "L1", "days_after_due": 7, "actions": [action]}])
     pid = register(flow, "LVL")

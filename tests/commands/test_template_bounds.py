@@ -14,7 +14,14 @@ from aggregates.collection_scheme import ActionType
 from aggregates.errors import Conflict, Invalid
 from aggregates.message import MessageQueued
 from commands import templating
-from commands.messages import ChangeTemplate, CreateTemplate, SendMessage, change_template, create_template, send_message
+from commands.messages import (
+    ChangeTemplate,
+    CreateTemplate,
+    SendMessage,
+    change_template,
+    create_template,
+    send_message,
+)
 from processes.collection import run_collection
 from tests.commands.collection_helpers import L1, collection, define, invoice, level_of, on, register, run_of
 from tests.gwt_commands import Flow
@@ -134,7 +141,8 @@ def test_a_template_that_cannot_be_rendered_skips_its_action_and_the_run_complet
     flow = collection()
     flow.given_command(create_template, email_template("P1", RECURSIVE_PER_INVOICE))
     define(flow, "BAD", is_default=False, levels=[{**L1, "actions": [{"type": "email", "template": "P1"}]}])
-    good, bad = register(flow, "GOOD"), register(flow, "POISONED", collection_scheme="BAD")
+    good = register(flow, "GOOD")
+    register(flow, "POISONED", collection_scheme="BAD")
     docs = {code: invoice(flow, code, "100.00") for code in ("GOOD", "POISONED")}
     flow.day(on(22))
     assert (level_of(flow, docs["GOOD"]), level_of(flow, docs["POISONED"])) == (1, 1)
@@ -145,8 +153,10 @@ def test_a_template_that_cannot_be_rendered_skips_its_action_and_the_run_complet
     assert message.composition.partner == good
     assert (skipped.action, skipped.reason, skipped.on) == (ActionType.EMAIL, "template_render_failed", on(22))
     report = run_of(flow, on(22))
-    assert (report.partners, report.counts) == (2, {"levels_reached": 2, "emails": 1, "skipped_template_render_failed": 1})
-    assert bad != good
+    assert (report.partners, report.counts) == (
+        2,
+        {"levels_reached": 2, "emails": 1, "skipped_template_render_failed": 1},
+    )
     # Running the date again adds nothing.
     flow.when_run(run_collection, flow.run, flow.reads, on(22))
     assert flow.result == {"day": on(22), "ran": False}

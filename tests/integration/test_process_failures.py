@@ -75,7 +75,9 @@ def test_a_transient_failure_is_retried_until_it_passes(sqlite_container: Contai
     lost = exc.OperationalError("SELECT 1", {}, Exception("the database went away"))
     reaction = with_probe(sqlite_container, {"WAIT": lost})
     with http_client(sqlite_container) as client:
-        created = client.post("/v1/partners", json={"name": "Wait", "code": "WAIT"}, headers={"Prefer": "respond-async"})
+        created = client.post(
+            "/v1/partners", json={"name": "Wait", "code": "WAIT"}, headers={"Prefer": "respond-async"}
+        )
         assert created.status_code == 202
         for _ in range(2 * MAX_ATTEMPTS):
             sqlite_container.runner.drain()
