@@ -147,8 +147,8 @@ class Account(Aggregate):
     credited: dict[UUID, Decimal]
     unapplied: Decimal
     order: list[UUID]
-    # Added later: a snapshot taken before lacks the dates of the settlements it folded in, so
-    # interest notes charge nothing for those (never more than is owed).
+    # Added later: a snapshot taken before (or a merge) lacks the dates of the settlements it
+    # folded in, so interest notes charge nothing for those (never more than is owed).
     settlements: dict[UUID, list[Settled]] = {}
 
     @staticmethod

@@ -78,9 +78,11 @@ class InterestNoteIssued(DomainEvent):
 
 @dataclass(frozen=True)
 class Late:
-    """One invoice's facts: its receivable, the money that reached it, the days charged already."""
+    """One invoice's facts: its receivable, what is open of it now, the money that reached it, the
+    days charged already."""
 
     item: OpenItem
+    open_now: Decimal
     settlements: list[Settled]
     charged: list[Span]
 
@@ -101,7 +103,8 @@ def late_invoices(account: Account, currency: str, noted: dict[UUID, list[Span]]
     return [
         Late(
             item=item,
-            settlements=account.settlements.get(item.item_id, []),
+            open_now=account.open.get(item_id, ZERO),
+            settlements=account.settlements.get(item_id, []),
             charged=collection_spans(account, item.item_id, item.due_date) + noted.get(item.item_id, []),
         )
         for item_id, item in account.items.items()
@@ -124,16 +127,16 @@ def _spans(days: set[date]) -> tuple[Span, ...]:
 def interest_line(late: Late, period_from: date, period_to: date, annual_rate: Decimal) -> InterestLine | None:
     """Each paid part is late from the day after the due date to its payment day, the part still
     open at ``period_to`` up to that day; only the period's days not charged before count.
-    Credited money was never owed and is never charged. Half-up to cents per invoice."""
+    Credited money was never owed and is never charged, nor is money whose payment date is unknown
+    (settled before the account recorded dates). Half-up to cents per invoice."""
     item = late.item
     first = max(period_from, item.due_date + DAY)
     if first > period_to:
         return None
     charged = set().union(*(span.days() for span in late.charged))
     paid_by_end = [s for s in late.settlements if s.how == "paid" and s.on <= period_to]
-    settled = sum((s.amount for s in paid_by_end), ZERO)
-    settled += sum((s.amount for s in late.settlements if s.how != "paid"), ZERO)
-    still_open = item.amount - settled
+    paid_after = [s.amount for s in late.settlements if s.how == "paid" and s.on > period_to]
+    still_open = late.open_now + sum(paid_after, ZERO)
     candidates: list[tuple[Decimal, date | None]] = [(s.amount, s.on) for s in paid_by_end if s.on >= first]
     candidates += [(still_open, None)] if still_open > 0 else []
     parts, days, weighted = [], set(), ZERO

@@ -60,7 +60,6 @@ class _Budget:
     depth: int = 0
     steps: int = 0
     produced: int = 0
-
     ticks: int = 0
 
     def tick(self) -> None:

@@ -13,6 +13,7 @@ the audit hash chain and ``replay --verify`` are unaffected by an erasure.
 from __future__ import annotations
 
 import base64
+import binascii
 import os
 import secrets
 import sqlite3
@@ -46,7 +47,11 @@ def master_key(configured: str | None, data_dir: Path) -> bytes:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return _key_bytes(path.read_text().strip(), str(path))
+        for _ in range(50):  # another process starting at the same moment may still be writing it
+            if text := path.read_text().strip():
+                return _key_bytes(text, str(path))
+            time.sleep(0.1)
+        return _key_bytes("", str(path))
     with os.fdopen(fd, "w") as f:
         f.write(base64.b64encode(AESGCM.generate_key(bit_length=256)).decode() + "\n")
     return _key_bytes(path.read_text().strip(), str(path))
@@ -276,7 +281,8 @@ class PersonalCodec:
             assert isinstance(cipher, AESGCM)
             nonce = secrets.token_bytes(12)
             sealed = nonce + cipher.encrypt(nonce, value.encode(), place.subject.encode())
-            place.holder[place.key] = {ENVELOPE: place.subject, "v": base64.b64encode(sealed).decode()}
+            text = binascii.b2a_base64(sealed, newline=False).decode()
+            place.holder[place.key] = {ENVELOPE: place.subject, "v": text}
 
     def decrypt(self, cls: type[DomainEvent], state: dict[str, Any], stream: str) -> None:
         specs = personal_specs(cls, state)
@@ -289,5 +295,5 @@ class PersonalCodec:
         cipher = self.keys.cipher(subject)
         if not isinstance(cipher, AESGCM):
             return ERASED
-        raw = base64.b64decode(sealed)
+        raw = binascii.a2b_base64(sealed)
         return cipher.decrypt(raw[:12], raw[12:], subject.encode()).decode()

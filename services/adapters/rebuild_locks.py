@@ -14,7 +14,7 @@ from typing import IO, Protocol
 
 import psycopg
 
-from services.adapters.leader_locks import family_key
+from services.adapters.leader_locks import KEEPALIVES, family_key
 from services.adapters.store import postgres_conninfo
 
 # The first of the two keys of a rebuild's lock (leader locks use 727275); the second names the read model.
@@ -51,10 +51,17 @@ class RebuildLocks:
     def take(self, name: str) -> RebuildLock | None:
         """The lock of ``name``'s rebuild, or None while another rebuild of it holds it."""
         if self.postgres:
-            conn = psycopg.connect(
-                postgres_conninfo(self.database_url, application_name=f"counterparty-rebuild {name}"[:63]),
-                autocommit=True,
+            conninfo = postgres_conninfo(
+                self.database_url,
+                application_name=f"counterparty-rebuild {name}"[:63],
+                connect_timeout=5,
+                keepalives=1,
+                keepalives_idle=5,
+                keepalives_interval=2,
+                keepalives_count=3,
+                options=KEEPALIVES,  # a vanished host's lock is freed within seconds, as a leader's
             )
+            conn = psycopg.connect(conninfo, autocommit=True)
             row = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_CLASS, family_key(name))).fetchone()
             if row and row[0]:
                 return _AdvisoryLock(conn)

@@ -245,18 +245,41 @@ class CopyStore(EventStore):
         return {i: deepcopy(a) for i, a in self.decoded(ids).items()}
 
     def save(self, events: Sequence[DomainEvent]) -> int:
-        self._forget(events)
-        return super().save(events)
+        try:
+            position = super().save(events)
+        except BaseException:
+            self._forget(events)
+            raise
+        self._follow(events)
+        return position
 
     def save_apart(self, batches: Sequence[Sequence[DomainEvent]]) -> list[int | ConcurrencyConflict]:
-        for events in batches:
-            self._forget(events)
-        return super().save_apart(batches)
+        try:
+            outcomes = super().save_apart(batches)
+        except BaseException:
+            for events in batches:
+                self._forget(events)
+            raise
+        for events, outcome in zip(batches, outcomes, strict=True):
+            (self._forget if isinstance(outcome, ConcurrencyConflict) else self._follow)(events)
+        return outcomes
 
     def changed(self) -> set[UUID]:
         """The streams saved to since the last call."""
         changed, self._changed = self._changed, set()
         return changed
+
+    def _follow(self, events: Sequence[DomainEvent]) -> None:
+        """Brings the kept aggregates up to the saved events (instead of decoding them again)."""
+        for e in events:
+            self._absent.discard(e.originator_id)
+            self._changed.add(e.originator_id)
+            kept = self._decoded.get(e.originator_id)
+            if kept is not None:
+                if kept.version == e.originator_version - 1:
+                    e.mutate(kept)
+                else:
+                    del self._decoded[e.originator_id]
 
     def _forget(self, events: Sequence[DomainEvent]) -> None:
         for e in events:

@@ -14,8 +14,9 @@ from aggregates.account import ItemKind, ReceivableBooked
 from aggregates.collection_case import ActionExecuted, ActionSkipped
 from aggregates.errors import Conflict, Invalid
 from aggregates.interest_note import InterestNoteIssued, LatePart, Span
+from commands.documents import IssueDocument, draft_document, issue_document
 from commands.interest_notes import IssueInterestNote, issue_interest_note
-from tests.commands.collection_helpers import charges, collection, invoice, pay, register
+from tests.commands.collection_helpers import charges, collection, credit_note, invoice, pay, register
 from tests.gwt_commands import Flow
 
 D = Decimal
@@ -113,6 +114,17 @@ def test_an_invoice_paid_partly_late_is_charged_per_part() -> None:
         LatePart(amount=D("400.00"), paid_on=date(2026, 2, 10), days=10),
         LatePart(amount=D("600.00"), paid_on=None, days=59),
     )
+
+
+def test_money_credited_is_never_charged() -> None:
+    flow, doc = flow_with_invoice("CRED")
+    flow.on(date(2026, 2, 10))
+    credit = flow.given_command(draft_document, credit_note("CRED", doc, "200.00"))
+    flow.given_command(issue_document, IssueDocument(document=str(credit.id)))
+    flow.on(date(2026, 3, 31)).when(issue_interest_note, note("CRED", date(2026, 1, 1), date(2026, 3, 31)))
+    (line,) = issued(flow).lines
+    # 800.00 × 59 days × 10 % / 365 = 12.931… → 12.93
+    assert (line.days, line.amount, line.interest) == (59, D("800.00"), D("12.93"))
 
 
 def test_an_invoice_paid_on_time_or_before_the_period_is_not_charged() -> None:
