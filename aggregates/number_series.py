@@ -9,7 +9,19 @@ from uuid import UUID
 from aggregates.base import Aggregate, CreatedEvent, DomainEvent, event, natural_id
 from aggregates.errors import Invalid
 
-SERIES = ("partner", "quote", "order", "proforma", "invoice", "credit_note", "payment", "request", "interest_note")
+SERIES = (
+    "partner",
+    "quote",
+    "order",
+    "proforma",
+    "invoice",
+    "credit_note",
+    "payment",
+    "request",
+    "interest_note",
+    "delivery",
+    "balance_confirmation",
+)
 
 DEFAULT_MASKS = {
     "partner": "CU{yy}{mm}-{0000}",
@@ -21,6 +33,8 @@ DEFAULT_MASKS = {
     "payment": "PY{yy}{mm}-{0000}",
     "request": "REQ-{00000}",
     "interest_note": "IT{yy}{mm}-{0000}",
+    "balance_confirmation": "BC{yy}{mm}-{0000}",
+    "delivery": "DN{yy}{mm}-{0000}",
 }
 
 _TOKEN = re.compile(r"\{([^{}]*)\}")

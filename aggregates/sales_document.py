@@ -1,6 +1,8 @@
-"""Sales documents: quotes, orders, pro-formas, invoices and credit notes, and their chain.
+"""Sales documents: quotes, orders, pro-formas, invoices, credit notes and delivery notes, and
+their chain.
 
-Their values are in ``sales_document_values``, their events in ``sales_document_events``."""
+Their values are in ``sales_document_values``, their events in ``sales_document_events``; the
+delivery steps (and an order's allotments to deliveries) in ``delivery``."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from aggregates.base import Aggregate, event, natural_id
+from aggregates.base import event, natural_id
+from aggregates.delivery import DeliverySteps
 from aggregates.errors import Invalid, conflict
 from aggregates.money import ZERO
 from aggregates.sales_document_events import (
@@ -41,7 +44,7 @@ from aggregates.sales_document_values import (
 )
 
 
-class SalesDocument(Aggregate):
+class SalesDocument(DeliverySteps):
     TOPIC = "counterparty.document.SalesDocument"
 
     doc_type: DocType
@@ -111,6 +114,10 @@ class SalesDocument(Aggregate):
         self.dunning_level = 0
         self.reminders_sent = set()
         self.accepted = False
+        self.delivered = {}
+        self.allotments = {}
+        self.shipped_on = None
+        self.delivered_on = None
 
     # -- totals --------------------------------------------------------------------------------
 
@@ -131,10 +138,6 @@ class SalesDocument(Aggregate):
         return sum((line.cost for line in self.lines.values()), ZERO)
 
     @property
-    def source(self) -> UUID | None:
-        return next((link.document for link in self.links if link.rel == "source"), None)
-
-    @property
     def billed(self) -> bool:
         return self.net > 0 and self.billed_net >= self.net
 
@@ -148,6 +151,8 @@ class SalesDocument(Aggregate):
     def issue(self, number: str, issue_date: date, partner_group: str | None) -> None:
         if self.status is not DocStatus.DRAFT:
             raise conflict("not_a_draft", f"the document is {self.status.value}; only drafts are issued")
+        if self.doc_type is DocType.DELIVERY:
+            return self.plan(number, issue_date)
         if self.doc_type is DocType.QUOTE and self.terms.valid_until and self.terms.valid_until < issue_date:
             raise conflict("quote_expired", "the quote's valid_until is before its issue date")
         status = {
@@ -330,6 +335,8 @@ class SalesDocument(Aggregate):
     # -- cancelling ----------------------------------------------------------------------------
 
     def cancel(self, reason: str, on: date, paid: bool) -> None:
+        if self.doc_type is DocType.DELIVERY:
+            return self.cancel_delivery(reason, on)
         if self.status is DocStatus.CANCELLED:
             return
         if self.status is not DocStatus.DRAFT:

@@ -19,6 +19,7 @@ class DocType(Enum):
     PROFORMA = "proforma"
     INVOICE = "invoice"
     CREDIT_NOTE = "credit_note"
+    DELIVERY = "delivery"
 
 
 class DocStatus(Enum):
@@ -33,6 +34,9 @@ class DocStatus(Enum):
     PARTIALLY_INVOICED = "partially_invoiced"
     INVOICED = "invoiced"
     ISSUED = "issued"
+    PLANNED = "planned"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
     CANCELLED = "cancelled"
 
 
@@ -94,6 +98,7 @@ class DocumentTerms(Value):
     applies_to: UUID | None = None
     notes_public: str = ""
     custom_fields: dict[str, Any] = {}
+    planned_date: date | None = None  # deliveries
 
 
 CONSUMING = {DocType.ORDER, DocType.INVOICE}

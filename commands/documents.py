@@ -117,8 +117,8 @@ def _terms(ctx: CommandContext, cmd: DraftDocument, partner: Partner) -> Documen
     return DocumentTerms(
         partner=partner.id,
         contact=cmd.contact,
-        billing_address=cmd.billing_address or _default_address(partner, "billing"),
-        shipping_address=cmd.shipping_address or _default_address(partner, "shipping"),
+        billing_address=cmd.billing_address or default_address(partner, "billing"),
+        shipping_address=cmd.shipping_address or default_address(partner, "shipping"),
         issue_date=cmd.issue_date,
         due_date=cmd.due_date,
         payment_terms_days=cmd.payment_terms_days
@@ -134,13 +134,15 @@ def _terms(ctx: CommandContext, cmd: DraftDocument, partner: Partner) -> Documen
     )
 
 
-def _default_address(partner: Partner, usage: str) -> UUID | None:
+def default_address(partner: Partner, usage: str) -> UUID | None:
     candidates = [a for a in partner.addresses.values() if usage in a.usage]
     default = next((a for a in candidates if a.is_default), None) or (candidates[0] if candidates else None)
     return default.id if default else None
 
 
 def draft_document(cmd: DraftDocument, ctx: CommandContext) -> Result:
+    if cmd.type is DocType.DELIVERY:
+        raise Invalid(["body", "lines"], "a delivery is drafted from an order: lines [{source_line, quantity}]")
     with named_by("body", "partner"):
         partner = load_partner(ctx, cmd.partner)
     terms = _terms(ctx, cmd, partner)
@@ -322,7 +324,8 @@ class CancelDocument(Strict):
 
 def cancel_document(cmd: CancelDocument, ctx: CommandContext) -> Result:
     """A cancelled draft or unpaid invoice gives its quantities back to the document it came
-    from, and a cancelled invoice no longer counts as billing it."""
+    from, and a cancelled invoice no longer counts as billing it; a cancelled delivery gives its
+    quantities back to its order's deliveries."""
     document = load_document_for_update(ctx, cmd.document)
     touched: list[Any] = [document]
     was_draft = document.status is DocStatus.DRAFT
@@ -334,7 +337,11 @@ def cancel_document(cmd: CancelDocument, ctx: CommandContext) -> Result:
         touched += [account, *_bill_sources(ctx, document, sign=-1)]
     else:
         document.cancel(cmd.reason, ctx.today, paid=False)
-    if (was_draft or issued_invoice) and document.source is not None:
+    if document.doc_type is DocType.DELIVERY and document.source is not None:
+        order = ctx.load(SalesDocument, document.source)
+        order.release_delivery(document.id)
+        touched.append(order)
+    elif (was_draft or issued_invoice) and document.source is not None:
         source = ctx.load(SalesDocument, document.source)
         source.revert_conversion(document.id)
         touched.append(source)

@@ -1,5 +1,6 @@
 """Sales documents as rows: status, totals, open amount and collection facts, plus the whole
-document (terms, lines with remaining quantities, links) as JSON for the representation."""
+document (terms, lines with remaining and delivered quantities, links, delivery dates) as JSON for
+the representation."""
 
 from __future__ import annotations
 
@@ -15,6 +16,14 @@ from aggregates.account import (
     PaymentAllocated,
     ReceivableBooked,
     UnappliedCreditUsed,
+)
+from aggregates.delivery import (
+    DeliveryAllotted,
+    DeliveryCancelled,
+    DeliveryDelivered,
+    DeliveryPlanned,
+    DeliveryReleased,
+    DeliveryShipped,
 )
 from aggregates.money import ZERO
 from aggregates.sales_document_events import (
@@ -190,6 +199,53 @@ def converted(e: LinesConverted, rows: Rows) -> None:
 @documents.on(ConversionReverted)
 def reverted(e: ConversionReverted, rows: Rows) -> None:
     _move_remaining(rows, e, e.lines, +1, e.status.value, e.target, add_link=False)
+
+
+def _move_delivered(rows: Rows, e: DeliveryAllotted | DeliveryReleased, sign: int) -> None:
+    body = _body(_get(rows, e.originator_id))
+    changed = {str(w.line_id): w.quantity for w in e.lines}
+    for line in body["lines"]:
+        if line["line_id"] in changed:
+            delivered = Decimal(line.get("delivered_quantity", "0")) + sign * changed[line["line_id"]]
+            line["delivered_quantity"] = str(delivered)
+    _save(rows, e, body=body)
+
+
+@documents.on(DeliveryAllotted)
+def delivery_allotted(e: DeliveryAllotted, rows: Rows) -> None:
+    # The derived link is added when the delivery's DocumentDrafted arrives (same transaction).
+    _move_delivered(rows, e, +1)
+
+
+@documents.on(DeliveryReleased)
+def delivery_released(e: DeliveryReleased, rows: Rows) -> None:
+    _move_delivered(rows, e, -1)
+
+
+def _delivery_step(rows: Rows, e: DeliveryShipped | DeliveryDelivered, status: str) -> None:
+    body = _body(_get(rows, e.originator_id))
+    body[f"{status}_date"] = e.on.isoformat()
+    _save(rows, e, body=body, status=status)
+
+
+@documents.on(DeliveryPlanned)
+def delivery_planned(e: DeliveryPlanned, rows: Rows) -> None:
+    _save(rows, e, number=e.number, status="planned", issue_date=e.issue_date)
+
+
+@documents.on(DeliveryShipped)
+def delivery_shipped(e: DeliveryShipped, rows: Rows) -> None:
+    _delivery_step(rows, e, "shipped")
+
+
+@documents.on(DeliveryDelivered)
+def delivery_delivered(e: DeliveryDelivered, rows: Rows) -> None:
+    _delivery_step(rows, e, "delivered")
+
+
+@documents.on(DeliveryCancelled)
+def delivery_cancelled(e: DeliveryCancelled, rows: Rows) -> None:
+    _status(rows, e, "cancelled")
 
 
 @documents.on(DocumentBilled)

@@ -55,6 +55,10 @@ def render(row: dict[str, Any]) -> dict[str, Any]:
         }
         if doc_type in WITH_REMAINING:
             item["remaining_quantity"] = quantity(line["remaining_quantity"])
+        if doc_type == "order":
+            delivered = Decimal(line.get("delivered_quantity", "0"))
+            item["delivered_quantity"] = quantity(delivered)
+            item["remaining_to_deliver"] = quantity(Decimal(line["quantity"]) - delivered)
         lines.append(item)
     result: dict[str, Any] = {
         "id": row["id"],
@@ -85,6 +89,12 @@ def render(row: dict[str, Any]) -> dict[str, Any]:
     }
     if doc_type in WITH_REMAINING:
         result["billed"] = Decimal(row["net"]) > 0 and Decimal(row["billed_net"]) >= Decimal(row["net"])
+    if doc_type == "delivery":
+        result.update(
+            planned_date=terms.get("planned_date"),
+            shipped_date=body.get("shipped_date"),
+            delivered_date=body.get("delivered_date"),
+        )
     if doc_type == "invoice":
         promise = None
         if row["promise_date"] is not None:
@@ -143,6 +153,9 @@ class DocumentQueries:
         body = json.loads(row["body"])
         for line in body["lines"]:
             line["remaining_quantity"] = str(doc.remaining[UUID(line["line_id"])])
+            line["delivered_quantity"] = str(doc.delivered.get(UUID(line["line_id"]), 0))
+        body["shipped_date"] = doc.shipped_on.isoformat() if doc.shipped_on else None
+        body["delivered_date"] = doc.delivered_on.isoformat() if doc.delivered_on else None
         body["links"] = [link.model_dump(mode="json") for link in doc.links]
         promise: Any = doc.promise
         then = {
@@ -198,6 +211,18 @@ class DocumentQueries:
             rows = conn.execute(keys.select(stmt, request)).mappings().all()
         return keys.page(rows, request, lambda r: render(dict(r)))
 
+    def current_deliveries(self, partner_ids: list[str]) -> list[dict[str, Any]]:
+        """The partner's planned and shipped deliveries, by planned date: where and when they go."""
+        t = self.table
+        stmt = select(t).where(
+            t.c.partner_id.in_(partner_ids), t.c.type == "delivery", t.c.status.in_(("planned", "shipped"))
+        )
+        with self.catalog.engine.connect() as conn:
+            docs = [render(dict(r)) for r in conn.execute(stmt).mappings().all()]
+        docs.sort(key=lambda d: (d["planned_date"] or "", d["number"] or ""))
+        keep = ("id", "number", "status", "issue_date", "planned_date", "shipped_date", "shipping_address", "links")
+        return [{k: d[k] for k in keep} for d in docs]
+
     def quotes_to_expire(self, day: date) -> list[UUID]:
         t = self.table
         stmt = select(t.c.id).where(t.c.type == "quote", t.c.status == "sent", t.c.valid_until < day)
@@ -237,6 +262,8 @@ def summary(catalog: Catalog, partner_ids: list[str], today: date) -> dict[str, 
         "credit_note": "credit_notes",
     }
     for doc_type, n, total in rows:
+        if doc_type not in plural:
+            continue  # delivery notes carry no amounts of their own
         counts[plural[doc_type]] = int(n)
         totals[plural[doc_type]] = Decimal(total)
     years = {today.year: Decimal(0), today.year - 1: Decimal(0)}
