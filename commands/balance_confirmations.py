@@ -89,12 +89,20 @@ class SeriesProgress:
     groups: tuple[str, ...]
     batches: int
     cursor: str
+    sent: int
     completed: bool
 
 
 def progress_of(series: BalanceConfirmationSeries) -> SeriesProgress:
     return SeriesProgress(
-        series.id, series.as_of, series.partners, series.groups, series.batches, series.cursor, series.completed
+        series.id,
+        series.as_of,
+        series.partners,
+        series.groups,
+        series.batches,
+        series.cursor,
+        series.sent,
+        series.completed,
     )
 
 

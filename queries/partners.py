@@ -26,7 +26,7 @@ from projections.catalog import Catalog
 from queries.activities import ActivityQueries
 from queries.as_of import AsOf
 from queries.collection import CollectionQueries
-from queries.documents import summary
+from queries.documents import DocumentQueries, summary
 from queries.formats import money, utc
 from queries.interest_areas import InterestAreaQueries
 from queries.pages import Keyset, PageRequest
@@ -288,8 +288,17 @@ class PartnerQueries:
             ],
             "blocked": self._blocked(partner["id"]),
             "interest_areas": InterestAreaQueries(self.catalog).of_partners(ids),
+            "deliveries": self._deliveries(partner, ids),
             "recent": recent,
         }
+
+    def _deliveries(self, partner: dict[str, Any], ids: list[str]) -> list[dict[str, Any]]:
+        """Current and future deliveries, each with the address it goes to."""
+        addresses = {a["id"]: a for a in partner["addresses"]}
+        return [
+            {**d, "address": addresses.get(d["shipping_address"])}
+            for d in DocumentQueries(self.catalog).current_deliveries(ids)
+        ]
 
     def _blocked(self, partner_id: str) -> bool:
         with self.catalog.engine.connect() as conn:

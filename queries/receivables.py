@@ -87,40 +87,11 @@ class ReceivableQueries:
         then: sums of the dated movements up to the date (or up to the log position of the
         moment), not a replay of the account, so a long history costs an index range. A merge
         leaves the absorbed partners' movements under their ids: ``partner_ids`` names them too."""
-        items, movements = self._t("items"), self._t("movements")
+        movements = self._t("movements")
         upto = self._movements_upto(as_of, conn)
-        open_then = func.sum(movements.c.amount)
-        still_open = (
-            select(movements.c.item_id, open_then.label("open_amount"))
-            .where(movements.c.partner_id.in_(partner_ids), upto, movements.c.item_id.is_not(None))
-            .group_by(movements.c.item_id)
-            .having(open_then > HALF_CENT)
-            .subquery()
-        )
-        stmt = (
-            select(
-                items.c.id,
-                items.c.kind,
-                items.c.document,
-                items.c.number,
-                items.c.due_date,
-                items.c.amount,
-                still_open.c.open_amount,
-            )
-            .select_from(still_open.join(items, items.c.id == still_open.c.item_id))
-            .order_by(items.c.due_date, items.c.position)
-        )
         open_items = [
-            {
-                "id": item_id,
-                "kind": kind,
-                "document": document,
-                "number": number,
-                "due_date": due_date,
-                "amount": money(amount),
-                "open_amount": money(open_amount),
-            }
-            for item_id, kind, document, number, due_date, amount, open_amount in conn.execute(stmt).all()
+            {k: v for k, v in item.items() if k not in ("partner_id", "currency")}
+            for item in self.open_then(upto, movements.c.partner_id.in_(partner_ids), conn)
         ]
         unapplied = conn.execute(
             select(func.coalesce(func.sum(movements.c.unapplied), 0)).where(
@@ -128,6 +99,55 @@ class ReceivableQueries:
             )
         ).scalar_one()
         return open_items, Decimal(unapplied)
+
+    def open_then(self, upto: Any, which: Any, conn: Connection) -> list[dict[str, Any]]:
+        """The items open then (``upto``: the movements up to then) among the movements ``which``
+        selects, with their open amounts then, by due date."""
+        items, movements = self._t("items"), self._t("movements")
+        open_then = func.sum(movements.c.amount)
+        still_open = (
+            select(movements.c.item_id, open_then.label("open_amount"))
+            .where(which, upto, movements.c.item_id.is_not(None))
+            .group_by(movements.c.item_id)
+            .having(open_then > HALF_CENT)
+            .subquery()
+        )
+        stmt = (
+            select(
+                items.c.id,
+                items.c.partner_id,
+                items.c.kind,
+                items.c.document,
+                items.c.number,
+                items.c.due_date,
+                items.c.amount,
+                items.c.currency,
+                still_open.c.open_amount,
+            )
+            .select_from(still_open.join(items, items.c.id == still_open.c.item_id))
+            .order_by(items.c.due_date, items.c.position)
+        )
+        return [
+            {
+                "id": item_id,
+                "partner_id": partner_id,
+                "kind": kind,
+                "document": document,
+                "number": number,
+                "due_date": due_date,
+                "amount": money(amount),
+                "open_amount": money(open_amount),
+                "currency": currency,
+            }
+            for item_id, partner_id, kind, document, number, due_date, amount, currency, open_amount in conn.execute(
+                stmt
+            ).all()
+        ]
+
+    def open_on(self, day: date, conn: Connection) -> list[dict[str, Any]]:
+        """Every partner's items open at the end of ``day`` (a balance confirmation series)."""
+        movements = self._t("movements")
+        return self.open_then(movements.c.on <= day, movements.c.item_id.is_not(None), conn)
 
     def item_open_as_of(self, item_id: str, as_of: AsOf, conn: Connection) -> Decimal | None:
         """One item's open amount then (None: not booked then)."""

@@ -16,6 +16,7 @@ from aggregates.sales_document_events import (
     QuoteExpired,
     QuoteRefused,
 )
+from aggregates.delivery import DeliveryCancelled, DeliveryDelivered, DeliveryPlanned, DeliveryShipped
 from aggregates.sales_document_values import DocType
 from projections.catalog import Rows
 from projections.timeline.entries import document_entry, record, timeline
@@ -26,6 +27,7 @@ LABELS = {
     DocType.PROFORMA: "Pro-forma",
     DocType.INVOICE: "Invoice",
     DocType.CREDIT_NOTE: "Credit note",
+    DocType.DELIVERY: "Delivery note",
 }
 
 
@@ -53,6 +55,19 @@ document_entry(QuoteExpired, "document", lambda e: "expired")
 document_entry(DocumentCancelled, "document", lambda e: f"cancelled{': ' + e.reason if e.reason else ''}")
 document_entry(InvoiceDisputed, "collection", lambda e: f"disputed: {e.reason}")
 document_entry(DisputeResolved, "collection", lambda e: "dispute resolved")
+
+
+@timeline.on(DeliveryPlanned)
+def delivery_planned(e: DeliveryPlanned, rows: Rows) -> None:
+    label = f"{LABELS[DocType.DELIVERY]} {e.number}"
+    rows.update("documents", {"id": str(e.originator_id)}, label=label)
+    when = f" for {e.planned_date.isoformat()}" if e.planned_date else ""
+    record(rows, e, e.partner, "document", f"{label} planned{when}", e.originator_id)
+
+
+document_entry(DeliveryShipped, "document", lambda e: f"shipped on {e.on.isoformat()}")
+document_entry(DeliveryDelivered, "document", lambda e: f"delivered on {e.on.isoformat()}")
+document_entry(DeliveryCancelled, "document", lambda e: f"cancelled{': ' + e.reason if e.reason else ''}")
 document_entry(
     PaymentPromised, "collection", lambda e: f"payment of {e.promise.amount} promised for {e.promise.date.isoformat()}"
 )

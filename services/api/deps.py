@@ -28,6 +28,7 @@ from queries.campaigns import CampaignQueries
 from queries.collection import CollectionQueries
 from queries.documents import DocumentQueries
 from queries.interest_areas import InterestAreaQueries
+from queries.balance_confirmations import BalanceConfirmationQueries
 from queries.interest_notes import InterestNoteQueries
 from queries.mailings import MailingQueries
 from queries.messages import MessageQueries
@@ -148,6 +149,7 @@ class Reads:
         self.portal = PortalQueries(c.catalog)
         self.interest_areas = InterestAreaQueries(c.catalog)
         self.interest_notes = InterestNoteQueries(c.catalog)
+        self.balance_confirmations = BalanceConfirmationQueries(c.catalog)
         self.mailings = MailingQueries(c.catalog)
 
 

@@ -1,4 +1,4 @@
-"""/v1/documents: quotes, orders, pro-formas, invoices and credit notes."""
+"""/v1/documents: quotes, orders, pro-formas, invoices, credit notes and delivery notes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, ModelWrapValidatorHandler, PrivateAttr, StringConstraints, model_validator
 
 from aggregates.sales_document_values import DocType
 from commands.documents import (
@@ -35,6 +35,14 @@ from commands.documents import (
     refuse_quote,
     resolve_dispute,
 )
+from commands.deliveries import (
+    DeliverDelivery,
+    DraftDelivery,
+    ShipDelivery,
+    deliver_delivery,
+    draft_delivery,
+    ship_delivery,
+)
 from commands.types import Money, Ref
 from queries.company import company_profile
 from services.adapters.blobs import BlobStore
@@ -48,7 +56,22 @@ Day = date  # a field named ``date`` hides the type inside a model
 
 
 class DocumentCreate(DraftDocument):
-    pass
+    """A draft sales document; with ``"type": "delivery"`` a delivery note from an order instead,
+    whose body (``partner``, ``source``, ``shipping_address``, ``planned_date``, ``lines`` of
+    ``{"source_line", "quantity"}``) ``DraftDelivery`` validates in the route."""
+
+    source: Ref | None = Field(None, description="deliveries: the order")
+    planned_date: date | None = Field(None, description="deliveries")
+    _delivery: dict[str, Any] | None = PrivateAttr(None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _delivery_body(cls, data: Any, handler: ModelWrapValidatorHandler[DocumentCreate]) -> DocumentCreate:
+        if isinstance(data, dict) and data.get("type") == DocType.DELIVERY.value:
+            created = cls.model_construct(type=DocType.DELIVERY)
+            created._delivery = data
+            return created
+        return handler(data)
 
 
 class LinePublic(BaseModel):
@@ -65,6 +88,8 @@ class LinePublic(BaseModel):
     cost: str
     source_line: UUID | None
     remaining_quantity: str | None = Field(None, description="quotes and orders")
+    delivered_quantity: str | None = Field(None, description="orders: on deliveries not cancelled")
+    remaining_to_deliver: str | None = Field(None, description="orders")
 
 
 class LinkPublic(BaseModel):
@@ -82,7 +107,7 @@ class PromisePublic(BaseModel):
 # issued invoice's open amount reaching zero.
 DocumentStatus = Literal[
     "draft", "sent", "accepted", "refused", "expired", "partially_ordered", "ordered", "confirmed",
-    "partially_invoiced", "invoiced", "issued", "paid", "cancelled",
+    "partially_invoiced", "invoiced", "issued", "paid", "planned", "shipped", "delivered", "cancelled",
 ]
 
 
@@ -118,6 +143,9 @@ class DocumentPublic(BaseModel):
     in_dispute: bool | None = Field(None, description="invoices")
     promise: PromisePublic | None = Field(None, description="invoices")
     grace_until: date | None = Field(None, description="invoices")
+    planned_date: date | None = Field(None, description="deliveries")
+    shipped_date: date | None = Field(None, description="deliveries")
+    delivered_date: date | None = Field(None, description="deliveries")
 
 
 class DocumentList(BaseModel):
@@ -159,6 +187,9 @@ def _document(reads: ReadModels, doc_id: Any) -> dict[str, Any]:
 
 @router.post("", status_code=201, response_model=DocumentPublic, summary="Create a draft document")
 def create_document(body: DocumentCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    if body._delivery is not None:
+        delivery = DraftDelivery.model_validate(body._delivery)
+        return cmd.run(draft_delivery, delivery, lambda r: _document(reads, r.id), status=201)
     command = DraftDocument.model_validate(body.model_dump(exclude_unset=True))
     return cmd.run(draft_document, command, lambda r: _document(reads, r.id), status=201)
 
@@ -244,6 +275,20 @@ def convert(document: str, body: ConvertRequest, cmd: Cmd, reads: ReadModels) ->
 )
 def cancel(document: str, cmd: Cmd, reads: ReadModels, body: ReasonRequest | None = None) -> Response:
     return _act(cmd, reads, cancel_document, CancelDocument(document=document, reason=body.reason if body else ""))
+
+
+class StepRequest(BaseModel):
+    date: Annotated[Day | None, Field(description="defaults to today")] = None
+
+
+@router.post("/{document}/ship", response_model=DocumentPublic, summary="Record a planned delivery as shipped")
+def ship(document: str, cmd: Cmd, reads: ReadModels, body: StepRequest | None = None) -> Response:
+    return _act(cmd, reads, ship_delivery, ShipDelivery(document=document, date=body.date if body else None))
+
+
+@router.post("/{document}/deliver", response_model=DocumentPublic, summary="Record a shipped delivery as delivered")
+def deliver(document: str, cmd: Cmd, reads: ReadModels, body: StepRequest | None = None) -> Response:
+    return _act(cmd, reads, deliver_delivery, DeliverDelivery(document=document, date=body.date if body else None))
 
 
 @router.post("/{document}/dispute", response_model=DocumentPublic, summary="Put an invoice in dispute")

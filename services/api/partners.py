@@ -230,6 +230,9 @@ class ProfilePublic(BaseModel):
     open_collection_cases: list[dict[str, Any]]
     blocked: bool = Field(description="sales stopped by a collection level")
     interest_areas: list[dict[str, Any]]
+    deliveries: list[dict[str, Any]] = Field(
+        default_factory=list, description="planned and shipped deliveries with their dates and addresses"
+    )
     recent: list[TimelineEntry]
 
 

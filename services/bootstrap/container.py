@@ -38,6 +38,7 @@ from projections.collection import collection
 from projections.custom_fields import custom_fields
 from projections.documents import documents
 from projections.interest_areas import interest_areas
+from projections.balance_confirmations import balance_confirmations
 from projections.interest_notes import interest_notes
 from projections.mailings import mailings
 from projections.messages import messages
@@ -90,6 +91,7 @@ PROJECTIONS: list[Projection] = [
     campaigns,
     interest_areas,
     interest_notes,
+    balance_confirmations,
     mailings,
     timeline,
     audit_index,

@@ -1,0 +1,87 @@
+"""Balance confirmations as sent, and each customer's answer: who confirmed, who disputed, who has
+not answered yet."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import BigInteger, Column, Date, Index, MetaData, Numeric, String, Table, Text
+
+from aggregates.balance_confirmation import (
+    BalanceConfirmationConfirmed,
+    BalanceConfirmationDisputed,
+    BalanceConfirmationSent,
+)
+from aggregates.partner_merge import PartnerAbsorbed
+from projections.catalog import Projection, Rows
+
+
+def define(meta: MetaData, prefix: str) -> dict[str, Table]:
+    confirmations = Table(
+        f"{prefix}confirmations",
+        meta,
+        Column("id", String(36), primary_key=True),
+        Column("series", String(36), nullable=False),
+        Column("number", String(80), nullable=False),
+        Column("partner_id", String(36), nullable=False),
+        Column("as_of", Date, nullable=False),
+        Column("channel", String(10), nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("total", Numeric(18, 2), nullable=False),
+        # The items as the event holds them (JSON): read whole, never queried into.
+        Column("items", Text, nullable=False),
+        Column("message", String(36), nullable=False),
+        Column("sent_on", Date, nullable=False),
+        Column("status", String(10), nullable=False),
+        Column("comment", Text, nullable=False),
+        Column("answered_on", Date),
+        Column("answered_by", String(80)),
+        Column("position", BigInteger, nullable=False),
+    )
+    Index(f"{prefix}ix_as_of", confirmations.c.as_of, confirmations.c.status, confirmations.c.position)
+    Index(f"{prefix}ix_partner", confirmations.c.partner_id, confirmations.c.position)
+    return {"confirmations": confirmations}
+
+
+balance_confirmations = Projection("balance_confirmations", define)
+
+
+@balance_confirmations.on(BalanceConfirmationSent)
+def sent(e: BalanceConfirmationSent, rows: Rows) -> None:
+    rows.insert(
+        "confirmations",
+        id=str(e.originator_id),
+        series=str(e.series),
+        number=e.number,
+        partner_id=str(e.partner),
+        as_of=e.as_of,
+        channel=e.channel.value,
+        currency=e.currency,
+        total=e.total,
+        items=json.dumps([i.model_dump(mode="json") for i in e.items]),
+        message=str(e.message),
+        sent_on=e.on,
+        status="pending",
+        comment="",
+        answered_on=None,
+        answered_by=None,
+        position=rows.position,
+    )
+
+
+@balance_confirmations.on(BalanceConfirmationConfirmed, BalanceConfirmationDisputed)
+def answered(e: BalanceConfirmationConfirmed | BalanceConfirmationDisputed, rows: Rows) -> None:
+    status = "confirmed" if isinstance(e, BalanceConfirmationConfirmed) else "disputed"
+    rows.update(
+        "confirmations",
+        {"id": str(e.originator_id)},
+        status=status,
+        comment=e.comment,
+        answered_on=e.on,
+        answered_by=e.by,
+    )
+
+
+@balance_confirmations.on(PartnerAbsorbed)
+def absorbed(e: PartnerAbsorbed, rows: Rows) -> None:
+    rows.update("confirmations", {"partner_id": str(e.absorbed)}, partner_id=str(e.originator_id))
