@@ -221,10 +221,8 @@ class DocumentQueries:
             docs = [render(dict(r)) for r in conn.execute(stmt).mappings().all()]
         docs.sort(key=lambda d: (d["planned_date"] or "", d["number"] or ""))
         keep = ("id", "number", "status", "issue_date", "planned_date", "shipped_date", "shipping_address")
-        return [
-            {**{k: d[k] for k in keep}, "order": next((x["document"] for x in d["links"] if x["rel"] == "source"), None)}
-            for d in docs
-        ]
+        order = {d["id"]: next((x["document"] for x in d["links"] if x["rel"] == "source"), None) for d in docs}
+        return [{**{k: d[k] for k in keep}, "order": order[d["id"]]} for d in docs]
 
     def quotes_to_expire(self, day: date) -> list[UUID]:
         t = self.table

@@ -60,6 +60,7 @@ LINE_FIELDS = (
     "net",
     "tax",
 )
+DELIVERY_FIELDS = ("id", "number", "status", "issue_date", "planned_date", "shipped_date", "delivered_date")
 REQUEST_FIELDS = (
     "id",
     "number",
@@ -169,6 +170,21 @@ class PortalQueries:
 
     def document(self, access: PortalAccess, ref: str) -> dict[str, Any]:
         return customer_document(self.own_document(access, ref))
+
+    def delivery_list(self, access: PortalAccess, request: PageRequest) -> dict[str, Any]:
+        """The partner's numbered deliveries, newest first, each with the address it goes to."""
+        found = self.documents.search(request, access.partners, "delivery", numbered=True)
+        addresses = {a["id"]: a for a in self.partners.get(access.partner)["addresses"]}
+        items = [
+            {
+                **{k: d[k] for k in DELIVERY_FIELDS},
+                "address": addresses.get(d["shipping_address"]),
+                "lines": [{k: line[k] for k in ("product", "description", "quantity")} for line in d["lines"]],
+                "pdf": f"/v1/portal/documents/{d['id']}/pdf",
+            }
+            for d in found["items"]
+        ]
+        return {**found, "items": items}
 
     def request_list(
         self, access: PortalAccess, request: PageRequest, now: datetime, status: str | None

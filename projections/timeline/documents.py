@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aggregates.account import ChargeWaived
+from aggregates.delivery import DeliveryCancelled, DeliveryDelivered, DeliveryPlanned, DeliveryShipped
 from aggregates.payment import PaymentReceived
 from aggregates.sales_document_events import (
     DisputeResolved,
@@ -16,7 +17,6 @@ from aggregates.sales_document_events import (
     QuoteExpired,
     QuoteRefused,
 )
-from aggregates.delivery import DeliveryCancelled, DeliveryDelivered, DeliveryPlanned, DeliveryShipped
 from aggregates.sales_document_values import DocType
 from projections.catalog import Rows
 from projections.timeline.entries import document_entry, record, timeline

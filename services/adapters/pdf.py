@@ -69,7 +69,8 @@ def _address(doc: dict[str, Any], partner: dict[str, Any]) -> dict[str, Any] | N
 def document_pdf(
     doc: dict[str, Any], partner: dict[str, Any], seller: dict[str, Any], sales_rep: str | None = None
 ) -> bytes:
-    """The document in the partner's language; ``sales_rep`` is the rep's full name."""
+    """The document in the partner's language; ``sales_rep`` is the rep's full name. A delivery
+    note lists quantities only, with the address the goods go to."""
     language = partner.get("language") or "en"
     t = labels(language)
     html = _env.get_template("document.html").render(
@@ -83,6 +84,7 @@ def document_pdf(
         seller=seller,
         reference=doc.get("number"),
         sales_rep=sales_rep,
+        delivery_address=next((a for a in partner["addresses"] if a["id"] == doc.get("shipping_address")), None),
     )
     return render_pdf(html)
 
@@ -101,6 +103,23 @@ def interest_note_pdf(note: dict[str, Any], partner: dict[str, Any], seller: dic
         language=language,
         seller=seller,
         reference=note["number"],
+    )
+    return render_pdf(html)
+
+
+def balance_confirmation_pdf(confirmation: dict[str, Any], partner: dict[str, Any], seller: dict[str, Any]) -> bytes:
+    """A balance confirmation (GET /v1/balance-confirmations/{id}) in the partner's language, to
+    its billing address: each item open at the date with what was open of it then, and the total."""
+    language = partner.get("language") or "en"
+    html = _env.get_template("balance_confirmation.html").render(
+        confirmation=confirmation,
+        partner=partner,
+        address=_default(partner["addresses"], "billing"),
+        t=labels(language),
+        fmt=Formats(language),
+        language=language,
+        seller=seller,
+        reference=confirmation["number"],
     )
     return render_pdf(html)
 

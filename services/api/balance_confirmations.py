@@ -131,9 +131,7 @@ def get_confirmation(confirmation: str, _who: AnyRole, reads: ReadModels) -> dic
     return reads.balance_confirmations.get(confirmation)
 
 
-@router.post(
-    "/{confirmation}/reply", response_model=BalanceConfirmationPublic, summary="Record the customer's answer"
-)
+@router.post("/{confirmation}/reply", response_model=BalanceConfirmationPublic, summary="Record the customer's answer")
 def reply(confirmation: UUID, body: ReplyCreate, cmd: Cmd, reads: ReadModels) -> Response:
     command = ReplyToConfirmation(confirmation=confirmation, status=body.status, comment=body.comment)  # type: ignore[arg-type]
     return cmd.run(reply_to_confirmation, command, lambda r: reads.balance_confirmations.get(str(r.id)))

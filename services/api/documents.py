@@ -12,6 +12,14 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, ModelWrapValidatorHandler, PrivateAttr, StringConstraints, model_validator
 
 from aggregates.sales_document_values import DocType
+from commands.deliveries import (
+    DeliverDelivery,
+    DraftDelivery,
+    ShipDelivery,
+    deliver_delivery,
+    draft_delivery,
+    ship_delivery,
+)
 from commands.documents import (
     AcceptQuote,
     CancelDocument,
@@ -34,14 +42,6 @@ from commands.documents import (
     promise_payment,
     refuse_quote,
     resolve_dispute,
-)
-from commands.deliveries import (
-    DeliverDelivery,
-    DraftDelivery,
-    ShipDelivery,
-    deliver_delivery,
-    draft_delivery,
-    ship_delivery,
 )
 from commands.types import Money, Ref
 from queries.company import company_profile

@@ -22,6 +22,7 @@ from aggregates.partner_details import PartnerKind
 from aggregates.portal_token import PortalToken
 from aggregates.request import Priority, RequestStatus, Source, Visibility
 from aggregates.sales_document_values import DocType
+from commands.balance_confirmations import ReplyToConfirmation, reply_to_confirmation
 from commands.documents import AcceptQuote, accept_quote
 from commands.portal import (
     IssuePortalToken,
@@ -34,6 +35,7 @@ from commands.portal import (
 from commands.requests import CommentOnRequest, CommentText, Subject, comment_on_request
 from commands.types import Code, Ref, Text
 from queries.portal import PortalAccess
+from services.api.balance_confirmations import BalanceConfirmationList, BalanceConfirmationPublic, ReplyCreate
 from services.api.deps import Cmd, Cont, Paging, PortalCmd, PortalUser, Principal, ReadModels, Writer, hash_key
 from services.api.documents import DocumentStatus, PromisePublic, pdf_response
 from services.api.partners import AddressPublic, BalancePublic
@@ -189,6 +191,30 @@ class PortalDocumentList(BaseModel):
     next_cursor: str | None
 
 
+class PortalDeliveryLine(BaseModel):
+    product: str
+    description: str
+    quantity: str
+
+
+class PortalDelivery(BaseModel):
+    id: UUID
+    number: str
+    status: DocumentStatus
+    issue_date: date | None
+    planned_date: date | None
+    shipped_date: date | None
+    delivered_date: date | None
+    address: dict[str, Any] | None
+    lines: list[PortalDeliveryLine]
+    pdf: str
+
+
+class PortalDeliveryList(BaseModel):
+    items: list[PortalDelivery]
+    next_cursor: str | None
+
+
 @router.get("/profile", response_model=PortalProfile, summary="The customer's partner, contact, balance and counts")
 def profile(who: PortalUser, reads: ReadModels, c: Cont) -> dict[str, Any]:
     return reads.portal.profile(access(who), c.today())
@@ -204,6 +230,11 @@ def list_documents(
     who: PortalUser, reads: ReadModels, paging: Paging, type: str | None = None, status: str | None = None
 ) -> dict[str, Any]:
     return reads.portal.document_list(access(who), paging, type, status)
+
+
+@router.get("/deliveries", response_model=PortalDeliveryList, summary="The customer's deliveries, newest first")
+def list_deliveries(who: PortalUser, reads: ReadModels, paging: Paging) -> dict[str, Any]:
+    return reads.portal.delivery_list(access(who), paging)
 
 
 @router.get("/documents/{document}", response_model=PortalDocument, summary="One of the customer's documents")
@@ -338,3 +369,32 @@ def comment(
         source=Source.PORTAL,
     )
     return cmd.run(comment_on_request, command, lambda r: reads.portal.request(me, str(r.id), c.clock.now()), 201)
+
+
+@router.get(
+    "/balance-confirmations",
+    response_model=BalanceConfirmationList,
+    summary="The customer's balance confirmations, newest first",
+)
+def list_balance_confirmations(
+    who: PortalUser, reads: ReadModels, paging: Paging, status: str | None = None
+) -> dict[str, Any]:
+    return reads.balance_confirmations.list(paging, status=status, partner_id=access(who).partner)
+
+
+@router.post(
+    "/balance-confirmations/{confirmation}/reply",
+    response_model=BalanceConfirmationPublic,
+    summary="Confirm or dispute one of the customer's balance confirmations (once)",
+)
+def reply_to_balance_confirmation(
+    confirmation: UUID, body: ReplyCreate, who: PortalUser, cmd: PortalCmd, reads: ReadModels
+) -> Response:
+    me = access(who)
+    command = ReplyToConfirmation(
+        confirmation=confirmation,
+        status=body.status,  # type: ignore[arg-type]
+        comment=body.comment,
+        portal_partner=UUID(me.partner),
+    )
+    return cmd.run(reply_to_confirmation, command, lambda r: reads.balance_confirmations.get(str(r.id), me.partner))

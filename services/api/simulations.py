@@ -106,5 +106,9 @@ def public(out: Outcome) -> dict[str, Any]:
     summary="What-if: walk a private copy of the books to a date (nothing is recorded or sent)",
 )
 def create_simulation(body: SimulationCreate, _who: Simulator, c: Cont) -> dict[str, Any]:
+    """Walks a private copy of the books from today to `until` (at most 366 days ahead), running
+    each day's collection run and recurring invoices and booking the hypothetical payments on
+    their dates, and answers the messages, fees and interest, blocks, levels and invoices that
+    would come of it, with the balances at `until`. Nothing is recorded, queued or sent."""
     payments = [Payment(p.partner, p.amount, p.date) for p in body.payments]
     return public(simulate(c, body.until, payments))

@@ -78,9 +78,9 @@ def serve_container(container, host: str, port: int) -> None:  # type: ignore[no
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(metavar="HOST", help="address to listen on")] = "127.0.0.1",
+    host: Annotated[str, typer.Option("--host", metavar="HOST", help="address to listen on")] = "127.0.0.1",
     port: Annotated[
-        int | None, typer.Option(metavar="PORT", help="port to listen on  [default: CPTY_PORT, else 8000]")
+        int | None, typer.Option("--port", metavar="PORT", help="port to listen on  [default: CPTY_PORT, else 8000]")
     ] = None,
 ) -> None:
     """Run the API; with CPTY_ROLE=all (the default) also the read models, process managers,
@@ -98,10 +98,10 @@ def serve(
 @app.command()
 def worker(
     host: Annotated[
-        str, typer.Option(metavar="HOST", help="address of /healthz, /readyz and /metrics (with --port)")
+        str, typer.Option("--host", metavar="HOST", help="address of /healthz, /readyz and /metrics (with --port)")
     ] = "127.0.0.1",
     port: Annotated[
-        int | None, typer.Option(metavar="PORT", help="port of /healthz, /readyz and /metrics  [default: none]")
+        int | None, typer.Option("--port", metavar="PORT", help="port of /healthz, /readyz and /metrics  [default: none]")
     ] = None,
 ) -> None:
     """Run the read models, process managers, scheduler, sender, mailing preparer and Kafka jobs
@@ -141,7 +141,7 @@ def worker(
 def consume_payments(
     topic: Annotated[
         str | None,
-        typer.Option(metavar="TOPIC", help="the topic of bank statement lines  [default: CPTY_KAFKA_PAYMENTS_TOPIC]"),
+        typer.Option("--topic", metavar="TOPIC", help="the topic of bank statement lines  [default: CPTY_KAFKA_PAYMENTS_TOPIC]"),
     ] = None,
     once: Annotated[bool, typer.Option("--once", help="stop when the topic has been read to its end")] = False,
 ) -> None:
@@ -184,14 +184,14 @@ def consume_payments(
 
 @app.command()
 def demo(
-    host: Annotated[str, typer.Option(metavar="HOST", help="address to listen on")] = "127.0.0.1",
+    host: Annotated[str, typer.Option("--host", metavar="HOST", help="address to listen on")] = "127.0.0.1",
     port: Annotated[
-        int | None, typer.Option(metavar="PORT", help="port to listen on  [default: CPTY_PORT, else 8000]")
+        int | None, typer.Option("--port", metavar="PORT", help="port to listen on  [default: CPTY_PORT, else 8000]")
     ] = None,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="serve after loading")] = True,
-    partners: Annotated[int, typer.Option(metavar="N", help="how many partners to load")] = 300,
+    partners: Annotated[int, typer.Option("--partners", metavar="N", help="how many partners to load")] = 300,
     days: Annotated[
-        int, typer.Option(metavar="N", help="how many days of business the demo covers, ending today")
+        int, typer.Option("--days", metavar="N", help="how many days of business the demo covers, ending today")
     ] = 365,
 ) -> None:
     """Load a realistic data set through the commands, advance the manual clock, and serve. The
@@ -292,8 +292,8 @@ def projections_rebuild(name: Annotated[str, typer.Argument(metavar="NAME", help
 
 @keys_app.command("create")
 def keys_create(
-    name: Annotated[str, typer.Option(metavar="NAME", help="the key's name")],
-    role: Annotated[str, typer.Option(metavar="ROLE", help="admin, clerk, analyst or auditor")],
+    name: Annotated[str, typer.Option("--name", metavar="NAME", help="the key's name")],
+    role: Annotated[str, typer.Option("--role", metavar="ROLE", help="admin, clerk, analyst or auditor")],
 ) -> None:
     """Issue an API key and print it (it is shown only once). A name in use must be revoked
     first."""
@@ -413,7 +413,7 @@ def simulate(
 @app.command()
 def bench(
     quick: Annotated[bool, typer.Option("--quick", help="small sizes, for a smoke run")] = False,
-    postgres_url: Annotated[str | None, typer.Option(metavar="URL", help="PostgreSQL to measure on")] = None,
+    postgres_url: Annotated[str | None, typer.Option("--postgres-url", metavar="URL", help="PostgreSQL to measure on")] = None,
     plot: Annotated[
         bool, typer.Option("--plot", help="measure nothing: draw PNG charts of bench-results.json next to it")
     ] = False,

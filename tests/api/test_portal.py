@@ -6,7 +6,7 @@ nothing at all (401)."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -44,6 +44,8 @@ class Customer:
     payment: dict[str, Any]
     request: dict[str, Any]
     confidential: dict[str, Any]
+    # The customer's balance confirmation as of the day the customers were made.
+    confirmation: dict[str, Any] = field(default_factory=dict)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -87,10 +89,15 @@ def comment(client: Any, request: str, text: str, visibility: str) -> None:
 def two_customers(client: Any) -> tuple[Customer, Customer]:
     response = client.post("/v1/request-types", json={"code": "SUPPORT", "name": "Support", "due_days": 2})
     assert response.status_code == 201, response.text
-    return (
-        customer(client, "Acme Ltd", "ACME", "Ann", "200.00", "50.00"),
-        customer(client, "Beta GmbH", "BETA", "Bob", "500.00", "100.00"),
-    )
+    acme = customer(client, "Acme Ltd", "ACME", "Ann", "200.00", "50.00")
+    beta = customer(client, "Beta GmbH", "BETA", "Bob", "500.00", "100.00")
+    series = {"as_of": "2026-01-15", "partners": ["ACME", "BETA"], "channel": "letter"}
+    response = client.post("/v1/balance-confirmations", json=series)
+    assert response.status_code == 201, response.text
+    for one in (acme, beta):
+        listed = client.get("/v1/balance-confirmations", params={"partner": one.partner["id"]}).json()
+        (one.confirmation,) = listed["items"]
+    return acme, beta
 
 
 def portal_routes(client: Any) -> set[tuple[str, str]]:
@@ -118,12 +125,21 @@ class Call:
 
 
 def calls(me: Customer, other: Customer) -> list[Call]:
-    docs, reqs = "/v1/portal/documents", "/v1/portal/requests"
+    docs, reqs, bcs = "/v1/portal/documents", "/v1/portal/requests", "/v1/portal/balance-confirmations"
     theirs = other.invoice, other.quote, other.request
     return [
         Call("GET", "/v1/portal/profile", "/v1/portal/profile"),
         Call("GET", "/v1/portal/balance", "/v1/portal/balance"),
         Call("GET", "/v1/portal/payments", "/v1/portal/payments"),
+        Call("GET", "/v1/portal/deliveries", "/v1/portal/deliveries"),
+        Call("GET", bcs, bcs),
+        Call(
+            "POST",
+            bcs + "/{confirmation}/reply",
+            f"{bcs}/{me.confirmation['id']}/reply",
+            {"status": "confirmed", "comment": "Agreed"},
+            foreign=((f"{bcs}/{other.confirmation['id']}/reply", {"status": "disputed", "comment": ""}),),
+        ),
         Call("GET", docs, docs),
         Call(
             "GET",
