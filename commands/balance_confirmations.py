@@ -49,7 +49,7 @@ from commands.numbering import draw_unique
 from commands.partner_groups import load_group
 from commands.partners import load_partner
 from commands.references import named_by
-from commands.types import Strict
+from commands.types import Ref, Strict
 
 log = logging.getLogger("counterparty.balance_confirmations")
 
@@ -121,7 +121,7 @@ class StartBalanceConfirmations(Strict):
     partners: Annotated[list[PartnerRef], Field(max_length=10000)] | None = None
     groups: Annotated[list[GroupCode], Field(max_length=200)] = Field(default_factory=list)
     channel: ConfirmationChannel = ConfirmationChannel.EMAIL
-    template: str | None = None
+    template: Ref | None = None
 
 
 def start_balance_confirmations(cmd: StartBalanceConfirmations, ctx: CommandContext) -> Result:
@@ -220,8 +220,8 @@ def send_confirmations(cmd: SendConfirmations, ctx: CommandContext) -> Result:
     cannot be made is logged and left out, and the others are sent."""
     series = load_series(ctx, cmd.series)
     ids = {p.partner: confirmation_id_for(series.id, p.partner) for p in cmd.planned}
-    ctx.expect_new(ids.values())
-    ctx.preload(ids)
+    ctx.expect_new([*ids.values(), *(message_id_for(c) for c in ids.values())])
+    ctx.preload(ids)  # the batch's partners in one read, not one load each
     touched: list[Aggregate] = []
     sent: list[UUID] = []
     for planned in cmd.planned:

@@ -133,7 +133,7 @@ def get_confirmation(confirmation: str, _who: AnyRole, reads: ReadModels) -> dic
 
 @router.post("/{confirmation}/reply", response_model=BalanceConfirmationPublic, summary="Record the customer's answer")
 def reply(confirmation: UUID, body: ReplyCreate, cmd: Cmd, reads: ReadModels) -> Response:
-    command = ReplyToConfirmation(confirmation=confirmation, status=body.status, comment=body.comment)  # type: ignore[arg-type]
+    command = ReplyToConfirmation.model_validate({"confirmation": confirmation, **body.model_dump()})
     return cmd.run(reply_to_confirmation, command, lambda r: reads.balance_confirmations.get(str(r.id)))
 
 

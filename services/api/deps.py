@@ -23,12 +23,12 @@ from aggregates.idempotency import IdempotencyRecord
 from commands.context import CommandContext, Idempotency, IdempotencyReplay, Result
 from queries.activities import ActivityQueries
 from queries.audit import AuditQueries
+from queries.balance_confirmations import BalanceConfirmationQueries
 from queries.bank_lines import BankLineQueries
 from queries.campaigns import CampaignQueries
 from queries.collection import CollectionQueries
 from queries.documents import DocumentQueries
 from queries.interest_areas import InterestAreaQueries
-from queries.balance_confirmations import BalanceConfirmationQueries
 from queries.interest_notes import InterestNoteQueries
 from queries.mailings import MailingQueries
 from queries.messages import MessageQueries

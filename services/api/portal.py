@@ -391,10 +391,7 @@ def reply_to_balance_confirmation(
     confirmation: UUID, body: ReplyCreate, who: PortalUser, cmd: PortalCmd, reads: ReadModels
 ) -> Response:
     me = access(who)
-    command = ReplyToConfirmation(
-        confirmation=confirmation,
-        status=body.status,  # type: ignore[arg-type]
-        comment=body.comment,
-        portal_partner=UUID(me.partner),
+    command = ReplyToConfirmation.model_validate(
+        {"confirmation": confirmation, "portal_partner": me.partner, **body.model_dump()}
     )
     return cmd.run(reply_to_confirmation, command, lambda r: reads.balance_confirmations.get(str(r.id), me.partner))

@@ -31,6 +31,7 @@ from processes.sales import sales
 from projections.activities import activities
 from projections.api_keys import api_keys
 from projections.audit_index import audit_index
+from projections.balance_confirmations import balance_confirmations
 from projections.bank_lines import bank_lines
 from projections.campaigns import campaigns
 from projections.catalog import Catalog, Projection
@@ -38,7 +39,6 @@ from projections.collection import collection
 from projections.custom_fields import custom_fields
 from projections.documents import documents
 from projections.interest_areas import interest_areas
-from projections.balance_confirmations import balance_confirmations
 from projections.interest_notes import interest_notes
 from projections.mailings import mailings
 from projections.messages import messages

@@ -131,11 +131,13 @@ def test_the_customer_answers_once() -> None:
     flow, plan, _codes = series_flow()
     prepare_series(run(flow), plan, start(flow))
     confirmation = flow.events(BalanceConfirmationSent)[0].originator_id
-    answer = ReplyToConfirmation(confirmation=confirmation, status="confirmed", comment="All correct")  # type: ignore[arg-type]
+    answer = ReplyToConfirmation.model_validate(
+        {"confirmation": confirmation, "status": "confirmed", "comment": "All correct"}
+    )
     flow.on(date(2026, 2, 9)).when(reply_to_confirmation, answer)
     (confirmed,) = flow.then(BalanceConfirmationConfirmed)
     assert (confirmed.comment, confirmed.by, confirmed.on) == ("All correct", "test", date(2026, 2, 9))
-    disputed = ReplyToConfirmation(confirmation=confirmation, status="disputed", comment="")  # type: ignore[arg-type]
+    disputed = ReplyToConfirmation.model_validate({"confirmation": confirmation, "status": "disputed"})
     flow.when(reply_to_confirmation, disputed).then_raises(Conflict, "already_answered")
 
 
