@@ -101,7 +101,8 @@ def worker(
         str, typer.Option("--host", metavar="HOST", help="address of /healthz, /readyz and /metrics (with --port)")
     ] = "127.0.0.1",
     port: Annotated[
-        int | None, typer.Option("--port", metavar="PORT", help="port of /healthz, /readyz and /metrics  [default: none]")
+        int | None,
+        typer.Option("--port", metavar="PORT", help="port of /healthz, /readyz and /metrics  [default: none]"),
     ] = None,
 ) -> None:
     """Run the read models, process managers, scheduler, sender, mailing preparer and Kafka jobs
@@ -141,7 +142,9 @@ def worker(
 def consume_payments(
     topic: Annotated[
         str | None,
-        typer.Option("--topic", metavar="TOPIC", help="the topic of bank statement lines  [default: CPTY_KAFKA_PAYMENTS_TOPIC]"),
+        typer.Option(
+            "--topic", metavar="TOPIC", help="the topic of bank statement lines  [default: CPTY_KAFKA_PAYMENTS_TOPIC]"
+        ),
     ] = None,
     once: Annotated[bool, typer.Option("--once", help="stop when the topic has been read to its end")] = False,
 ) -> None:
@@ -413,7 +416,9 @@ def simulate(
 @app.command()
 def bench(
     quick: Annotated[bool, typer.Option("--quick", help="small sizes, for a smoke run")] = False,
-    postgres_url: Annotated[str | None, typer.Option("--postgres-url", metavar="URL", help="PostgreSQL to measure on")] = None,
+    postgres_url: Annotated[
+        str | None, typer.Option("--postgres-url", metavar="URL", help="PostgreSQL to measure on")
+    ] = None,
     plot: Annotated[
         bool, typer.Option("--plot", help="measure nothing: draw PNG charts of bench-results.json next to it")
     ] = False,
