@@ -27,7 +27,13 @@ NAMESPACE = uuid5(NAMESPACE_URL, "https://counterparty.local/ids")
 
 def natural_id(kind: str, *key: object) -> UUID:
     """The deterministic id of a natural key, so that the store refuses a duplicate."""
-    return uuid5(NAMESPACE, "/".join([kind, *(str(k) for k in key)]))
+    return _name_id("/".join([kind, *(str(k) for k in key)]))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _name_id(name: str) -> UUID:
+    # A collection run derives the same ids (accounts, cases) over and over; uuid5 is SHA-1.
+    return uuid5(NAMESPACE, name)
 
 
 class Value(BaseModel):

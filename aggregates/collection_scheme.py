@@ -225,6 +225,28 @@ def decide(rules: SchemeRules, facts: InvoiceFacts, day: date) -> Decision:
     return Decision(level, None, broken)
 
 
+def first_acting_day(rules: SchemeRules, facts: InvoiceFacts, start: date, last: date) -> date | None:
+    """The first day from ``start`` to ``last`` on which ``decide`` lets the invoice reach a level
+    or finds its promise broken, or None. The decision changes only on the days where one of its
+    comparisons with the date turns (a level's day after due, the due date, the end of a grace,
+    of a promise, of the minimum gap), so only those days are asked: a look-ahead over many days
+    (a what-if simulation) then costs a few decisions per invoice, not one per day."""
+    if start > last:
+        return None
+    turns = {facts.due_date, *(facts.due_date + timedelta(days=lv.days_after_due) for lv in rules.levels)}
+    if facts.last_level_on is not None:
+        last_on = facts.last_level_on
+        turns |= {last_on + timedelta(days=1), last_on + timedelta(days=rules.min_days_between_actions)}
+    if facts.promise_date is not None:
+        turns.add(facts.promise_date + timedelta(days=rules.promise_grace_days + 1))
+    turns |= {g + timedelta(days=1) for g in (facts.grace_until, facts.partner_grace_until) if g is not None}
+    for day in sorted({start, *(t for t in turns if start < t <= last)}):
+        decision = decide(rules, facts, day)
+        if decision.fires or decision.promise_broken:
+            return day
+    return None
+
+
 def interest(open_amount: Decimal, annual_rate: Decimal, days_overdue: int) -> Decimal:
     """Open amount × annual rate × days overdue / 365, half-up to cents."""
     return cents(open_amount * annual_rate / Decimal(100) * Decimal(days_overdue) / Decimal(365))

@@ -11,7 +11,8 @@ A series is prepared like a mailing (commands/mailings.py), each step one comman
 3. ``complete_balance_confirmations`` records that every confirmation is sent.
 
 ``prepare_series`` runs 2 and 3 from the last recorded batch: after a crash the rest of the plan
-is sent and nobody gets a confirmation twice. The plan comes from the read side (``Planner``:
+is sent (by the worker's preparer once the series has stalled, services/workers/mailer.py) and
+nobody gets a confirmation twice. The plan comes from the read side (``Planner``:
 queries/balance_confirmations.py), from the receivables' dated movements, not today's balance."""
 
 from __future__ import annotations

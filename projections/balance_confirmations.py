@@ -1,17 +1,22 @@
 """Balance confirmations as sent, and each customer's answer: who confirmed, who disputed, who has
-not answered yet."""
+not answered yet; and each series' progress, so that the preparer finds one that stalled."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Column, Date, Index, MetaData, Numeric, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Index, MetaData, Numeric, String, Table, Text
 
 from aggregates.balance_confirmation import (
     BalanceConfirmationConfirmed,
     BalanceConfirmationDisputed,
     BalanceConfirmationSent,
+    BalanceConfirmationSeriesCompleted,
+    BalanceConfirmationSeriesStarted,
+    BalanceConfirmationsQueued,
 )
+from aggregates.base import DomainEvent
 from aggregates.partner_merge import PartnerAbsorbed
 from projections.catalog import Projection, Rows
 
@@ -40,10 +45,38 @@ def define(meta: MetaData, prefix: str) -> dict[str, Table]:
     )
     Index(f"{prefix}ix_as_of", confirmations.c.as_of, confirmations.c.status, confirmations.c.position)
     Index(f"{prefix}ix_partner", confirmations.c.partner_id, confirmations.c.position)
-    return {"confirmations": confirmations}
+    series = Table(
+        f"{prefix}series",
+        meta,
+        Column("id", String(36), primary_key=True),
+        Column("completed", Boolean, nullable=False),
+        # When the last batch was recorded on the wall clock: how long a preparation has stalled.
+        Column("progressed_at", DateTime(timezone=True), nullable=False),
+        Column("position", BigInteger, nullable=False),
+    )
+    Index(f"{prefix}ix_series_stalled", series.c.completed, series.c.progressed_at)
+    return {"confirmations": confirmations, "series": series}
 
 
 balance_confirmations = Projection("balance_confirmations", define)
+
+
+def _wall(e: DomainEvent) -> datetime:
+    moment = e.timestamp
+    if moment is None:
+        return datetime.now(UTC)
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@balance_confirmations.on(BalanceConfirmationSeriesStarted)
+def series_started(e: BalanceConfirmationSeriesStarted, rows: Rows) -> None:
+    rows.insert("series", id=str(e.originator_id), completed=False, progressed_at=_wall(e), position=rows.position)
+
+
+@balance_confirmations.on(BalanceConfirmationsQueued, BalanceConfirmationSeriesCompleted)
+def series_progressed(e: BalanceConfirmationsQueued | BalanceConfirmationSeriesCompleted, rows: Rows) -> None:
+    done = isinstance(e, BalanceConfirmationSeriesCompleted)
+    rows.update("series", {"id": str(e.originator_id)}, completed=done, progressed_at=_wall(e))
 
 
 @balance_confirmations.on(BalanceConfirmationSent)

@@ -4,11 +4,11 @@ from the receivables' dated movements), one confirmation, and the list of who an
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from aggregates.balance_confirmation import ConfirmedItem
 from aggregates.errors import not_found
@@ -112,3 +112,17 @@ class BalanceConfirmationQueries:
         with self.catalog.engine.connect() as conn:
             rows = conn.execute(keys.select(stmt, request)).mappings().all()
         return keys.page(rows, request, lambda r: render(dict(r)))
+
+    def stalled(self, progressed_before: datetime, limit: int = 10) -> list[UUID]:
+        """Series whose preparation has not moved since ``progressed_before`` (wall clock): the
+        process sending them stopped."""
+        t = self.catalog.table("balance_confirmations", "series")
+        moment = progressed_before.astimezone(UTC) if progressed_before.tzinfo else progressed_before
+        stmt = (
+            select(t.c.id)
+            .where(and_(t.c.completed.is_(False), t.c.progressed_at <= moment))
+            .order_by(t.c.position)
+            .limit(limit)
+        )
+        with self.catalog.engine.connect() as conn:
+            return [UUID(i) for (i,) in conn.execute(stmt)]

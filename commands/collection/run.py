@@ -8,14 +8,14 @@ group, through the table of executors in ``actions``."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from aggregates.account import Account, ItemKind, ItemStatus, OpenItem
 from aggregates.collection_case import CollectionCase
 from aggregates.collection_run import CollectionRun, NotCollected, Skip
-from aggregates.collection_scheme import CollectionScheme, InvoiceFacts, decide
+from aggregates.collection_scheme import CollectionScheme, InvoiceFacts, decide, first_acting_day
 from aggregates.errors import Invalid, not_found
 from aggregates.partner import Partner
 from aggregates.sales_document import SalesDocument
@@ -139,13 +139,7 @@ def active_from(ctx: CommandContext, cmd: CollectPartner, last: date) -> date | 
         return None
     first: date | None = None
     for *_, facts in _invoices(ctx, partner, account, scheme):
-        day = cmd.day
-        while day <= (first or last):
-            decision = decide(scheme.rules, facts, day)
-            if decision.fires or decision.promise_broken:
-                first = day
-                break
-            day += timedelta(days=1)
+        first = first_acting_day(scheme.rules, facts, cmd.day, first or last) or first
     return first
 
 

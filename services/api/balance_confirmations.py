@@ -100,8 +100,9 @@ def _run(c: Container, actor: str) -> Any:
 
 @router.post("", status_code=201, response_model=SeriesPublic, summary="Send balance confirmations as of a date")
 def create_series(body: BalanceConfirmationsCreate, cmd: Cmd, reads: ReadModels, c: Cont) -> Response:
-    """Answers once every confirmation is sent. The same request again resumes the series (after
-    a crash) and sends nobody a second confirmation."""
+    """Answers once every confirmation is sent. A series this process stopped sending (a crash) is
+    finished by the worker's preparer after its lease, or at once by the same request again;
+    either way nobody gets a second confirmation."""
     command = StartBalanceConfirmations.model_validate(body.model_dump())
     run = _run(c, cmd.who.name)
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import Notification
 from sqlalchemy import create_engine, update
 from sqlalchemy.pool import StaticPool
 
@@ -59,6 +60,7 @@ from processes.collection import collection_process
 from processes.recurring_invoices import recurring
 from projections.catalog import tracking
 from projections.collection import collection
+from projections.log import LoggedEvent
 from projections.receivables import receivables
 from projections.recurring_invoices import recurring_invoices
 from queries.collection import CollectionQueries
@@ -72,6 +74,7 @@ log = logging.getLogger("counterparty.simulation")
 
 MAX_DAYS = 366
 STRIDE = 7
+LOGGED_KEPT = 20_000
 ACTOR = "simulation"
 # The kinds of aggregate that belong to one partner, document or happening: of these the copy
 # holds only what the walk acts on. Every other kind (schemes, templates, recurring invoices,
@@ -230,6 +233,17 @@ class CopyStore(EventStore):
         self._decoded: dict[UUID, Aggregate] = {}
         self._absent: set[UUID] = set()
         self._changed: set[UUID] = set()
+        self._logged: dict[int, LoggedEvent] = {}
+
+    def to_logged(self, n: Notification) -> LoggedEvent:
+        """The copy's reactors each read a day's new events right after it: decoded once, shared
+        (events are frozen), the latest ``LOGGED_KEPT`` kept."""
+        logged = self._logged.get(n.id)
+        if logged is None:
+            logged = self._logged[n.id] = super().to_logged(n)
+            if len(self._logged) > LOGGED_KEPT:
+                del self._logged[next(iter(self._logged))]
+        return logged
 
     def decoded(self, ids: Iterable[UUID]) -> dict[UUID, Aggregate]:
         """The aggregates as kept, shared: for reading only."""
@@ -320,8 +334,9 @@ class ActivePartners(CollectionQueries):
     """The copy's collection read model as its daily run asks it: of the partners to collect,
     only those the day's run can act on (``active_from``). Most partners are quiet on most days, and
     a walk of many days would otherwise read every partner's books every day: so each partner's
-    first active day is found once, looking ahead day by day on its books as they are, and found
-    again only when a save changes its books (a level reached, a payment)."""
+    first active day is found once, looking ahead on its books as they are, and found again only
+    when a save changes its books (a level reached, a payment) or its day passed with nothing
+    recorded (its day, unchanged, stays its day)."""
 
     def __init__(self, copy: Container, store: CopyStore, until: date) -> None:
         super().__init__(copy.catalog)
@@ -339,7 +354,7 @@ class ActivePartners(CollectionQueries):
         stale = [
             CollectPartner(partner=p, day=day, open_cases=cases)
             for p, cases in candidates.items()
-            if self.active_on.get(p, day) <= day or not self.books[p].isdisjoint(changed)
+            if p not in self.active_on or self.active_on[p] < day or not self.books[p].isdisjoint(changed)
         ]
         if stale:
             ctx = CommandContext(store=Reading(self.store), today=day, now=now, actor=ACTOR)

@@ -99,7 +99,14 @@ async function signIn(token) {
 
 // -- views -----------------------------------------------------------------------------------
 
-const loaders = { overview: loadOverview, documents: loadDocuments, payments: loadPayments, requests: loadRequests };
+const loaders = {
+  overview: loadOverview,
+  documents: loadDocuments,
+  payments: loadPayments,
+  deliveries: loadDeliveries,
+  confirmations: loadConfirmations,
+  requests: loadRequests,
+};
 
 function show(view) {
   if (!loaders[view]) view = "overview";
@@ -107,6 +114,11 @@ function show(view) {
   for (const section of document.querySelectorAll(".view")) section.hidden = section.id !== `view-${view}`;
   for (const tab of document.querySelectorAll(".tabs a")) tab.classList.toggle("active", tab.dataset.view === view);
   loaders[view]().catch((error) => report(error));
+}
+
+function formatAddress(address) {
+  return [address.street, `${address.postal_code || ""} ${address.city || ""}`.trim(), address.country]
+    .filter(Boolean).join(", ");
 }
 
 function showProfile(profile) {
@@ -117,8 +129,7 @@ function showProfile(profile) {
     ["Contact", `${profile.contact.name}${profile.contact.email ? ` <${profile.contact.email}>` : ""}`],
     ["E-mail", p.email],
     ["Tax id", p.tax_id],
-    ["Address", address ? [address.street, `${address.postal_code} ${address.city}`.trim(), address.country]
-      .filter(Boolean).join(", ") : null],
+    ["Address", address ? formatAddress(address) : null],
     ["Payment terms", `${p.payment_terms_days} days`],
   ];
   $("profile").replaceChildren(
@@ -212,6 +223,66 @@ async function loadPayments() {
       el("td", { class: "num" }, payment.unapplied))
   );
   fill($("payments"), rows, 5, "No payments yet.");
+}
+
+async function loadDeliveries() {
+  const found = await api("/deliveries?limit=500");
+  const rows = found.items.map((delivery) => {
+    const pdf = el("button", { type: "button", class: "small secondary", "data-pdf": delivery.number }, "PDF");
+    pdf.addEventListener("click", () => downloadPdf(delivery, pdf));
+    return el("tr", { "data-delivery": delivery.number },
+      el("td", {}, delivery.number),
+      el("td", {}, status(delivery.status)),
+      el("td", { class: "date" }, delivery.planned_date || ""),
+      el("td", { class: "date" }, delivery.shipped_date || ""),
+      el("td", { class: "date" }, delivery.delivered_date || ""),
+      el("td", {}, delivery.address ? formatAddress(delivery.address) : ""),
+      el("td", {}, pdf));
+  });
+  fill($("deliveries"), rows, 7, "No deliveries yet.");
+}
+
+function answerCell(confirmation) {
+  if (confirmation.status !== "pending") {
+    return el("td", {}, `${confirmation.answered_on || ""}${confirmation.comment ? ` · ${confirmation.comment}` : ""}`);
+  }
+  const comment = el("input", {
+    "data-comment": confirmation.number, maxlength: "2000", placeholder: "Comment (what differs?)",
+    "aria-label": `Comment on ${confirmation.number}`,
+  });
+  const answer = (reply) => async (event) => {
+    const buttons = event.target.parentElement.querySelectorAll("button");
+    for (const button of buttons) button.disabled = true;
+    try {
+      const answered = await api(`/balance-confirmations/${confirmation.id}/reply`, {
+        method: "POST",
+        json: { status: reply, comment: comment.value.trim() },
+      });
+      await loadConfirmations();
+      notify(`Thank you: balance confirmation ${answered.number} is ${answered.status}.`);
+    } catch (error) {
+      report(error);
+      for (const button of buttons) button.disabled = false;
+    }
+  };
+  return el("td", { class: "answer" }, comment,
+    el("button", { type: "button", class: "small", "data-confirm": confirmation.number, onclick: answer("confirmed") },
+      "Confirm"),
+    el("button", { type: "button", class: "small secondary", "data-dispute": confirmation.number,
+      onclick: answer("disputed") }, "Dispute"));
+}
+
+async function loadConfirmations() {
+  const found = await api("/balance-confirmations?limit=500");
+  const rows = found.items.map((confirmation) =>
+    el("tr", { "data-confirmation": confirmation.number },
+      el("td", {}, confirmation.number),
+      el("td", { class: "date" }, confirmation.as_of),
+      el("td", { class: "num" }, `${confirmation.total} ${confirmation.currency}`),
+      el("td", {}, status(confirmation.status)),
+      answerCell(confirmation))
+  );
+  fill($("confirmations"), rows, 5, "No balance confirmations yet.");
 }
 
 async function loadRequests() {

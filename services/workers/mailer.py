@@ -1,11 +1,13 @@
-"""The mailing preparer: a loop that finishes mailings whose preparation stopped.
+"""The mailing preparer: a loop that finishes mailings (and balance confirmation series) whose
+preparation stopped.
 
 A mailing is prepared in the request that sends it (or, with ``Prefer: respond-async``, in a
 thread of that process), batch by batch. If that process dies in between, the mailing stays
 ``preparing``; once it has not moved for the lease (wall clock, far longer than one batch takes),
 this loop resumes it from its last recorded batch. Two preparers racing on one mailing (a slow
 original and a resumer) cannot both record a batch: the mailing refuses a batch number twice, and
-the messages' ids are derived from the mailing and the contact, so nobody gets it twice."""
+the messages' ids are derived from the mailing and the contact, so nobody gets it twice. A
+balance confirmation series is resumed the same way (commands/balance_confirmations.py)."""
 
 from __future__ import annotations
 
@@ -16,10 +18,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from aggregates.balance_confirmation import BalanceConfirmationSeries
 from aggregates.mailing import Mailing
+from commands.balance_confirmations import SeriesProgress, prepare_series
+from commands.balance_confirmations import progress_of as series_progress
 from commands.campaign_launch import LaunchCampaign, audience
 from commands.context import Result
 from commands.mailings import BATCH, Candidate, MailingProgress, first_recipient, prepare_mailing, progress_of
+from queries.balance_confirmations import BalanceConfirmationQueries
 from queries.campaigns import CampaignQueries
 from queries.mailings import MailingQueries
 from services.workers.ports import Ports, Request
@@ -49,6 +55,19 @@ def prepare(
     return progress
 
 
+def prepare_confirmations(ports: Ports, series_id: UUID, actor: str = ACTOR) -> SeriesProgress:
+    """Sends what is left of the balance confirmation series' plan, then completes it."""
+
+    def run(handler: Any, command: Any) -> Result:
+        return ports.execute(handler, command, Request(actor=actor))
+
+    series = ports.store.get(series_id)
+    assert isinstance(series, BalanceConfirmationSeries)
+    progress = prepare_series(run, BalanceConfirmationQueries(ports.catalog), series_progress(series))
+    ports.wait(ports.store.head(), ports.settings.consistency_timeout)
+    return progress
+
+
 def campaign_launch(ports: Ports, code: str) -> tuple[LaunchCampaign, list[Candidate]]:
     """What launching the campaign now sends: the command (the target list its criteria select,
     and a recipient to render the template for first) and its mailing's plan (who is mailed,
@@ -73,20 +92,29 @@ class MailingPreparer:
         self.lease = lease
         self.poll_interval = poll_interval
         self.queries = MailingQueries(ports.catalog)
+        self.confirmations = BalanceConfirmationQueries(ports.catalog)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
-        """Resumes every stalled mailing; returns how many. One that cannot go on is logged and
-        tried again next round; it does not keep the others waiting."""
-        stalled = self.queries.stalled(self.wall() - self.lease)
+        """Resumes every stalled mailing and balance confirmation series; returns how many. One
+        that cannot go on is logged and tried again next round; it does not keep the others waiting."""
+        before = self.wall() - self.lease
+        stalled = self.queries.stalled(before)
         for mailing_id in stalled:
             log.warning("resuming a stalled mailing", extra={"mailing": str(mailing_id)})
             try:
                 prepare(self.ports, mailing_id)
             except Exception:
                 log.exception("resuming the mailing failed; retrying next round", extra={"mailing": str(mailing_id)})
-        return len(stalled)
+        series = self.confirmations.stalled(before)
+        for series_id in series:
+            log.warning("resuming a stalled balance confirmation series", extra={"series": str(series_id)})
+            try:
+                prepare_confirmations(self.ports, series_id)
+            except Exception:
+                log.exception("resuming the series failed; retrying next round", extra={"series": str(series_id)})
+        return len(stalled) + len(series)
 
     def start(self) -> None:
         self._stop.clear()

@@ -1,12 +1,25 @@
 """/v1/balance-confirmations over HTTP: the open items as of a past date (from the dated
-movements), a series posted again sends nothing new, a clerk and the portal answer once."""
+movements), a series posted again sends nothing new, a clerk and the portal answer once; a series
+whose preparer died midway is finished by the worker's preparer, nobody sent anything twice."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from commands.balance_confirmations import (
+    SendConfirmations,
+    StartBalanceConfirmations,
+    send_confirmations,
+    start_balance_confirmations,
+)
+from queries.balance_confirmations import BalanceConfirmationQueries
+from services.bootstrap.container import Container
+from services.workers.mailer import MailingPreparer
+from services.workers.ports import Request
 from tests.api.helpers import assert_problem, create_partner, error_locs
 from tests.api.sales_helpers import invoice_of, pay
+from tests.conftest import http_client
 
 
 def test_confirmations_list_the_items_open_then_and_are_answered_once(sqlite_client: Any) -> None:
@@ -58,3 +71,40 @@ def test_confirmations_list_the_items_open_then_and_are_answered_once(sqlite_cli
     assert error_locs(assert_problem(bad, 422)) == [["body", "as_of"]]
     bad = client.post("/v1/balance-confirmations", json={"as_of": "2026-01-15", "groups": ["NOPE"]})
     assert error_locs(assert_problem(bad, 422)) == [["body", "groups", 0]]
+
+
+def test_a_series_stopped_midway_is_finished_by_the_preparer_sending_nobody_twice(sqlite_container: Container) -> None:
+    c = sqlite_container
+    with http_client(c) as client:
+        partners = {
+            code: create_partner(client, name=f"Customer {code}", code=code, email=f"ap@{code.lower()}.example")["id"]
+            for code in ("ONE", "TWO")
+        }
+        for pid in partners.values():
+            invoice_of(client, pid, "100.00", issue_date="2026-01-02", due_date="2026-01-12")
+
+        def run(handler: Any, command: Any) -> Any:
+            return c.execute(handler, command, Request(actor="admin")).detail
+
+        # The request's process records the series and its first batch, then dies.
+        started = run(start_balance_confirmations, StartBalanceConfirmations(as_of=date(2026, 1, 14)))
+        plan = BalanceConfirmationQueries(c.catalog).plan(started.as_of, (), ())
+        assert {str(p.partner) for p in plan} == set(partners.values())
+        run(send_confirmations, SendConfirmations(series=started.series, batch=1, planned=plan[:1]))
+        c.runner.drain()
+
+        # Within the lease nobody touches it (its preparer may just be slow) ...
+        assert MailingPreparer(c.ports).run_once() == 0
+        # ... past it the worker's preparer sends the rest of the plan and completes the series.
+        later = MailingPreparer(c.ports, wall=lambda: datetime.now(UTC) + timedelta(minutes=3))
+        assert later.run_once() == 1
+        c.runner.drain()
+        assert later.run_once() == 0
+
+        sent = client.get("/v1/balance-confirmations").json()["items"]
+        assert sorted((s["partner"], s["number"], s["total"]) for s in sent) == sorted(
+            [(str(plan[0].partner), "BC2601-0001", "100.00"), (str(plan[1].partner), "BC2601-0002", "100.00")]
+        )
+        messages = client.get("/v1/messages", params={"purpose": "document"}).json()["items"]
+        assert sorted(m["id"] for m in messages) == sorted(s["message"] for s in sent)
+        assert sorted(m["to"] for m in messages) == ["ap@one.example", "ap@two.example"]

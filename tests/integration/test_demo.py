@@ -16,9 +16,11 @@ from rich.progress import Progress
 from sqlalchemy import select
 
 from queries.activities import ActivityQueries
+from queries.balance_confirmations import BalanceConfirmationQueries
 from queries.collection import CollectionQueries
 from queries.documents import DocumentQueries
 from queries.interest_areas import InterestAreaQueries
+from queries.interest_notes import InterestNoteQueries
 from queries.mailings import MailingQueries
 from queries.pages import PageRequest
 from queries.partners import PartnerFilters, PartnerQueries
@@ -216,6 +218,19 @@ def test_the_sales_year_gives_balances_aging_and_profitability(sales_year: Sales
     invoices = issued["invoice"]
     from_orders = [d for d in invoices if any(link["rel"] == "source" for link in d["links"])]
     assert from_orders and len(from_orders) < len(invoices)
+    # The orders' delivery notes: the earlier ones delivered, the last weeks' still planned.
+    assert {"planned", "delivered"} <= {d["status"] for d in issued["delivery"]}
+    assert all(d["planned_date"] and any(link["rel"] == "source" for link in d["links"]) for d in issued["delivery"])
+    # The month end: a balance confirmation series as of the last month end, some answered, and
+    # interest notes for the latest payers.
+    confirmations = _all(lambda page: BalanceConfirmationQueries(container.catalog).list(page))
+    month_end = today.replace(day=1).toordinal() - 1
+    assert confirmations and {c["as_of"].toordinal() for c in confirmations} == {month_end}
+    assert {c["status"] for c in confirmations} == {"confirmed", "disputed", "pending"}
+    notes = _all(lambda page: InterestNoteQueries(container.catalog).for_partner(None, page))
+    assert notes and all(Decimal(n["total"]) > 0 for n in notes)
+    assert f"{len(confirmations)} balance confirmations as of" in summary
+    assert f"{len(notes)} interest notes" in summary
     templates = RecurringQueries(container.catalog).search(ALL, None, None)["items"]
     assert len(templates) >= 4 and {t["status"] for t in templates} >= {"active", "suspended"}
     made = {i for t in templates for i in t["invoices"]}

@@ -1,8 +1,9 @@
 """The customer portal's page in a real browser: `counterparty serve` on a free port (SQLite, manual
 clock), data seeded through the API, and Debian's Chromium driven by Playwright (no browser
 download; `make test` installs /usr/bin/chromium when it runs as root). The customer opens
-/portal/?token=…, sees the balance, documents, payments and requests (the public comment, never
-the internal one), downloads a PDF, accepts a quote, files a request and comments on it. Each main
+/portal/?token=…, sees the balance, documents, payments, deliveries (with their dates and address)
+and requests (the public comment, never the internal one), downloads a PDF, accepts a quote,
+confirms a balance confirmation, files a request and comments on it. Each main
 view is screenshotted into the test's tmp dir and the images are checked: the viewport's size,
 not blank, and different from one view to the next."""
 
@@ -156,6 +157,43 @@ def seed(base: str) -> World:
     return World(api, token, contact, quote, invoice, payment, request, foreign_invoice)
 
 
+def seed_delivery_and_confirmation(world: World) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A shipped delivery of a confirmed order to Acme's warehouse (and a planned one of the rest),
+    and a balance confirmation of Acme's open items as of today."""
+    api = world.api
+    ok(
+        api.post(
+            "/v1/partners/ACME/addresses",
+            json={
+                "usage": ["warehouse"],
+                "street": "Dock Road 5",
+                "city": "Gdynia",
+                "postal_code": "81-300",
+                "country": "PL",
+                "is_default": True,
+            },
+        )
+    )
+    lines = [{"product": "SHELF", "quantity": "3", "unit_price": "80.00", "tax_rate": "23"}]
+    order = ok(api.post("/v1/documents", json={"type": "order", "partner": "ACME", "lines": lines}))
+    order = ok(api.post(f"/v1/documents/{order['id']}/issue"))
+    body: dict[str, Any] = {
+        "type": "delivery",
+        "partner": "ACME",
+        "source": order["id"],
+        "planned_date": "2026-01-20",
+        "lines": [{"source_line": order["lines"][0]["line_id"], "quantity": "2"}],
+    }
+    delivery = ok(api.post("/v1/documents", json=body))
+    ok(api.post(f"/v1/documents/{delivery['id']}/issue"))
+    delivery = ok(api.post(f"/v1/documents/{delivery['id']}/ship", json={"date": "2026-01-15"}))
+    rest = {**body, "planned_date": "2026-01-27", "lines": [{**body["lines"][0], "quantity": "1"}]}
+    ok(api.post(f"/v1/documents/{ok(api.post('/v1/documents', json=rest))['id']}/issue"))
+    ok(api.post("/v1/balance-confirmations", json={"as_of": "2026-01-15", "partners": ["ACME"]}))
+    (confirmation,) = ok(api.get("/v1/balance-confirmations", params={"partner": "ACME"}))["items"]
+    return delivery, confirmation
+
+
 def check_screenshots(shots: dict[str, Path]) -> None:
     images = {name: Image.open(path).convert("RGB") for name, path in shots.items()}
     for name, image in images.items():
@@ -225,6 +263,43 @@ def test_a_customer_uses_the_portal_in_a_browser(server: str, tmp_path: Path) ->
             expect(page.locator("#payments")).to_contain_text(world.payment["number"])
             expect(page.locator("#payments")).to_contain_text("46.00 EUR")
             shot(page, "payments")
+
+            # deliveries: number, status, dates and the warehouse address; the delivery note's PDF
+            delivery, confirmation = seed_delivery_and_confirmation(world)
+            page.click("a[data-view=deliveries]")
+            expect(page.locator("#deliveries tr")).to_have_count(2)
+            expect(page.locator("#deliveries")).to_contain_text("2026-01-27")
+            row = page.locator(f"tr[data-delivery='{delivery['number']}']")
+            expect(row).to_contain_text("shipped")
+            expect(row).to_contain_text("2026-01-20")
+            expect(row).to_contain_text("2026-01-15")
+            expect(row).to_contain_text("Dock Road 5, 81-300 Gdynia, PL")
+            shot(page, "deliveries")
+            with page.expect_download() as download:
+                page.click(f"[data-pdf='{delivery['number']}']")
+            assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
+
+            # balance confirmations: the open 200.00 as of today, confirmed once with a comment
+            page.click("a[data-view=confirmations]")
+            row = page.locator(f"tr[data-confirmation='{confirmation['number']}']")
+            expect(row).to_contain_text("200.00 EUR")
+            expect(row).to_contain_text("pending")
+            shot(page, "confirmations")
+            page.fill(f"[data-comment='{confirmation['number']}']", "Agreed with our books.")
+            page.click(f"[data-confirm='{confirmation['number']}']")
+            expect(page.locator("#notice")).to_have_text(
+                f"Thank you: balance confirmation {confirmation['number']} is confirmed."
+            )
+            expect(row).to_contain_text("confirmed")
+            expect(row).to_contain_text("Agreed with our books.")
+            expect(page.locator(f"[data-dispute='{confirmation['number']}']")).to_have_count(0)
+            answered = ok(world.api.get(f"/v1/balance-confirmations/{confirmation['id']}"))
+            assert (answered["status"], answered["comment"], answered["answered_by"], answered["answered_on"]) == (
+                "confirmed",
+                "Agreed with our books.",
+                "portal",
+                "2026-01-15",
+            )
 
             # requests: the public comment, never the internal one
             page.click("a[data-view=requests]")

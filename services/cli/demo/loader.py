@@ -1,7 +1,8 @@
 """Loads the demo data set, chapter after chapter, through the public command functions exactly as
 the API would record them, while the manual business clock moves forward: the partners over the
-first weeks (partners), then a year of sales (year), the interest areas and a newsletter
-(mailings) and the campaigns (campaigns). The generators are seeded: the same number of partners
+first weeks (partners), then a year of sales (year), the month end's balance confirmations and
+interest notes (accounting), the interest areas and a newsletter (mailings) and the campaigns
+(campaigns). The generators are seeded: the same number of partners
 and days gives the same names, codes, documents and figures every time (only ids and wall-clock
 timestamps differ)."""
 
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 
 from aggregates.user import User
 from services.bootstrap.container import Container
+from services.cli.demo.accounting import month_end
 from services.cli.demo.campaigns import campaigns
 from services.cli.demo.context import SUPERVISOR, Demo
 from services.cli.demo.mailings import interest_areas_and_mailing
@@ -36,12 +38,14 @@ def load_demo(container: Container, partners: int, bar: Progress, days: int = DA
     began = timer.monotonic()
     start = demo.today()
     registered = chapter.load()
-    sales = SalesYear(demo, chapter.plans, sales_end(demo, start, max(0, days))).walk()
+    year = SalesYear(demo, chapter.plans, sales_end(demo, start, max(0, days)))
+    sales = year.walk()
+    accounts = month_end(demo, year.start)
     mailing = interest_areas_and_mailing(demo)
     campaign = campaigns(demo)
     end = demo.today()
     return (
-        f"{registered}; {sales}; {mailing}; {campaign}; "
+        f"{registered}; {sales}; {accounts}; {mailing}; {campaign}; "
         f"clock moved {(end - start).days} days ({start} → {end}); "
         f"{timer.monotonic() - began:.1f} s"
     )

@@ -1,7 +1,10 @@
 """Selling through the sales year: the reps quote to customers and prospects, more in the busy
 months; a quote is accepted, refused or left to expire; an accepted quote becomes an order
 (confirmed unless credit control refuses it), delivered and invoiced, some in two parts; and some
-spare parts, service hours and training are invoiced directly."""
+spare parts, service hours and training are invoiced directly. Each delivery of an order has its
+delivery note to the customer's warehouse (or shipping) address: planned when the order is
+confirmed (or the first part leaves), shipped on the day and delivered a few days later, so the
+last weeks' notes are still planned or on their way."""
 
 from __future__ import annotations
 
@@ -10,6 +13,15 @@ from decimal import Decimal
 from typing import Any
 
 from aggregates.errors import Conflict
+from commands.deliveries import (
+    DeliverDelivery,
+    DeliveryLineIn,
+    DraftDelivery,
+    ShipDelivery,
+    deliver_delivery,
+    draft_delivery,
+    ship_delivery,
+)
 from commands.documents import (
     AcceptQuote,
     CancelDocument,
@@ -193,15 +205,39 @@ class Selling:
             return
         customer.buyer = True
         partial = self.rng.random() < 0.15
-        self.agenda.later(self.rng.randint(2, 18), lambda day: self.deliver(customer, order, partial))
+        self.schedule_delivery(customer, order, self.part_of(order) if partial else None, self.rng.randint(2, 18))
 
-    def deliver(self, customer: Customer, order: str, partial: bool) -> None:
-        """The order is delivered (some in two parts) and invoiced."""
-        lines = self.part_of(order) if partial else None
+    def schedule_delivery(self, customer: Customer, order: str, lines: list[LineQuantity] | None, days: int) -> None:
+        """Plans the delivery note of ``lines`` (all that is left when None) for ``days`` ahead,
+        and delivers it then."""
+        source = self.demo.get(order)
+        wanted = (
+            [DeliveryLineIn(source_line=q.line_id, quantity=q.quantity) for q in lines]
+            if lines is not None
+            else [
+                DeliveryLineIn(source_line=lid, quantity=left)
+                for lid in source.lines
+                if (left := source.remaining_to_deliver(lid)) > 0
+            ]
+        )
+        planned = self.demo.today() + timedelta(days=days)
+        command = DraftDelivery(type="delivery", partner=customer.ref, source=order, planned_date=planned, lines=wanted)
+        note = str(self.demo.run(draft_delivery, command, customer.rep).id)
+        self.demo.run(issue_document, IssueDocument(document=note), customer.rep)
+        self.agenda.later(days, lambda day: self.deliver(customer, order, lines, note))
+
+    def deliver(self, customer: Customer, order: str, lines: list[LineQuantity] | None, note: str) -> None:
+        """The goods leave (the customer receives them a few days later) and the order is invoiced;
+        after a first part, the rest is planned."""
+        self.demo.run(ship_delivery, ShipDelivery(document=note), customer.rep)
+        self.agenda.later(self.rng.randint(1, 5), lambda day: self.received(customer, note))
         invoice = str(self.demo.run(convert_document, ConvertDocument(document=order, to="invoice", lines=lines)).id)
         if lines is not None:
-            self.agenda.later(self.rng.randint(7, 21), lambda day: self.deliver(customer, order, False))
+            self.schedule_delivery(customer, order, None, self.rng.randint(7, 21))
         self.issue_invoice(customer, invoice)
+
+    def received(self, customer: Customer, note: str) -> None:
+        self.demo.run(deliver_delivery, DeliverDelivery(document=note), customer.rep)
 
     def direct_invoice(self, customer: Customer) -> None:
         """Spare parts, service hours and training, invoiced without a quote."""
