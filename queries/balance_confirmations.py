@@ -113,7 +113,7 @@ class BalanceConfirmationQueries:
             rows = conn.execute(keys.select(stmt, request)).mappings().all()
         return keys.page(rows, request, lambda r: render(dict(r)))
 
-    def stalled(self, progressed_before: datetime, limit: int = 10) -> list[UUID]:
+    def stalled(self, progressed_before: datetime, limit: int = 10) -> tuple[UUID, ...]:
         """Series whose preparation has not moved since ``progressed_before`` (wall clock): the
         process sending them stopped."""
         t = self.catalog.table("balance_confirmations", "series")
@@ -125,4 +125,4 @@ class BalanceConfirmationQueries:
             .limit(limit)
         )
         with self.catalog.engine.connect() as conn:
-            return [UUID(i) for (i,) in conn.execute(stmt)]
+            return tuple(UUID(i) for (i,) in conn.execute(stmt))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from itertools import product
 
 import pytest
 
@@ -15,6 +16,7 @@ from aggregates.collection_scheme import (
     Level,
     SchemeRules,
     decide,
+    first_acting_day,
     interest,
 )
 from aggregates.errors import Invalid
@@ -93,6 +95,35 @@ def test_a_reminder_before_due_is_sent_once_and_outside_the_sequence() -> None:
     # It does not count as the previous level nor toward the gap.
     first = decide(RULES, facts(reminders_sent=frozenset({0})), on(17))
     assert first.level is not None and first.level.seq == 1 and first.fires
+
+
+def test_the_first_acting_day_is_the_first_day_by_day() -> None:
+    """Asking only the days where a gate turns finds what asking every day finds."""
+
+    def day_by_day(rules: SchemeRules, f: InvoiceFacts, start: date, last: date) -> date | None:
+        day = start
+        while day <= last:
+            decision = decide(rules, f, day)
+            if decision.fires or decision.promise_broken:
+                return day
+            day += timedelta(days=1)
+        return None
+
+    start, last = on(1), on(31, 3)
+    unsequential = RULES.model_copy(update={"sequential": False})
+    cases = product(
+        (RULES, unsequential),
+        (0, 1, 2),
+        (None, on(12), on(25)),
+        (None, on(20), on(5, 2)),
+        (None, on(15), on(28)),
+        (frozenset(), frozenset({0})),
+    )
+    for rules, level, last_on, grace, promise, reminders in cases:
+        f = facts(level=level, last_level_on=last_on, grace_until=grace, promise_date=promise, reminders_sent=reminders)
+        for begin in (start, on(17), on(20, 2)):
+            assert first_acting_day(rules, f, begin, last) == day_by_day(rules, f, begin, last), (f, begin)
+    assert first_acting_day(RULES, facts(), on(2, 4), last) is None
 
 
 def test_interest_is_open_times_rate_times_days_over_365_half_up() -> None:
