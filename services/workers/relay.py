@@ -141,7 +141,7 @@ class KafkaRelay:
         head = self.ports.store.head()
         position = self.position()
         state = "failed" if self.error else "live" if position >= head else "catching_up"
-        return Progress(RELAY, position, head, state, "relay")
+        return Progress(RELAY, position, head, state, "relay", error=self.error)
 
     # -- the background thread -----------------------------------------------------------------
 

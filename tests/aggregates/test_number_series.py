@@ -58,6 +58,8 @@ def test_default_masks() -> None:
         "payment": "PY{yy}{mm}-{0000}",
         "request": "REQ-{00000}",
         "interest_note": "IT{yy}{mm}-{0000}",
+        "delivery": "DN{yy}{mm}-{0000}",
+        "balance_confirmation": "BC{yy}{mm}-{0000}",
     }
     assert set(SERIES) == set(DEFAULT_MASKS)
 
