@@ -18,7 +18,6 @@ queries/balance_confirmations.py), from the receivables' dated movements, not to
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Protocol
@@ -43,6 +42,7 @@ from aggregates.money import ZERO
 from aggregates.partner import Partner
 from aggregates.template import Channel, Purpose, Template
 from commands.balance_confirmation_templates import builtin_template
+from commands.batches import Run, prepare_in_batches
 from commands.context import CommandContext, ConcurrencyConflict, Result
 from commands.documents import not_after_today
 from commands.messages import QueueMessage, compose_message, load_template
@@ -273,7 +273,6 @@ def complete_balance_confirmations(cmd: CompleteBalanceConfirmations, ctx: Comma
 
 # -- the whole series ----------------------------------------------------------------------------------
 
-Run = Callable[[Callable[[Any, CommandContext], Result], Any], Result]
 # Another preparer is (or was) at the same series: leave it to them.
 TAKEN = frozenset({"series_batch_taken", "series_completed"})
 
@@ -286,19 +285,21 @@ def prepare_series(
         return progress
     if planned is None:
         planned = planner.plan(progress.as_of, progress.partners, progress.groups)
-    pending = [p for p in planned if p.key > progress.cursor]
-    try:
-        for start in range(0, len(pending), batch):
-            command = SendConfirmations(
-                series=progress.series, batch=progress.batches + 1, planned=pending[start : start + batch]
-            )
-            progress = run(send_confirmations, command).detail
-        return run(complete_balance_confirmations, CompleteBalanceConfirmations(series=progress.series)).detail  # type: ignore[no-any-return]
-    except DomainError as refusal:
-        if refusal.code not in TAKEN:
-            raise
-        log.info("series taken over by another preparer", extra={"series": str(progress.series)})
-        return progress
+    return prepare_in_batches(
+        run,
+        progress,
+        [p for p in planned if p.key > progress.cursor],
+        batch,
+        record=lambda now, part: (
+            send_confirmations,
+            SendConfirmations(series=now.series, batch=now.batches + 1, planned=part),
+        ),
+        complete=lambda now: (complete_balance_confirmations, CompleteBalanceConfirmations(series=now.series)),
+        taken=TAKEN,
+        log=log,
+        what="series",
+        key=progress.series,
+    )
 
 
 # -- the answer ----------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ planned) and cancelling go through the document commands like every other docume
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID, uuid4
@@ -79,22 +80,25 @@ class ShipDelivery(Strict):
     date: Day | None = None
 
 
-def ship_delivery(cmd: ShipDelivery, ctx: CommandContext) -> Result:
-    delivery = load_document_for_update(ctx, cmd.document)
-    on = cmd.date or ctx.today
-    not_after_today(ctx, on, "date")
-    delivery.ship(on)
-    return Result(ctx.save(delivery), delivery.id)
-
-
 class DeliverDelivery(Strict):
     document: str
     date: Day | None = None
 
 
-def deliver_delivery(cmd: DeliverDelivery, ctx: CommandContext) -> Result:
+def _dated_step(
+    cmd: ShipDelivery | DeliverDelivery, ctx: CommandContext, step: Callable[[SalesDocument, date], None]
+) -> Result:
+    """Ships or delivers on the given day (today without one), never a day still to come."""
     delivery = load_document_for_update(ctx, cmd.document)
     on = cmd.date or ctx.today
     not_after_today(ctx, on, "date")
-    delivery.deliver(on)
+    step(delivery, on)
     return Result(ctx.save(delivery), delivery.id)
+
+
+def ship_delivery(cmd: ShipDelivery, ctx: CommandContext) -> Result:
+    return _dated_step(cmd, ctx, SalesDocument.ship)
+
+
+def deliver_delivery(cmd: DeliverDelivery, ctx: CommandContext) -> Result:
+    return _dated_step(cmd, ctx, SalesDocument.deliver)

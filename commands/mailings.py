@@ -20,7 +20,6 @@ import hashlib
 import logging
 import re
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 from uuid import UUID, uuid4
@@ -39,6 +38,7 @@ from aggregates.mailing import (
 )
 from aggregates.message import Message, MessageStatus
 from aggregates.template import Channel, Purpose
+from commands.batches import Run, prepare_in_batches
 from commands.campaigns import load_campaign
 from commands.context import CommandContext, ConcurrencyConflict, Result
 from commands.messages import QueueMessage, compose_message, load_template
@@ -284,8 +284,6 @@ def complete_mailing(cmd: CompleteMailing, ctx: CommandContext) -> Result:
 
 # -- the whole preparation -----------------------------------------------------------------------------
 
-# Runs a handler as one command (``Container.execute`` with the caller's actor).
-Run = Callable[[Callable[[Any, CommandContext], Result], Any], Result]
 # Refusals that mean another preparer is (or was) at the same mailing: leave it to them.
 TAKEN = frozenset({"mailing_batch_taken", "mailing_prepared", "mailing_cursor_behind"})
 
@@ -307,19 +305,21 @@ def prepare_mailing(
         return progress
     if candidates is None:
         candidates = audience.candidates(progress.targets)
-    pending = [c for c in candidates if c.key > progress.cursor]
-    try:
-        for start in range(0, len(pending), batch):
-            command = QueueRecipients(
-                mailing=progress.mailing, batch=progress.batches + 1, candidates=pending[start : start + batch]
-            )
-            progress = run(queue_recipients, command).detail
-        return run(complete_mailing, CompleteMailing(mailing=progress.mailing)).detail  # type: ignore[no-any-return]
-    except DomainError as refusal:
-        if refusal.code not in TAKEN:
-            raise
-        log.info("mailing taken over by another preparer", extra={"mailing": str(progress.mailing)})
-        return progress
+    return prepare_in_batches(
+        run,
+        progress,
+        [c for c in candidates if c.key > progress.cursor],
+        batch,
+        record=lambda now, part: (
+            queue_recipients,
+            QueueRecipients(mailing=now.mailing, batch=now.batches + 1, candidates=part),
+        ),
+        complete=lambda now: (complete_mailing, CompleteMailing(mailing=now.mailing)),
+        taken=TAKEN,
+        log=log,
+        what="mailing",
+        key=progress.mailing,
+    )
 
 
 def send_mailing(

@@ -98,6 +98,9 @@ class AgendaPublic(BaseModel):
 
 @router.post("/activities", status_code=201, response_model=ActivityPublic, summary="Record or plan an activity")
 def create(body: ActivityCreate, cmd: Cmd, reads: ReadModels, c: Cont) -> Response:
+    """A call, meeting or task needs `start_at` or `due_on`; a reminder needs `start_at` and an assignee; a note is
+    completed when recorded. A call or meeting outside the contact's hours is 409 `contact_unavailable` unless
+    `force`. A reminder e-mail is queued to the assignee at `start_at` − `remind_minutes_before`."""
     command = RecordActivity.model_validate(body.model_dump(exclude_unset=True))
     return cmd.run(record_activity, command, lambda r: reads.activities.get(str(r.id), c.today()), status=201)
 
@@ -114,6 +117,7 @@ def list_activities(
     status: ActivityStatus | None = None,
     overdue: bool | None = None,
 ) -> dict[str, Any]:
+    """Ordered by start, else due date, else recording; `partner` includes partners merged into it."""
     partners = reads.partners.merged_ids(reads.partners.partner_id(partner)) if partner else None
     return reads.activities.search(
         paging,
@@ -128,17 +132,21 @@ def list_activities(
 
 @router.get("/activities/{activity}", response_model=ActivityPublic, summary="One activity")
 def get_activity(activity: str, _who: AnyRole, reads: ReadModels, c: Cont) -> dict[str, Any]:
+    """An unknown or malformed id is a 404."""
     return reads.activities.get(activity, c.today())
 
 
 @router.patch("/activities/{activity}", response_model=ActivityPublic, summary="Reschedule or reassign an activity")
 def patch_activity(activity: UUID, body: ActivityUpdate, cmd: Cmd, reads: ReadModels, c: Cont) -> Response:
+    """Timing fields sent replace the old ones (`null` clears); the rules and the contact's hours apply again. A new
+    start or reminder lead queues a new reminder. 409 `activity_completed`, `contact_unavailable`."""
     command = ChangeActivity(activity=activity, **body.model_dump(exclude_unset=True))
     return cmd.run(change_activity, command, lambda r: reads.activities.get(str(activity), c.today()))
 
 
 @router.post("/activities/{activity}/complete", response_model=ActivityPublic, summary="Mark an activity done")
 def complete(activity: UUID, cmd: Cmd, reads: ReadModels, c: Cont, body: ActivityComplete | None = None) -> Response:
+    """Records the completion at the business clock's now; completing again changes nothing."""
     command = CompleteActivity(activity=activity, outcome=body.outcome if body else None)
     return cmd.run(complete_activity, command, lambda r: reads.activities.get(str(activity), c.today()))
 
@@ -157,6 +165,8 @@ def agenda(
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,
 ) -> dict[str, Any]:
+    """`from` defaults to today, `to` to `from` (at most 366 days). Without `assignee` everybody's. Answers the
+    period's activities, reminders due and not started, and every overdue open activity (at most 500 each)."""
     now = c.clock.now()
     today = c.clock.today(now)
     start = from_ or today

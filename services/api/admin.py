@@ -34,6 +34,8 @@ class ProjectionStatus(BaseModel):
     "/projections", response_model=list[ProjectionStatus], summary="Each read model, process manager and the relay"
 )
 def projections(_who: AnyRole, c: Cont) -> list[dict[str, Any]]:
+    """Position, lag and status (`catching_up`, `live`, `failed`, `degraded`) of each read model, process manager and
+    the Kafka relay; `failures` counts events a process manager passed over."""
     return [
         {
             "name": p.name,
@@ -60,6 +62,8 @@ class RebuildAccepted(BaseModel):
     summary="Rebuild a read model from the log into new tables, then switch",
 )
 def rebuild(name: str, _admin: Admin, c: Cont) -> JSONResponse:
+    """Answers 202 at once and rebuilds in the background without downtime. 409 `rebuild_running` while another
+    process rebuilds the same read model."""
     if name not in c.catalog.projections:
         raise not_found("projection", name)
     lock = c.rebuild_lock(name)  # 409 rebuild_running while another rebuild of it runs, in any process

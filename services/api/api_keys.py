@@ -47,6 +47,7 @@ class ApiKeyList(BaseModel):
 
 @router.post("", status_code=201, response_model=ApiKeyIssuedPublic, summary="Issue an API key (shown once)")
 def create_key(body: ApiKeyCreate, _admin: Admin, cmd: Cmd) -> Response:
+    """The key is shown once and stored hashed. 409 `api_key_exists` while the name is in use."""
     secret = new_secret()
     command = IssueApiKey(name=body.name, role=body.role, key_hash=hash_key(secret))
     return cmd.run(
@@ -56,9 +57,11 @@ def create_key(body: ApiKeyCreate, _admin: Admin, cmd: Cmd) -> Response:
 
 @router.get("", response_model=ApiKeyList, summary="API keys (names and roles, never the keys)")
 def list_keys(_admin: Admin, reads: ReadModels, paging: Paging) -> dict[str, Any]:
+    """Names and roles; the keys themselves are never shown."""
     return reads.settings.api_keys(paging)
 
 
 @router.delete("/{name}", status_code=204, summary="Revoke an API key")
 def revoke_key(name: str, _admin: Admin, cmd: Cmd) -> Response:
+    """A revoked key answers 401 `unauthorized`; its name can be used again."""
     return cmd.run(revoke_api_key, RevokeApiKey(name=name), lambda r: None, status=204)

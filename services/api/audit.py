@@ -74,6 +74,8 @@ def events(
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,
 ) -> dict[str, Any]:
+    """`type` filters by event name or topic; `after` is the last position seen and `next_after` the next one;
+    `limit` 1–1000 (default 100). Each event carries its actor, business date, causation and correlation."""
     if not 1 <= limit <= 1000:
         raise Invalid(["query", "limit"], "limit is 1 to 1000")
     if after < 0:
@@ -89,11 +91,15 @@ def stream(
     as_of: AsOfParam,
     version: int | None = None,
 ) -> dict[str, Any]:
+    """The stream's events up to `version` or `as_of` (a business date or a moment), and the state replayed from
+    them."""
     return reads.audit.stream(stream, as_of, version)
 
 
 @router.get("/verify", response_model=LogVerification, summary="Checks the log: versions and hash chain")
 def verify(_who: AuditorRole, c: Cont, until: int | None = None) -> dict[str, Any]:
+    """Checks contiguous versions, that every event decodes, and the SHA-256 hash chain; `until` checks up to a
+    position and answers the head there, which never changes once written (erasure included)."""
     if until is not None and until < 0:
         raise Invalid(["query", "until"], "until is a log position")
     return verify_log(c.store, until=until)

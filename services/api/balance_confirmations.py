@@ -123,17 +123,21 @@ def list_confirmations(
     status: Annotated[Literal["pending", "confirmed", "disputed"] | None, Query()] = None,
     partner: Annotated[str | None, Query(description="a partner's id or code")] = None,
 ) -> dict[str, Any]:
+    """Newest first; ``as_of``, ``status`` and ``partner`` (id or code) filter."""
     partner_id = reads.partners.get(partner)["id"] if partner else None
     return reads.balance_confirmations.list(paging, as_of, status, partner_id)
 
 
 @router.get("/{confirmation}", response_model=BalanceConfirmationPublic, summary="One balance confirmation")
 def get_confirmation(confirmation: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    """The items open at ``as_of`` with their open amounts then, the total, and the answer once given."""
     return reads.balance_confirmations.get(confirmation)
 
 
 @router.post("/{confirmation}/reply", response_model=BalanceConfirmationPublic, summary="Record the customer's answer")
 def reply(confirmation: UUID, body: ReplyCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    """``confirmed`` or ``disputed`` with a comment, recorded with the clerk as ``answered_by``. One answer
+    only: a second (the customer's in the portal included) is 409 ``already_answered``."""
     command = ReplyToConfirmation.model_validate({"confirmation": confirmation, **body.model_dump()})
     return cmd.run(reply_to_confirmation, command, lambda r: reads.balance_confirmations.get(str(r.id)))
 
@@ -145,6 +149,7 @@ def reply(confirmation: UUID, body: ReplyCreate, cmd: Cmd, reads: ReadModels) ->
     responses={200: {"content": {"application/pdf": {}}}},
 )
 def get_pdf(confirmation: str, _who: AnyRole, reads: ReadModels, c: Cont) -> Response:
+    """In the partner's language, with the seller block."""
     return confirmation_pdf_response(reads.balance_confirmations.get(confirmation), reads, c)
 
 

@@ -129,34 +129,46 @@ class Effectiveness(BaseModel):
 
 @router.post("", status_code=201, response_model=CampaignPublic, summary="Plan a campaign")
 def create(body: CampaignCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    """``start_date`` defaults to today, ``end_date`` to none (open-ended), ``cost`` to 0, ``channel`` to
+    ``email``, ``template`` to the default campaign e-mail template at launch. Unknown references are 422
+    and record nothing; a second campaign with the code is 409 ``campaign_exists``."""
     command = PlanCampaign.model_validate(body.model_dump(exclude_unset=True))
     return cmd.run(plan_campaign, command, lambda r: reads.campaigns.get(command.code), status=201)
 
 
 @router.get("", response_model=CampaignList, summary="Campaigns, latest start first")
 def list_campaigns(_who: AnyRole, reads: ReadModels, paging: Paging, status: str | None = None) -> dict[str, Any]:
+    """Latest start first; ``status`` (planned, launched) filters."""
     return reads.campaigns.search(paging, status)
 
 
 @router.get("/{code}", response_model=CampaignPublic, summary="One campaign")
 def get_campaign(code: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    """By code (case-sensitive), with its costs and ``total_cost``; after the launch ``targeted`` and
+    ``mailing``."""
     return reads.campaigns.get(code)
 
 
 @router.patch("/{code}", response_model=CampaignPublic, summary="Change a campaign")
 def patch_campaign(code: str, body: CampaignUpdate, cmd: Cmd, reads: ReadModels) -> Response:
+    """Changes the fields sent: ``null`` clears ``end_date`` and ``template``, ``target`` replaces the whole
+    target. Once launched, ``channel``, ``template`` and ``target`` are fixed (409 ``campaign_launched``)."""
     command = ChangeCampaign.model_validate({**body.model_dump(exclude_unset=True), "code": code})
     return cmd.run(change_campaign, command, lambda r: reads.campaigns.get(code))
 
 
 @router.post("/{code}/costs", status_code=201, response_model=CampaignPublic, summary="Add a cost (dated today)")
 def add_cost(code: str, body: CostCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    """A positive amount (else 422), dated today, also after the launch; ``total_cost`` = ``cost`` + the added
+    costs."""
     command = AddCampaignCost(code=code, **body.model_dump())
     return cmd.run(add_campaign_cost, command, lambda r: reads.campaigns.get(code), status=201)
 
 
 @router.post("/{code}/preview", response_model=Preview, summary="The target list, and why each partner is on it")
 def preview(code: str, _who: AnyRole, reads: ReadModels, paging: Paging) -> dict[str, Any]:
+    """Records nothing: the partners the criteria select now, in name order, with the criteria each meets,
+    and ``total`` for the whole list. Whom the launch targeted is the campaign's ``targeted``."""
     return reads.campaigns.preview(code, paging)
 
 
@@ -190,4 +202,7 @@ def launch(code: str, cmd: Cmd, reads: ReadModels, c: Cont) -> Response:
 
 @router.get("/{code}/effectiveness", response_model=Effectiveness, summary="What the campaign brought")
 def effectiveness(code: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    """From the issued invoices and credit notes naming the campaign (credit notes subtract): revenue,
+    margin, ``roi_percent`` (null at zero cost), messages sent and read, and the targeted partners that
+    ordered (``conversion_percent`` null before the launch)."""
     return reads.campaigns.effectiveness(code)

@@ -45,12 +45,16 @@ class TickPublic(BaseModel):
 
 @router.get("", response_model=ClockPublic, summary="The business clock")
 def get_clock(_who: AnyRole, c: Cont) -> dict[str, Any]:
+    """The clock's mode, now, the business date and the last day whose jobs have run."""
     now = c.clock.now()
     return {"mode": c.clock.mode, "now": now, "today": c.clock.today(now), "last_day_run": c.clock.last_day_run()}
 
 
 @router.post("/ticks", response_model=TickPublic, summary="Move the manual clock forward, running every day crossed")
 def tick(body: TickCreate, who: Admin, c: Cont) -> JSONResponse:
+    """Manual mode only (409 `clock_not_manual`); forward only (409 `clock_backwards`). A date means that day's
+    start. Runs every day start crossed in order, and stops at pending reminder moments; answers after all
+    reactions are done."""
     result = c.clock.tick(body.to, who.name)
     content = TickPublic(now=result.now, days_run=result.days_run, position=result.position).model_dump(mode="json")
     return JSONResponse(content, headers={"X-Position": str(result.position)})

@@ -36,6 +36,9 @@ def scheme_view(scheme: CollectionScheme, is_default: bool) -> dict[str, Any]:
 
 @router.post("/schemes", status_code=201, summary="Define a collection scheme")
 def create_scheme(body: SchemeCreate, cmd: Cmd, c: Cont) -> Response:
+    """Validated when defined (422 at the action): templates must exist for their channel, fees and rates be
+    positive, reminder levels (negative `days_after_due`) only send messages. The first scheme is the default
+    until another says `is_default`. 409 `scheme_exists`."""
     command = DefineScheme.model_validate(body.model_dump(exclude_unset=True))
     return cmd.run(define_scheme, command, lambda r: _scheme(c, command.code), status=201)
 
@@ -53,6 +56,7 @@ def _scheme(c: Any, code: str) -> dict[str, Any]:
 
 @router.get("/schemes/{code}", summary="One collection scheme")
 def get_scheme(code: str, _who: AnyRole, c: Cont) -> dict[str, Any]:
+    """By code (upper-cased), with its levels, actions and `version`."""
     return _scheme(c, code)
 
 
@@ -99,6 +103,7 @@ def list_cases(
     document: str | None = None,
     status: str | None = None,
 ) -> dict[str, Any]:
+    """Filter by `partner`, `document`, `status` (`open`|`closed`)."""
     partner_ids = reads.partners.merged_ids(reads.partners.partner_id(partner)) if partner else None
     document_id = reads.documents.get(document)["id"] if document else None
     return reads.collection.cases(paging, partner_ids, document_id, status)
@@ -106,6 +111,7 @@ def list_cases(
 
 @router.get("/cases/{case}", response_model=CasePublic, summary="One case with its history, now or then")
 def get_case(case: UUID, _who: AnyRole, reads: ReadModels, c: Cont, as_of: AsOfParam) -> dict[str, Any]:
+    """The case with its full history; `as_of` replays it as it was then."""
     if as_of is not None:
         return reads.collection.case_as_of(str(case), as_of, c.store.stream)
     return reads.collection.case(str(case))
@@ -135,6 +141,9 @@ class RunList(BaseModel):
 
 @router.post("/runs", response_model=RunPublic, summary="Run collection on demand")
 def create_run(body: RunCreate, cmd: Cmd, reads: ReadModels, c: Cont) -> Response:
+    """Runs collection for `date` (default today, not after it) as the daily run does, for every partner or those
+    listed, and answers the run's report. A date runs once (again adds nothing); before the latest run is 409
+    `run_out_of_order`."""
     day = body.date or c.today()
     if day > c.today():
         raise Invalid(["body", "date"], "a run date may not be after today")
@@ -164,9 +173,11 @@ def list_runs(
     from_: Annotated[Day | None, Query(alias="from")] = None,
     to: Day | None = None,
 ) -> dict[str, Any]:
+    """Filter by run date with `from` and `to`."""
     return reads.collection.runs(paging, from_, to)
 
 
 @router.get("/runs/{day}", response_model=RunPublic, summary="One run's report")
 def get_run(day: Day, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    """What the run did: actions, skipped invoices with the reason, counts, and partners `not_collected`."""
     return reads.collection.run(day)

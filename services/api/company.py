@@ -59,6 +59,7 @@ class CompanyPublic(BaseModel):
 
 @router.get("", response_model=CompanyPublic, summary="The company's details (the seller on documents)")
 def get_company(_who: AnyRole, c: Cont) -> dict[str, Any]:
+    """The seller shown on document PDFs and letters; `version` is 0 before the first `PUT`."""
     return company_profile(c.store)
 
 
@@ -74,6 +75,7 @@ def put_company(body: CompanyIn, _admin: Admin, cmd: Cmd, c: Cont) -> Response:
 def upload_logo(
     _admin: Admin, cmd: Cmd, c: Cont, file: Annotated[UploadFile, File(description="PNG or JPEG, at most 2 MB")]
 ) -> Response:
+    """PNG or JPEG up to 2 MB (415, 413 otherwise); stores the logo and makes it the company's."""
     content_type = (file.content_type or "").split(";")[0].strip().lower()
     if content_type not in LOGO_TYPES:
         raise ApiError(415, "unsupported_media_type", "a logo is a PNG or JPEG image")
@@ -93,6 +95,7 @@ def upload_logo(
     responses={404: {"description": "`not_found`: no logo uploaded"}},
 )
 def download_logo(_who: AnyRole, c: Cont) -> FileResponse:
+    """The current logo; 404 when none is set."""
     logo = company_profile(c.store)["logo"]
     blobs = BlobStore(c.settings.blob_dir)
     if logo is None or not blobs.exists(logo["sha256"]):

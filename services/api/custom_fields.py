@@ -35,6 +35,8 @@ class CustomFieldList(BaseModel):
 
 @router.post("", status_code=201, response_model=CustomFieldPublic, summary="Define a custom field")
 def create_custom_field(body: CustomFieldCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    """Codes are lower-case snake case; values are validated by type in each entity's `custom_fields` (422). 409
+    `custom_field_exists` for a second definition of a code for the same entity."""
     command = DefineCustomField.model_validate(body.model_dump())
     return cmd.run(
         define_custom_field,
@@ -48,4 +50,5 @@ def create_custom_field(body: CustomFieldCreate, cmd: Cmd, reads: ReadModels) ->
 def list_custom_fields(
     _who: AnyRole, reads: ReadModels, paging: Paging, entity: FieldEntity | None = None
 ) -> dict[str, Any]:
+    """Filter by `entity`."""
     return reads.settings.custom_fields(entity.value if entity else None, paging)

@@ -187,6 +187,9 @@ def _document(reads: ReadModels, doc_id: Any) -> dict[str, Any]:
 
 @router.post("", status_code=201, response_model=DocumentPublic, summary="Create a draft document")
 def create_document(body: DocumentCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    """A draft takes the partner's currency, terms, first sales rep and default addresses unless named; contact and
+    addresses must be the partner's (422). Line net = qty × price × (1 − discount), tax per line, both half-up to
+    cents. A `delivery` drafts from a confirmed order (409 `order_not_confirmed`, `over_delivery`)."""
     if body._delivery is not None:
         delivery = DraftDelivery.model_validate(body._delivery)
         return cmd.run(draft_delivery, delivery, lambda r: _document(reads, r.id), status=201)
@@ -206,12 +209,14 @@ def list_documents(
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,
 ) -> dict[str, Any]:
+    """Newest first; `partner` includes partners merged into it; `status` takes a comma-separated list."""
     partners = reads.partners.merged_ids(reads.partners.partner_id(partner)) if partner else None
     return reads.documents.search(paging, partners, type, status, campaign, from_, to)
 
 
 @router.get("/{document}", response_model=DocumentPublic, summary="One document by id or number, now or then")
 def get_document(document: str, _who: AnyRole, reads: ReadModels, c: Cont, as_of: AsOfParam) -> dict[str, Any]:
+    """By id or number; `as_of` replays the document as it was then."""
     if as_of is not None:
         return reads.documents.as_of(document, as_of, c.store.stream)
     return reads.documents.get(document)
@@ -224,6 +229,8 @@ def get_document(document: str, _who: AnyRole, reads: ReadModels, c: Cont, as_of
     responses={200: {"content": {"application/pdf": {}}}},
 )
 def get_pdf(document: str, _who: AnyRole, reads: ReadModels, c: Cont) -> Response:
+    """Renders the document (WeasyPrint) in the partner's language, with the company's seller block, bank details and
+    the number as payment reference (a draft has none)."""
     return pdf_response(reads.documents.get(document), reads, c)
 
 
@@ -244,18 +251,25 @@ def _act(cmd: Cmd, reads: ReadModels, handler: Any, command: Any) -> Response:
 
 @router.post("/{document}/issue", response_model=DocumentPublic, summary="Number the document and make it effective")
 def issue(document: str, cmd: Cmd, reads: ReadModels, body: IssueRequest | None = None) -> Response:
+    """Draws a number from the type's series at the issue date: a quote becomes `sent`, an order `confirmed`, an
+    invoice `issued` (a receivable), a credit note `issued` (reducing `applies_to`), a delivery `planned`.
+    Confirming an order is 409 `credit_stop` or `credit_limit`; issuing twice `not_a_draft`. A prospect with an
+    order or invoice becomes a customer."""
     command = IssueDocument(document=document, issue_date=body.issue_date if body else None)
     return _act(cmd, reads, issue_document, command)
 
 
 @router.post("/{document}/accept", response_model=DocumentPublic, summary="Record the customer's acceptance of a quote")
 def accept(document: str, cmd: Cmd, reads: ReadModels, body: AcceptRequest | None = None) -> Response:
+    """The quote becomes `accepted` and a prospect gains `customer` (`PartnerPromotedToCustomer`); `by` names a user.
+    With `order_on_accept` a draft order with the same lines is created and linked. 409 `quote_not_open`."""
     command = AcceptQuote(document=document, date=body.date if body else None, by=body.by if body else None)
     return _act(cmd, reads, accept_quote, command)
 
 
 @router.post("/{document}/refuse", response_model=DocumentPublic, summary="Record the refusal of a quote")
 def refuse(document: str, cmd: Cmd, reads: ReadModels, body: ReasonRequest | None = None) -> Response:
+    """The quote becomes `refused`; a quote from which an order exists is 409 `quote_ordered`."""
     return _act(cmd, reads, refuse_quote, RefuseQuote(document=document, reason=body.reason if body else ""))
 
 
@@ -266,6 +280,9 @@ def refuse(document: str, cmd: Cmd, reads: ReadModels, body: ReasonRequest | Non
     summary="Create the next document of the chain as a draft",
 )
 def convert(document: str, body: ConvertRequest, cmd: Cmd, reads: ReadModels) -> Response:
+    """Quote → order, pro-forma or invoice; order → pro-forma or invoice; pro-forma → invoice. Copies party, terms,
+    lines and links both ways; `lines` converts part. 409 `document_not_open` (unissued source), `quote_expired`,
+    `quantity_exceeds_remaining`, `conversion_not_allowed`."""
     command = ConvertDocument(document=document, to=body.to, lines=body.lines)
     return cmd.run(convert_document, command, lambda r: _document(reads, r.id), status=201)
 
@@ -274,6 +291,8 @@ def convert(document: str, body: ConvertRequest, cmd: Cmd, reads: ReadModels) ->
     "/{document}/cancel", response_model=DocumentPublic, summary="Cancel a draft or an undunned unpaid invoice"
 )
 def cancel(document: str, cmd: Cmd, reads: ReadModels, body: ReasonRequest | None = None) -> Response:
+    """Drafts, unpaid invoices never dunned, and draft or planned delivery notes (their quantities go back to the
+    order). 409 `invoice_dunned` (issue a credit note), `invoice_paid`, `not_cancellable`."""
     return _act(cmd, reads, cancel_document, CancelDocument(document=document, reason=body.reason if body else ""))
 
 
@@ -283,30 +302,39 @@ class StepRequest(BaseModel):
 
 @router.post("/{document}/ship", response_model=DocumentPublic, summary="Record a planned delivery as shipped")
 def ship(document: str, cmd: Cmd, reads: ReadModels, body: StepRequest | None = None) -> Response:
+    """A `planned` delivery note becomes `shipped` (`DeliveryShipped`); `date` defaults to today, not before the
+    issue date. 409 `delivery_not_planned`."""
     return _act(cmd, reads, ship_delivery, ShipDelivery(document=document, date=body.date if body else None))
 
 
 @router.post("/{document}/deliver", response_model=DocumentPublic, summary="Record a shipped delivery as delivered")
 def deliver(document: str, cmd: Cmd, reads: ReadModels, body: StepRequest | None = None) -> Response:
+    """A `shipped` delivery note becomes `delivered` (`DeliveryDelivered`); `date` defaults to today, not before
+    shipping. 409 `delivery_not_shipped`."""
     return _act(cmd, reads, deliver_delivery, DeliverDelivery(document=document, date=body.date if body else None))
 
 
 @router.post("/{document}/dispute", response_model=DocumentPublic, summary="Put an invoice in dispute")
 def dispute(document: str, body: ReasonRequest, cmd: Cmd, reads: ReadModels) -> Response:
+    """An issued invoice in dispute is skipped by collection (`in_dispute`) until resolved; 409 `invoice_not_issued`."""
     return _act(cmd, reads, dispute_invoice, DisputeInvoice(document=document, reason=body.reason or "disputed"))
 
 
 @router.post("/{document}/dispute/resolve", response_model=DocumentPublic, summary="Resolve an invoice's dispute")
 def resolve(document: str, cmd: Cmd, reads: ReadModels) -> Response:
+    """Ends the invoice's dispute; collection resumes at the next run. 409 `not_in_dispute`."""
     return _act(cmd, reads, resolve_dispute, ResolveDispute(document=document))
 
 
 @router.post("/{document}/promise", response_model=DocumentPublic, summary="Record a promise to pay")
 def promise(document: str, body: PromiseRequest, cmd: Cmd, reads: ReadModels) -> Response:
+    """Collection waits until the promise date + the scheme's grace days; unpaid by then, the promise is broken at
+    the next run and dunning resumes. 409 `promise_in_past`, `invoice_not_issued`."""
     command = PromisePayment(document=document, amount=Decimal(body.amount), date=body.date)
     return _act(cmd, reads, promise_payment, command)
 
 
 @router.post("/{document}/grace", response_model=DocumentPublic, summary="Pause collection until a date")
 def grace(document: str, body: GraceRequest, cmd: Cmd, reads: ReadModels) -> Response:
+    """No collection level fires on the invoice while the grace date is on or after the run date."""
     return _act(cmd, reads, grant_grace, GrantGrace(document=document, until=body.until))

@@ -20,6 +20,9 @@ class ErasureRequest(BaseModel):
 
 @router.post("/{partner}/erase", response_model=PartnerPublic, summary="Erase a person's personal data")
 def erase(partner: str, body: ErasureRequest, _admin: Admin, cmd: Cmd, reads: ReadModels, c: Cont) -> Response:
+    """Destroys the encryption keys of a `person` partner and its contacts: every read shows `"[erased]"`, the log's
+    bytes and hash chain stay. 409 `not_a_person`, `retention_required` (an issued invoice younger than the
+    retention period)."""
     command = ErasePartner(partner=partner, reason=body.reason, retention_years=c.settings.retention_years)
     return cmd.run(erase_partner, command, lambda r: reads.partners.get(str(r.id)))
 
@@ -30,6 +33,8 @@ def erase(partner: str, body: ErasureRequest, _admin: Admin, cmd: Cmd, reads: Re
 def erase_one_contact(
     partner: str, contact: UUID, body: ErasureRequest, _admin: Admin, cmd: Cmd, reads: ReadModels
 ) -> Response:
+    """Destroys the contact's key: its name, e-mail, mobile and phone read `"[erased]"`; messages to it are refused
+    with 409 `subject_erased`."""
     pid = reads.partners.partner_id(partner)
     command = EraseContact(partner=partner, contact=contact, reason=body.reason)
     return cmd.run(

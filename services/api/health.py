@@ -28,11 +28,13 @@ LEADER = Gauge("cpty_leader", "1 while this process leads the job family (holds 
 
 @router.get("/healthz", summary="The process is up")
 def healthz() -> dict[str, Any]:
+    """Liveness: answers while the process runs; not rate limited."""
     return {"status": "ok"}
 
 
 @router.get("/readyz", summary="The store and the read models answer; who leads which job family")
 def readyz(c: Cont) -> JSONResponse:
+    """503 while the store or the read-model database does not answer; also names the process's role and the leaders."""
     try:
         head = c.store.head()
         c.runner.ping()
@@ -52,6 +54,7 @@ def readyz(c: Cont) -> JSONResponse:
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 def metrics(c: Cont) -> Response:
+    """Prometheus text: projection lag, passed-over events per process manager, leadership; not rate limited."""
     for p in c.progress():
         LAG.labels(p.name, p.kind).set(max(0, p.head - p.position))
         HEAD.set(p.head)

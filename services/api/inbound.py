@@ -50,6 +50,10 @@ def _answer(reads: Reads, message_id: str, result: Result) -> dict[str, Any]:
     summary="Receive an e-mail: a reply tagged [REQ-…] comments on its request; a known sender's mail opens one",
 )
 def receive(body: InboundEmail, cmd: Cmd, reads: ReadModels) -> Response:
+    """A bounce for one of our messages marks it `bounced`; a `[NUMBER]` tag of the sender's open request adds a
+    comment (a closed request reopens); otherwise it opens a request of the default type. An unknown sender is 422
+    `unknown_sender`; the same `message_id` again answers the first outcome with `duplicate: true` and records
+    nothing."""
     found = reads.partners.sender(body.sender)
     known = KnownSender(partner=UUID(found[0]), contact=UUID(found[1]) if found[1] else None) if found else None
     command = ReceiveEmail(**body.model_dump(), known_sender=known)

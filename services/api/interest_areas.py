@@ -73,17 +73,21 @@ class SubscriptionList(BaseModel):
 
 @router.post(AREAS, status_code=201, response_model=InterestAreaPublic, summary="Create an interest area")
 def create_area(body: InterestAreaCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    """The code is kept as typed (trimmed); a second area with the code is 409 ``interest_area_exists``.
+    The unsubscribe page offers to subscribe again to ``self_service`` areas only."""
     command = CreateInterestArea.model_validate(body.model_dump())
     return cmd.run(create_interest_area, command, lambda r: reads.interest_areas.get(command.code), status=201)
 
 
 @router.get(AREAS, response_model=InterestAreaList, summary="Interest areas")
 def list_areas(_who: AnyRole, reads: ReadModels, paging: Paging) -> dict[str, Any]:
+    """By code, each with the number of contacts subscribed now."""
     return reads.interest_areas.areas(paging)
 
 
 @router.get(AREAS + "/{code}", response_model=InterestAreaPublic, summary="One interest area")
 def get_area(code: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    """By code, with the number of contacts subscribed now."""
     return reads.interest_areas.get(code)
 
 
@@ -94,6 +98,9 @@ def get_area(code: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
     summary="Subscribe a contact (again, after an opt-out)",
 )
 def create_subscription(code: str, body: SubscriptionCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    """Recorded on the contact's subscription stream, the consent record (an unknown contact is 422). A
+    subscribed contact records nothing; one who opted out is subscribed again today. An opt-out of every
+    mailing stays."""
     area = reads.interest_areas.get(code)["code"]
     partner = reads.mailings.contact_partner(body.contact)
     if partner is None:
@@ -110,6 +117,7 @@ def list_subscriptions(
     paging: Paging,
     status: Annotated[str, Query(description="subscribed (default), opted_out, or all")] = "subscribed",
 ) -> dict[str, Any]:
+    """In the order contacts first subscribed; ``partner`` is the contact's partner now (after merges)."""
     wanted = None if status == "all" else status
     if wanted and set(wanted.split(",")) - {"subscribed", "opted_out"}:
         raise Invalid(["query", "status"], "status is subscribed, opted_out or all")
@@ -120,6 +128,8 @@ def list_subscriptions(
     AREAS + "/{code}/subscriptions/{contact}", response_model=SubscriptionPublic, summary="Opt a contact out, today"
 )
 def delete_subscription(code: str, contact: UUID, cmd: Cmd, reads: ReadModels) -> Response:
+    """Opts the contact out today and answers the subscription; opting out again keeps the first date. A
+    contact who never subscribed is 404."""
     area = reads.interest_areas.get(code)["code"]
     partner = reads.mailings.contact_partner(contact)
     command = OptOut(area=area, contact=contact, partner=UUID(partner) if partner else None)
@@ -140,11 +150,15 @@ def _contact(reads: Reads, partner: str, contact: UUID) -> dict[str, Any]:
 
 @router.post(CONTACT_OPT_OUT, response_model=ContactPublic, tags=["partners"], summary="Opt out of every mailing")
 def contact_opt_out(partner: str, contact: UUID, cmd: Cmd, reads: ReadModels) -> Response:
+    """Sets ``opted_out_on`` today (again: the first date stays): every mailing skips the contact, whatever
+    its subscriptions, until ``DELETE`` lifts it."""
     command = OptOutContact(partner=partner, contact=contact)
     return cmd.run(opt_out_contact, command, lambda r: _contact(reads, partner, contact))
 
 
 @router.delete(CONTACT_OPT_OUT, response_model=ContactPublic, tags=["partners"], summary="Accept mailings again")
 def contact_opt_in(partner: str, contact: UUID, cmd: Cmd, reads: ReadModels) -> Response:
+    """Lifts the opt-out of every mailing (after the contact asked for it); subscribing to an area does not
+    lift it."""
     command = OptInContact(partner=partner, contact=contact)
     return cmd.run(opt_in_contact, command, lambda r: _contact(reads, partner, contact))

@@ -83,6 +83,9 @@ class InterestNoteList(BaseModel):
     summary="Issue an interest note",
 )
 def create_note(body: InterestNoteCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    """Charges lateness in ``from``–``to`` (inclusive) on the partner's invoices: amount × days × rate / 100 /
+    365 per invoice, half-up to cents, never a day charged before. Books one receivable of kind
+    ``interest``, due today; a note of 0.00 is 409 ``nothing_to_charge`` and records nothing."""
     command = IssueInterestNote.model_validate(body.model_dump())
     return cmd.run(issue_interest_note, command, lambda r: reads.interest_notes.get(str(r.id)), status=201)
 
@@ -94,12 +97,14 @@ def list_notes(
     paging: Paging,
     partner: Annotated[str | None, Query(description="a partner's id or code")] = None,
 ) -> dict[str, Any]:
+    """Newest first; ``partner`` (id or code) filters."""
     partner_id = reads.partners.get(partner)["id"] if partner else None
     return reads.interest_notes.for_partner(partner_id, paging)
 
 
 @router.get("/{note}", response_model=InterestNotePublic, response_model_by_alias=True, summary="One interest note")
 def get_note(note: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    """With each invoice's late parts, days and interest, and the receivable's ``status`` and ``open_amount``."""
     return reads.interest_notes.get(note)
 
 
@@ -110,6 +115,7 @@ def get_note(note: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
     responses={200: {"content": {"application/pdf": {}}}},
 )
 def get_pdf(note: str, _who: AnyRole, reads: ReadModels, c: Cont) -> Response:
+    """In the partner's language, to its tax address (else billing), with the payment details."""
     found = reads.interest_notes.get(note)
     partner = reads.partners.get(found["partner"])
     seller = seller_block(company_profile(c.store), BlobStore(c.settings.blob_dir))

@@ -152,11 +152,14 @@ def create_mailing(body: MailingCreate, cmd: Cmd, reads: ReadModels, c: Cont) ->
 
 @router.get("", response_model=MailingList, summary="Mailings, newest first")
 def list_mailings(_who: AnyRole, reads: ReadModels, paging: Paging, campaign: str | None = None) -> dict[str, Any]:
+    """Newest first, without the ``skipped`` list; ``campaign`` (a campaign's code) filters."""
     return reads.mailings.mailings(paging, campaign)
 
 
 @router.get("/{mailing}", response_model=MailingPublic, summary="One mailing with its progress")
 def get_mailing(mailing: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    """With ``skipped`` (contact and reason), the recipients' ``counts`` by their status now, and ``status``
+    ``preparing``, ``sending`` or ``done``."""
     return reads.mailings.get(mailing)
 
 
@@ -164,6 +167,8 @@ def get_mailing(mailing: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any
 def list_recipients(
     mailing: str, _who: AnyRole, reads: ReadModels, paging: Paging, status: str | None = None
 ) -> dict[str, Any]:
+    """In the plan's order; ``status`` (queued, sent, read, unsubscribed, error) filters. ``error`` wins over
+    ``unsubscribed``, which wins over the delivery state."""
     return reads.mailings.recipients(mailing, paging, status)
 
 
@@ -239,6 +244,9 @@ def unsubscribe_action(
         str | None, Form(alias="List-Unsubscribe", description="One-Click (RFC 8058)", max_length=20)
     ] = None,
 ) -> HTMLResponse:
+    """``action=everything`` opts the recipient out of every mailing; ``action=resubscribe`` undoes what the
+    link did (self-service areas only); ``List-Unsubscribe=One-Click`` (RFC 8058) does what the GET does.
+    Using a link again records nothing new; an unknown token is a 404 page."""
     link = _recipient(c, token)
     if link is None:
         return _page("Link not valid", GONE, 404)

@@ -61,6 +61,9 @@ class TemplateList(BaseModel):
 
 @router.post("/templates", status_code=201, response_model=TemplatePublic, summary="Create a message template")
 def create(body: TemplateCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    """A Jinja2 template rendered in a sandbox; one that does not compile, or always goes over a rendering bound, is
+    422. An e-mail needs a subject. `is_default` takes the default of its channel, purpose and language. 409
+    `template_exists`."""
     command = CreateTemplate.model_validate(body.model_dump(exclude_unset=True))
     return cmd.run(create_template, command, lambda r: reads.messages.template(command.code), status=201)
 
@@ -75,6 +78,7 @@ def list_templates(
     language: str | None = None,
     is_default: bool | None = None,
 ) -> dict[str, Any]:
+    """By code; filter by `channel`, `purpose`, `language`, `is_default`."""
     return reads.messages.templates(
         paging, channel.value if channel else None, purpose.value if purpose else None, language, is_default
     )
@@ -82,11 +86,14 @@ def list_templates(
 
 @router.get("/templates/{code}", response_model=TemplatePublic, summary="One message template")
 def get_template(code: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    """The template with its `version` (its revisions)."""
     return reads.messages.template(code)
 
 
 @router.patch("/templates/{code}", response_model=TemplatePublic, summary="Change a message template")
 def patch_template(code: str, body: TemplateUpdate, cmd: Cmd, reads: ReadModels) -> Response:
+    """Changes the fields sent; a content change is a new `version`. The same compile and bound checks as on create
+    (422); `is_default: false` leaves its key without a default."""
     command = ChangeTemplate.model_validate({**body.model_dump(exclude_unset=True), "code": code})
     return cmd.run(change_template, command, lambda r: reads.messages.template(code))
 
@@ -147,6 +154,9 @@ class MessageList(BaseModel):
 
 @router.post("/messages", status_code=201, response_model=MessagePublic, summary="Queue a message to a partner")
 def create_message(body: MessageCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    """Renders the template (the channel's default for purpose and language if none is named) and queues the message;
+    the sender delivers it with retries. 409 `template_missing`, `template_render_failed`,
+    `template_channel_mismatch`, `no_email`, `no_mobile`, `subject_erased`."""
     command = SendMessage.model_validate(body.model_dump())
     return cmd.run(send_message, command, lambda r: reads.messages.get(str(r.id)), status=201)
 
@@ -164,6 +174,8 @@ def list_messages(
     campaign: str | None = None,
     status: str | None = None,
 ) -> dict[str, Any]:
+    """Newest first; `channel`, `purpose` and `status` take comma-separated lists; `partner` includes partners merged
+    into it."""
     partners = reads.partners.merged_ids(reads.partners.partner_id(partner)) if partner else None
     return reads.messages.search(
         paging,
@@ -179,6 +191,7 @@ def list_messages(
 
 @router.get("/messages/{message}", response_model=MessagePublic, summary="One message")
 def get_message(message: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    """The exact text rendered, its status, attempts and last error."""
     return reads.messages.get(message)
 
 
@@ -189,6 +202,7 @@ def get_message(message: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any
     responses={200: {"content": {"application/pdf": {}}}, 404: {"description": "no PDF (yet)"}},
 )
 def get_message_pdf(message: str, _who: AnyRole, reads: ReadModels, c: Cont) -> Response:
+    """404 until the letter has been rendered by the sender."""
     sha256 = reads.messages.pdf_sha256(message)
     blobs = BlobStore(c.settings.blob_dir)
     if sha256 is None or not blobs.exists(sha256):

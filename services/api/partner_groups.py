@@ -44,21 +44,27 @@ class GroupList(BaseModel):
 
 @router.post("", status_code=201, response_model=GroupPublic, summary="Create a partner group")
 def create_group(body: GroupCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    """The code is upper-cased like partner codes; a second group with it is 409 ``group_exists``.
+    ``request_priority_boost`` is 0–4 steps on the priority scale; a ``collection_scheme`` must exist (422)."""
     command = CreatePartnerGroup.model_validate(body.model_dump(exclude_unset=True))
     return cmd.run(create_partner_group, command, lambda r: reads.settings.group(command.code), status=201)
 
 
 @router.get("", response_model=GroupList, summary="Partner groups")
 def list_groups(_who: AnyRole, reads: ReadModels, paging: Paging) -> dict[str, Any]:
+    """Every group with its credit watch percent, collection scheme and request priority boost."""
     return reads.settings.groups(paging)
 
 
 @router.get("/{code}", response_model=GroupPublic, summary="One partner group")
 def get_group(code: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    """By code, with its credit watch percent, collection scheme and request priority boost."""
     return reads.settings.group(code)
 
 
 @router.patch("/{code}", response_model=GroupPublic, summary="Change a partner group")
 def patch_group(code: str, body: GroupUpdate, cmd: Cmd, reads: ReadModels) -> Response:
+    """Changes the fields sent (``null`` for ``name``, ``credit_watch_percent`` or
+    ``request_priority_boost`` changes nothing); a ``collection_scheme`` must exist (422)."""
     command = ChangePartnerGroup(code=code, **body.model_dump(exclude_unset=True))
     return cmd.run(change_partner_group, command, lambda r: reads.settings.group(code))

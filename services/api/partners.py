@@ -268,6 +268,10 @@ def _filters(
 
 @router.post("", status_code=201, response_model=PartnerPublic, summary="Register a partner")
 def create_partner(body: PartnerCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    """Without `code` one is drawn from the `partner` series at the creation date; a typed code is trimmed and
+    upper-cased, and one already used (also by a merged-away partner) is 409 `code_taken`. Every reference
+    (`group`, `sales_reps`, `parent`, `collection_scheme`) must exist, else 422 at its field; records
+    `PartnerRegistered`."""
     command = RegisterPartner.model_validate(body.model_dump(exclude_unset=True))
     return cmd.run(register_partner, command, lambda r: reads.partners.get(str(r.id)), status=201)
 
@@ -288,6 +292,9 @@ def list_partners(
     parent: str | None = None,
     sort: str = "name",
 ) -> dict[str, Any]:
+    """Active partners only (merged tombstones by id or code); `q` matches every word in name, code, e-mail, tax id
+    and contact names; `cf.<code>=` matches a custom field. `sort`: `name` (default), `created_on`, `code`, `-`
+    for descending."""
     filters = _filters(request, q, role, group, tag, sales_rep, credit_status, kind, parent, sort)
     return reads.partners.directory(filters, paging)
 
@@ -312,6 +319,8 @@ def export_partners(
     parent: str | None = None,
     sort: str = "name",
 ) -> StreamingResponse:
+    """Streams the partners of the same filters as the list as CSV. A text cell starting with `=`, `+`, `-`, `@`, tab
+    or carriage return gets a leading apostrophe (plain numbers such as `-40.00` stay numbers)."""
     filters = _filters(request, q, role, group, tag, sales_rep, credit_status, kind, parent, sort)
     rows = reads.partners.export_csv(filters)
     return StreamingResponse(
@@ -323,6 +332,8 @@ def export_partners(
 
 @router.get("/{partner}", response_model=PartnerPublic, summary="One partner, now or as it was then")
 def get_partner(partner: str, _who: AnyRole, reads: ReadModels, c: Cont, as_of: AsOfParam) -> dict[str, Any]:
+    """An absorbed partner's id or code answers the survivor. `as_of` (a business date or a moment) replays the
+    partner from its events as it was then, with its balance and credit status then."""
     if as_of is not None:
         return reads.partners.as_of(partner, as_of, c.store.stream)
     return reads.partners.get(partner)
@@ -330,6 +341,9 @@ def get_partner(partner: str, _who: AnyRole, reads: ReadModels, c: Cont, as_of: 
 
 @router.patch("/{partner}", response_model=PartnerPublic, summary="Change a partner's master data")
 def patch_partner(partner: str, body: PartnerUpdate, cmd: Cmd, reads: ReadModels) -> Response:
+    """Changes only the fields sent (`PartnerDetailsChanged`); `null` clears an optional field; `roles`, `tags` and
+    `sales_reps` replace the set; `custom_fields` merges (`null` removes one). A new `code` is 409
+    `code_immutable`; the partner itself or a descendant as `parent` is 409 `parent_self` / `parent_cycle`."""
     command = ChangePartner(partner=partner, **body.model_dump(exclude_unset=True))
     return cmd.run(change_partner, command, lambda r: reads.partners.get(str(r.id)))
 
@@ -344,6 +358,7 @@ def _item(reads: Any, partner_id: Any, collection: str, item_id: Any) -> dict[st
 
 @router.post("/{partner}/addresses", status_code=201, response_model=AddressPublic, summary="Add an address")
 def create_address(partner: str, body: AddressCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    """Records `AddressAdded`; `is_default` takes the default from the partner's other addresses sharing a usage."""
     command = AddAddress(partner=partner, **body.model_dump(exclude_unset=True))
     pid = reads.partners.partner_id(partner)
     return cmd.run(add_address, command, lambda r: _item(reads, pid, "addresses", r.id), status=201)
@@ -351,6 +366,8 @@ def create_address(partner: str, body: AddressCreate, cmd: Cmd, reads: ReadModel
 
 @router.patch("/{partner}/addresses/{address}", response_model=AddressPublic, summary="Change an address")
 def patch_address(partner: str, address: UUID, body: AddressCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    """Changes the fields sent (`AddressChanged`); `is_default` takes the default from the partner's other addresses
+    sharing a usage."""
     command = ChangeAddress(partner=partner, address=address, **body.model_dump(exclude_unset=True))
     pid = reads.partners.partner_id(partner)
     return cmd.run(change_address, command, lambda r: _item(reads, pid, "addresses", r.id))
@@ -358,11 +375,14 @@ def patch_address(partner: str, address: UUID, body: AddressCreate, cmd: Cmd, re
 
 @router.delete("/{partner}/addresses/{address}", status_code=204, summary="Remove an address")
 def delete_address(partner: str, address: UUID, cmd: Cmd) -> Response:
+    """Removes the address from the partner (`AddressRemoved`)."""
     return cmd.run(remove_address, RemoveAddress(partner=partner, address=address), lambda r: None, status=204)
 
 
 @router.post("/{partner}/contacts", status_code=201, response_model=ContactPublic, summary="Add a contact")
 def create_contact(partner: str, body: ContactCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    """The billing contact (first active one with responsibility `billing`, else the first active one) receives
+    collection messages. `portal_access: true` also records `PortalAccessGranted`."""
     command = AddContact(partner=partner, **body.model_dump(exclude_unset=True, by_alias=True))
     pid = reads.partners.partner_id(partner)
     return cmd.run(add_contact, command, lambda r: _item(reads, pid, "contacts", r.id), status=201)
@@ -370,6 +390,8 @@ def create_contact(partner: str, body: ContactCreate, cmd: Cmd, reads: ReadModel
 
 @router.patch("/{partner}/contacts/{contact}", response_model=ContactPublic, summary="Change a contact")
 def patch_contact(partner: str, contact: UUID, body: ContactFields, cmd: Cmd, reads: ReadModels) -> Response:
+    """Changes the fields sent (`ContactChanged`); setting or clearing `portal_access` records `PortalAccessGranted`
+    or `PortalAccessRevoked`. An erased contact's personal data cannot be set again (409 `subject_erased`)."""
     command = ChangeContact(partner=partner, contact=contact, **body.model_dump(exclude_unset=True, by_alias=True))
     pid = reads.partners.partner_id(partner)
     return cmd.run(change_contact, command, lambda r: _item(reads, pid, "contacts", r.id))
@@ -377,6 +399,7 @@ def patch_contact(partner: str, contact: UUID, body: ContactFields, cmd: Cmd, re
 
 @router.delete("/{partner}/contacts/{contact}", status_code=204, summary="Remove a contact")
 def delete_contact(partner: str, contact: UUID, cmd: Cmd) -> Response:
+    """Removes the contact from the partner (`ContactRemoved`)."""
     return cmd.run(remove_contact, RemoveContact(partner=partner, contact=contact), lambda r: None, status=204)
 
 
@@ -385,6 +408,7 @@ def delete_contact(partner: str, contact: UUID, cmd: Cmd) -> Response:
 
 @router.post("/{partner}/notes", status_code=201, response_model=NotePublic, summary="Add a public or private note")
 def create_note(partner: str, body: NoteCreate, cmd: Cmd, c: Cont) -> Response:
+    """Appends the text to `notes_public` or `notes_private` (newline-separated); the note appears in the timeline."""
     command = AddNote(partner=partner, text=body.text, visibility=body.visibility)  # type: ignore[arg-type]
     return cmd.run(
         add_note,
@@ -421,6 +445,9 @@ ALLOWED_TYPES = {
 def create_attachment(
     partner: str, cmd: Cmd, c: Cont, reads: ReadModels, file: Annotated[UploadFile, File(description="at most 25 MB")]
 ) -> Response:
+    """Multipart `file`: PDF, images, text, CSV, JSON, XML, e-mail, ZIP, office documents or
+    `application/octet-stream` (else 415); above `CPTY_MAX_ATTACHMENT_BYTES` (25 MB) 413, nothing recorded. The
+    content is stored by its sha256; the log records its name, size and hash."""
     content_type = (file.content_type or "application/octet-stream").split(";")[0].strip().lower()
     if content_type not in ALLOWED_TYPES:
         raise ApiError(415, "unsupported_media_type", f"files of type {content_type} are not accepted")
@@ -439,6 +466,7 @@ def create_attachment(
 
 @router.get("/{partner}/attachments/{attachment}", response_class=FileResponse, summary="Download an attachment")
 def download_attachment(partner: str, attachment: UUID, _who: AnyRole, reads: ReadModels, c: Cont) -> FileResponse:
+    """Answers the stored file with its content type and file name; 404 when the attachment is unknown."""
     found = [a for a in reads.partners.get(partner)["attachments"] if a["id"] == str(attachment)]
     if not found:
         raise not_found("attachment", attachment)
@@ -454,28 +482,39 @@ def download_attachment(partner: str, attachment: UUID, _who: AnyRole, reads: Re
 
 @router.post("/{partner}/merge", response_model=PartnerPublic, summary="Absorb up to three partners into this one")
 def merge(partner: str, body: MergeRequest, cmd: Cmd, reads: ReadModels) -> Response:
+    """The survivor keeps its non-empty fields and fills blanks from the absorbed ones; roles OR-ed, tags and reps
+    united; contacts, addresses, documents, payments, cases, balances and the rest move to it; the absorbed become
+    tombstones (`status: merged`). 409 `merge_self` (into itself), `merge_related` (its own parent or child)."""
     command = MergePartners(partner=partner, absorb=body.absorb)
     return cmd.run(merge_partners, command, lambda r: reads.partners.get(str(r.id)))
 
 
 @router.post("/{partner}/credit-hold", response_model=BalancePublic, summary="Stop sales to the partner by hand")
 def place_hold(partner: str, body: CreditHoldCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    """Sets the credit status to `stop` until the hold is lifted; confirming orders is then refused (409
+    `credit_stop`)."""
     command = PlaceCreditHold(partner=partner, reason=body.reason)
     return cmd.run(place_credit_hold, command, lambda r: reads.partners.balance(str(r.id)))
 
 
 @router.delete("/{partner}/credit-hold", response_model=BalancePublic, summary="Lift the manual credit hold")
 def lift_hold(partner: str, cmd: Cmd, reads: ReadModels) -> Response:
+    """Lifts the manual stop (nothing is recorded without one); a stop set by a collection level stays until its
+    cases close."""
     return cmd.run(lift_credit_hold, LiftCreditHold(partner=partner), lambda r: reads.partners.balance(str(r.id)))
 
 
 @router.get("/{partner}/balance", response_model=BalancePublic, summary="Balance, open items and credit status")
 def balance(partner: str, _who: AnyRole, reads: ReadModels, c: Cont, as_of: AsOfParam) -> dict[str, Any]:
+    """Balance = open receivables (issued invoices, fees, interest) minus unapplied payments and credits;
+    `credit_status` is `no_check`, `ok`, `watch`, `hold` or `stop`. `as_of` answers it as it was then."""
     return reads.partners.balance(partner, as_of, c.store.stream)
 
 
 @router.get("/{partner}/profile", response_model=ProfilePublic, summary="The 360° view of a partner")
 def profile(partner: str, _who: AnyRole, reads: ReadModels, c: Cont) -> dict[str, Any]:
+    """Master data, balance and open items, document counts and totals, turnover this year and last, last and next
+    activities, open requests and collection cases, interest areas and the ten newest timeline entries."""
     return reads.partners.profile(partner, c.today(), c.clock.now())
 
 
@@ -489,4 +528,6 @@ def timeline(
     to: date | None = None,
     kind: str | None = None,
 ) -> dict[str, Any]:
+    """Every recorded fact in order (`at` on the business clock, `date` the business date); `from`/`to` filter on the
+    business date, `kind` takes a comma-separated list. An absorbed partner's history is part of the survivor's."""
     return reads.partners.timeline(partner, from_, to, kind, paging)

@@ -93,6 +93,9 @@ class PortalTokenList(BaseModel):
     "/tokens", status_code=201, response_model=PortalTokenIssuedPublic, summary="Issue a portal token (shown once)"
 )
 def create_token(body: PortalTokenCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    """The contact must be one of the partner's (else 422) and active (409 ``contact_inactive``). Issuing the
+    token is the grant; the secret ``portal_…`` is answered once and only its SHA-256 is stored. A contact may
+    hold several tokens (one per device)."""
     secret = new_token()
     command = IssuePortalToken(partner=body.partner, contact=body.contact, token_hash=hash_key(secret))
 
@@ -105,12 +108,15 @@ def create_token(body: PortalTokenCreate, cmd: Cmd, reads: ReadModels) -> Respon
 
 @router.get("/tokens", response_model=PortalTokenList, summary="Portal tokens (never the secrets)")
 def list_tokens(_who: Writer, reads: ReadModels, paging: Paging, partner: str | None = None) -> dict[str, Any]:
+    """Newest first; ``partner`` (id or code) includes the partners merged into it."""
     partners = reads.partners.merged_ids(reads.partners.partner_id(partner)) if partner else None
     return reads.portal.tokens(paging, partners)
 
 
 @router.delete("/tokens/{token}", status_code=204, summary="Revoke a portal token (the token itself or its id)")
 def revoke_token(token: str, cmd: Cmd) -> Response:
+    """Takes the token itself or its id and answers 204, also when it was revoked already (an unknown one is
+    404). The token answers 401 from then on."""
     try:
         token_id = UUID(token)
     except ValueError:
@@ -217,11 +223,14 @@ class PortalDeliveryList(BaseModel):
 
 @router.get("/profile", response_model=PortalProfile, summary="The customer's partner, contact, balance and counts")
 def profile(who: PortalUser, reads: ReadModels, c: Cont) -> dict[str, Any]:
+    """The token's partner (no private notes, credit settings, sales reps or custom fields), its contact, the
+    balance with the open items and the counts of issued documents per type."""
     return reads.portal.profile(access(who), c.today())
 
 
 @router.get("/balance", response_model=BalancePublic, summary="The customer's balance and open items")
 def balance(who: PortalUser, reads: ReadModels) -> dict[str, Any]:
+    """What ``GET /v1/partners/{partner}/balance`` answers for the token's partner."""
     return reads.partners.balance(access(who).partner)
 
 
@@ -229,16 +238,21 @@ def balance(who: PortalUser, reads: ReadModels) -> dict[str, Any]:
 def list_documents(
     who: PortalUser, reads: ReadModels, paging: Paging, type: str | None = None, status: str | None = None
 ) -> dict[str, Any]:
+    """Every issued document (quotes, orders, pro-formas, invoices and credit notes), newest first; drafts
+    never. ``type`` and ``status`` filter. No costs, sales rep, campaign or custom fields."""
     return reads.portal.document_list(access(who), paging, type, status)
 
 
 @router.get("/deliveries", response_model=PortalDeliveryList, summary="The customer's deliveries, newest first")
 def list_deliveries(who: PortalUser, reads: ReadModels, paging: Paging) -> dict[str, Any]:
+    """The partner's numbered delivery notes, newest first, with the address the goods go to, the lines
+    (no prices) and the PDF's URL."""
     return reads.portal.delivery_list(access(who), paging)
 
 
 @router.get("/documents/{document}", response_model=PortalDocument, summary="One of the customer's documents")
 def get_document(document: str, who: PortalUser, reads: ReadModels) -> dict[str, Any]:
+    """By id or number. Another partner's document, or a draft, is 404 like an unknown one."""
     return reads.portal.document(access(who), document)
 
 
@@ -249,11 +263,15 @@ def get_document(document: str, who: PortalUser, reads: ReadModels) -> dict[str,
     responses={200: {"content": {"application/pdf": {}}}},
 )
 def get_pdf(document: str, who: PortalUser, reads: ReadModels, c: Cont) -> Response:
+    """The same rendering as the staff route. Another partner's document, or a draft, is 404."""
     return pdf_response(reads.portal.own_document(access(who), document), reads, c)
 
 
 @router.post("/documents/{document}/accept", response_model=PortalDocument, summary="Accept a quote")
 def accept(document: str, who: PortalUser, cmd: PortalCmd, reads: ReadModels) -> Response:
+    """Accepts a sent quote dated today with the rules of ``POST /v1/documents/{document}/accept`` (409
+    ``quote_not_open``, ``quote_expired``, ``wrong_document_type``), recorded as ``portal:<contact>``.
+    Another partner's document is 404."""
     doc = reads.portal.own_document(access(who), document)
     return cmd.run(
         accept_quote, AcceptQuote(document=doc["id"]), lambda r: reads.portal.document(access(who), doc["id"])
@@ -262,6 +280,8 @@ def accept(document: str, who: PortalUser, cmd: PortalCmd, reads: ReadModels) ->
 
 @router.get("/payments", response_model=PaymentList, summary="The customer's payments")
 def payments(who: PortalUser, reads: ReadModels, paging: Paging) -> dict[str, Any]:
+    """The payments of the token's partner (and of the partners merged into it), as ``GET /v1/payments``
+    shows them."""
     return reads.receivables.payments(paging, access(who).partners)
 
 
@@ -322,6 +342,7 @@ class PortalRequestList(BaseModel):
 def list_requests(
     who: PortalUser, reads: ReadModels, paging: Paging, c: Cont, status: str | None = None
 ) -> dict[str, Any]:
+    """The partner's requests except confidential ones, newest first; ``status`` filters."""
     return reads.portal.request_list(access(who), paging, c.clock.now(), status)
 
 
@@ -331,11 +352,16 @@ def list_requests(
     summary="One of the customer's requests (public comments)",
 )
 def get_request(request: str, who: PortalUser, reads: ReadModels, c: Cont) -> dict[str, Any]:
+    """By id or number, with the public comments only and the status and resolution history. Another
+    partner's request, or a confidential one, is 404."""
     return reads.portal.request(access(who), request, c.clock.now())
 
 
 @router.post("/requests", status_code=201, response_model=PortalRequestDetail, summary="File a request")
 def create_request(body: PortalRequestCreate, who: PortalUser, cmd: PortalCmd, reads: ReadModels, c: Cont) -> Response:
+    """Opened for the token's partner and contact, ``public``, ``source: portal``; numbered, routed and
+    acknowledged by e-mail like any request. Without ``type`` it gets the default request type (none
+    defined: 409 ``no_request_type``); ``document`` must be one of the customer's (else 404)."""
     me = access(who)
     document = reads.portal.own_document(me, body.document)["id"] if body.document else None
     command = OpenPortalRequest(
@@ -359,6 +385,8 @@ def create_request(body: PortalRequestCreate, who: PortalUser, cmd: PortalCmd, r
 def comment(
     request: str, body: PortalCommentCreate, who: PortalUser, cmd: PortalCmd, reads: ReadModels, c: Cont
 ) -> Response:
+    """Always public (a ``visibility`` field is a 422), authored by the contact's name, source ``portal``,
+    not mailed back; it reopens a closed request. A ``final`` request is 409 ``request_final``."""
     me = access(who)
     found = reads.portal.request(me, request, c.clock.now())
     command = CommentOnRequest(
@@ -379,6 +407,7 @@ def comment(
 def list_balance_confirmations(
     who: PortalUser, reads: ReadModels, paging: Paging, status: str | None = None
 ) -> dict[str, Any]:
+    """The partner's confirmations, newest first; ``status`` (pending, confirmed, disputed) filters."""
     return reads.balance_confirmations.list(paging, status=status, partner_id=access(who).partner)
 
 
@@ -390,6 +419,8 @@ def list_balance_confirmations(
 def reply_to_balance_confirmation(
     confirmation: UUID, body: ReplyCreate, who: PortalUser, cmd: PortalCmd, reads: ReadModels
 ) -> Response:
+    """``confirmed`` or ``disputed`` with a comment, recorded with ``answered_by: portal``. One answer only:
+    a second is 409 ``already_answered``. Another partner's confirmation is 404."""
     me = access(who)
     command = ReplyToConfirmation.model_validate(
         {"confirmation": confirmation, "portal_partner": me.partner, **body.model_dump()}

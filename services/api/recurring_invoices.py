@@ -69,6 +69,10 @@ class RecurringInvoiceList(BaseModel):
 
 @router.post("", status_code=201, response_model=RecurringInvoicePublic, summary="Create a recurring invoice")
 def create(body: RecurringInvoiceCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    """At each day start every due schedule date makes one invoice dated on it (``days_ahead`` makes it
+    earlier), catching up after an outage, never twice; dates count from the first date, so months never
+    drift. Without ``auto_issue`` the invoices stay drafts. No lines is 409 ``lines_required``, an
+    ``end_date`` before the first date 409 ``end_before_start``."""
     command = CreateRecurringInvoice.model_validate(body.model_dump(exclude_unset=True))
     return cmd.run(create_recurring_invoice, command, lambda r: reads.recurring.get(str(r.id)), status=201)
 
@@ -77,17 +81,21 @@ def create(body: RecurringInvoiceCreate, cmd: Cmd, reads: ReadModels) -> Respons
 def list_templates(
     _who: AnyRole, reads: ReadModels, paging: Paging, partner: str | None = None, status: str | None = None
 ) -> dict[str, Any]:
+    """``partner`` (id or code) and ``status`` (active, suspended, finished) filter."""
     partner_id = reads.partners.partner_id(partner) if partner else None
     return reads.recurring.search(paging, partner_id, status)
 
 
 @router.get("/{template}", response_model=RecurringInvoicePublic, summary="One recurring invoice")
 def get_template(template: UUID, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    """With ``next_date``, ``count``, ``status`` and the ``invoices`` made so far."""
     return reads.recurring.get(str(template))
 
 
 @router.post("/{template}/suspend", response_model=RecurringInvoicePublic, summary="Stop making invoices")
 def suspend(template: UUID, cmd: Cmd, reads: ReadModels) -> Response:
+    """No invoices are made while suspended; suspending again records nothing. A finished one is 409
+    ``recurring_finished``."""
     return cmd.run(
         suspend_recurring_invoice,
         SuspendRecurringInvoice(template=template),
@@ -101,6 +109,8 @@ def suspend(template: UUID, cmd: Cmd, reads: ReadModels) -> Response:
     summary="Make invoices again (dates missed while suspended are skipped)",
 )
 def resume(template: UUID, cmd: Cmd, reads: ReadModels) -> Response:
+    """Continues with the first schedule date from today on: dates passed while suspended are not billed.
+    Resuming an active one records nothing; a finished one is 409 ``recurring_finished``."""
     return cmd.run(
         resume_recurring_invoice,
         ResumeRecurringInvoice(template=template),

@@ -60,6 +60,9 @@ def profitability(
     to: date | None = None,
     group_by: str = "partner",
 ) -> dict[str, Any]:
+    """Revenue is the net of issued invoices minus credit notes dated in ``from``–``to``, cost their
+    ``unit_cost`` × quantity. ``group_by`` is partner (default), group, sales_rep or product; fees and
+    interest are ``other_income``. Percentages are null when their base is 0."""
     return reads.reports.profitability(from_, to, group_by)
 
 
@@ -67,4 +70,6 @@ def profitability(
 def sales_reps(
     _who: AnyRole, reads: ReadModels, from_: Annotated[date | None, Query(alias="from")] = None, to: date | None = None
 ) -> dict[str, Any]:
+    """Quotes and orders count by issue date in ``from``–``to``, revenue and margin by invoice and
+    credit-note date."""
     return reads.reports.sales_reps(from_, to)

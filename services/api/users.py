@@ -35,15 +35,19 @@ class UserList(BaseModel):
 
 @router.post("", status_code=201, response_model=UserPublic, summary="Create a user")
 def create_user(body: UserCreate, cmd: Cmd, reads: ReadModels) -> Response:
+    """Sales reps, request handlers and task assignees are users, named by username. A second user with the
+    username is 409 ``user_exists``; an unknown ``supervisor`` (or the user itself) is 422."""
     command = RegisterUser.model_validate(body.model_dump())
     return cmd.run(register_user, command, lambda r: reads.settings.user(command.username), status=201)
 
 
 @router.get("", response_model=UserList, summary="Users")
 def list_users(_who: AnyRole, reads: ReadModels, paging: Paging, team: str | None = None) -> dict[str, Any]:
+    """``team`` filters to that team's members."""
     return reads.settings.users(paging, team)
 
 
 @router.get("/{username}", response_model=UserPublic, summary="One user")
 def get_user(username: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any]:
+    """By username."""
     return reads.settings.user(username)

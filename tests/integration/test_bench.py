@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from rich.console import Console
 from typer.testing import CliRunner
 
 from aggregates.partner_details import PartnerRegistered
@@ -22,8 +23,11 @@ from aggregates.payment import PaymentReceived
 from aggregates.sales_document_events import DocumentIssued
 from services.api.app import create_app
 from services.bootstrap.container import Container
+from services.cli.bench.common import Sizes, progress_bar
+from services.cli.bench.confirmations import bench_confirmations
 from services.cli.bench.http import PARTNERS, WARM_UP, exercise, free_port
 from services.cli.bench.load import KEPT_ERRORS, drive, expect
+from services.cli.bench.targets import SqliteTarget
 from services.cli.main import app
 from tests.conftest import ADMIN_KEY
 
@@ -128,6 +132,17 @@ def test_the_http_scenario_records_what_it_counts(served_app: str, sqlite_contai
     assert recorded[PartnerRegistered] == done[PARTNERS]
     assert recorded[DocumentIssued] == done["draft + issue invoice"]
     assert recorded[PaymentReceived] == done["POST /v1/payments"]
+
+
+def test_the_confirmations_group_sends_each_partner_one_and_a_second_request_nothing(tmp_path: Path) -> None:
+    sizes = Sizes(commands=1, http=1, log_events=1, confirmation_partners=30)
+    with progress_bar(Console(quiet=True)) as bar:
+        series, sent, raw, rerun = bench_confirmations(SqliteTarget(tmp_path), sizes, bar)
+
+    assert series.count == sent.count == raw.count == 30 and series.unit == "s"
+    assert series.extra["batches"] == 1 and series.extra["events"] > 30
+    assert sent.baseline == raw.measurement and sent.ratio == sent.value / raw.value
+    assert (rerun.value, rerun.extra["sent"], rerun.extra["completed"]) == (0, 30, True)
 
 
 def figure(backend: str, measurement: str, value: float, unit: str, **extra: Any) -> dict[str, Any]:

@@ -19,6 +19,9 @@ One module per group:
 - ``campaigns`` (f): campaign target selection over 100,000 partners with 300,000 contacts and
   their sales facts, the read-model rows written directly in bulk.
 - ``mailings`` (g): mailing preparation over 100,000 partners with 300,000 contacts.
+- ``confirmations`` (l): a balance-confirmation series by e-mail to 20,000 partners with an open
+  invoice each, against the raw driver writing the series' rows in as many transactions, and the
+  same request again (which must add nothing).
 - ``requests`` (h): the requests process manager's service-level check over 50,000 open requests.
 - ``http`` (i): a real ``counterparty serve`` subprocess driven by 1, 8 and 32 keep-alive clients
   (``load``), against the raw driver's one-row transactions measured in the same group.

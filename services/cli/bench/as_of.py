@@ -4,6 +4,7 @@ of the same tables in the same run; and, for scale, the account replay that the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -94,25 +95,15 @@ def bench_as_of(target: Target, sizes: Sizes, bar: Progress) -> list[Figure]:
             lambda: raw_balance(c, pid, day),
             lambda answer: len(answer[0]),
         )
+
+        def balance(when: str, ask: Callable[[], Any]) -> Figure:
+            figure = timed_query(name, f"balance {when} ({ITEMS:,} items)", ask, lambda b: len(b["open_items"]))
+            return figure.against(raw)
+
         figures = [
-            timed_query(
-                name,
-                f"balance as_of a business date ({ITEMS:,} items)",
-                lambda: partners.balance(pid, AsOf(day=day), c.store.stream),
-                lambda b: len(b["open_items"]),
-            ).against(raw),
-            timed_query(
-                name,
-                f"balance as_of a moment ({ITEMS:,} items)",
-                lambda: partners.balance(pid, AsOf(moment=moment), c.store.stream),
-                lambda b: len(b["open_items"]),
-            ).against(raw),
-            timed_query(
-                name,
-                f"balance now ({ITEMS:,} items)",
-                lambda: partners.balance(pid),
-                lambda b: len(b["open_items"]),
-            ).against(raw),
+            balance("as_of a business date", lambda: partners.balance(pid, AsOf(day=day), c.store.stream)),
+            balance("as_of a moment", lambda: partners.balance(pid, AsOf(moment=moment), c.store.stream)),
+            balance("now", lambda: partners.balance(pid)),
             timed_query(
                 name,
                 f"account replay, what as_of avoids ({ITEMS:,} items)",

@@ -42,6 +42,7 @@ class Sizes:
     collection: tuple[tuple[int, int], tuple[int, int]] = ((1_000, 200), (5_000, 1_000))
     campaign_partners: int = 10_000  # partners (3 contacts each) behind campaign target selection
     mailing_partners: int = 2_000  # partners (3 contacts each) a mailing is prepared for
+    confirmation_partners: int = 1_000  # partners (one open invoice each) a balance-confirmation series reaches
     requests: int = 2_000  # open requests behind the service-level check
     # The http group: seconds of each (operation, clients) load, at most this many operations
     # each, and the raw driver's rows per round measured between the operations.
@@ -66,6 +67,7 @@ class Sizes:
             ((10_000, 2_000), (100_000, 20_000)),
             campaign_partners=100_000,
             mailing_partners=100_000,
+            confirmation_partners=20_000,
             requests=50_000,
             served_seconds=15.0,
             served_limit=20_000,

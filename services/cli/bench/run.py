@@ -23,6 +23,7 @@ from services.cli.bench.campaigns import bench_campaigns
 from services.cli.bench.collection import bench_collection
 from services.cli.bench.commands import bench_commands
 from services.cli.bench.common import CATCH_UP_AIM, COMMAND_AIM, Figure, Sizes, progress_bar
+from services.cli.bench.confirmations import bench_confirmations
 from services.cli.bench.erasure import bench_erasure
 from services.cli.bench.http import SCALING_AIM, TO_RAW_AIM, bench_served
 from services.cli.bench.invoices import bench_invoices
@@ -44,6 +45,7 @@ GROUPS: dict[str, Callable[[Target, Sizes, Progress], list[Figure]]] = {
     "collection": bench_collection,
     "campaigns": bench_campaigns,
     "mailings": bench_mailings,
+    "confirmations": bench_confirmations,
     "requests": bench_requests,
     "simulate": bench_simulation,
     "http": bench_served,

@@ -33,9 +33,9 @@ class SqliteTarget:
     def settings(self, group: str) -> Settings:
         return settings_for(self.root / f"sqlite-{group}", None)
 
-    def raw_inserts(self, rows: Sequence[RawRow]) -> float:
-        """Seconds to INSERT ``rows`` with plain sqlite3, one transaction per row, in a file with
-        the event store's table shape and journal mode (WAL, default synchronous)."""
+    def raw_inserts(self, rows: Sequence[RawRow], per_transaction: int = 1) -> float:
+        """Seconds to INSERT ``rows`` with plain sqlite3, ``per_transaction`` rows per transaction,
+        in a file with the event store's table shape and journal mode (WAL, default synchronous)."""
         path = self.root / "sqlite-raw" / "raw.db"
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, isolation_level=None)
@@ -49,9 +49,10 @@ class SqliteTarget:
             sql = f"INSERT INTO {RAW_TABLE} VALUES (?, ?, ?, ?)"
             params = [(str(a), b, c, d) for a, b, c, d in rows]
             started = time.perf_counter()
-            for row in params:
+            for start in range(0, len(params), per_transaction):
                 conn.execute("BEGIN")
-                conn.execute(sql, row)
+                for row in params[start : start + per_transaction]:
+                    conn.execute(sql, row)
                 conn.execute("COMMIT")
             return time.perf_counter() - started
         finally:
@@ -72,9 +73,9 @@ class PostgresTarget:
         reset_schema(self.url)
         return settings_for(self.root / f"pg-{group}", self.url)
 
-    def raw_inserts(self, rows: Sequence[RawRow]) -> float:
+    def raw_inserts(self, rows: Sequence[RawRow], per_transaction: int = 1) -> float:
         """Seconds to INSERT ``rows`` with plain psycopg over the same connection kind as the
-        store, one transaction per row, into a table shaped like the store's."""
+        store, ``per_transaction`` rows per transaction, into a table shaped like the store's."""
         with psycopg.connect(self.url) as conn:
             conn.execute(f"DROP TABLE IF EXISTS {RAW_TABLE}")
             conn.execute(
@@ -84,8 +85,9 @@ class PostgresTarget:
             conn.commit()
             sql = f"INSERT INTO {RAW_TABLE} (originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %s)"
             started = time.perf_counter()
-            for row in rows:
-                conn.execute(sql, row)
+            for start in range(0, len(rows), per_transaction):
+                for row in rows[start : start + per_transaction]:
+                    conn.execute(sql, row)
                 conn.commit()
             elapsed = time.perf_counter() - started
             conn.execute(f"DROP TABLE {RAW_TABLE}")
