@@ -259,11 +259,14 @@ class Runner:
             conn.execute(update(tracking).where(tracking.c.key == key).values(position=position))
 
     def ensure_reactors(self) -> None:
-        with self.catalog.engine.begin() as conn:
-            for reactor in self.reactors:
-                key = f"process:{reactor.name}"
-                if conn.execute(select(tracking.c.key).where(tracking.c.key == key)).first() is None:
-                    conn.execute(tracking.insert().values(key=key, position=0))
+        for reactor in self.reactors:
+            key = f"process:{reactor.name}"
+            try:
+                with self.catalog.engine.begin() as conn:
+                    if conn.execute(select(tracking.c.key).where(tracking.c.key == key)).first() is None:
+                        conn.execute(tracking.insert().values(key=key, position=0))
+            except sql.IntegrityError:
+                pass  # another process starting at the same moment created the row first
 
     def drain(self) -> None:
         """Brings every projection and process manager to the head, including what the process
