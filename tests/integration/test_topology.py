@@ -429,7 +429,7 @@ def test_the_payments_consumer_survives_a_broker_restart(faults: Faults, tansu: 
 
         first = bank_line(1, "10.00", "2026-01-15", partner="PAYER")
         produce(tansu.bootstrap, faults.payments_topic, [first])
-        until("the first line booked", paid, 30)
+        until("the first line booked", paid, 120)  # the consumer joins its group slowly on a busy machine
         tansu.stop()
         tansu.start()  # a clean broker: the topic and the group's offsets are gone
         Kafka(tansu.bootstrap).ensure_topic(faults.payments_topic, 1)
