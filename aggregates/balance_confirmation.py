@@ -31,7 +31,8 @@ class Answer(Enum):
 
 
 class ConfirmedItem(Value):
-    """An item open at the date, with what was open of it then."""
+    """An item open at the date, with what was open of it then, in its currency (None in the
+    confirmations sent before items carried it: the confirmation's currency)."""
 
     item: UUID
     kind: str
@@ -40,6 +41,25 @@ class ConfirmedItem(Value):
     due_date: date
     amount: Decimal
     open_amount: Decimal
+    currency: str | None = None
+
+
+class CurrencyTotal(Value):
+    """What the confirmed items of one currency total: amounts of two currencies never add up."""
+
+    currency: str
+    total: Decimal
+
+
+def totals_by_currency(items: tuple[ConfirmedItem, ...], first: str) -> tuple[CurrencyTotal, ...]:
+    """The items' open amounts summed per currency: ``first`` (the partner's currency) leads if
+    the partner owes in it, the others follow by code."""
+    sums: dict[str, Decimal] = {}
+    for i in items:
+        currency = i.currency or first
+        sums[currency] = sums.get(currency, ZERO) + i.open_amount
+    order = sorted(sums, key=lambda c: (c != first, c))
+    return tuple(CurrencyTotal(currency=c, total=sums[c]) for c in order)
 
 
 class BalanceConfirmationSeriesStarted(CreatedEvent):
@@ -69,7 +89,9 @@ class BalanceConfirmationSeriesCompleted(DomainEvent):
 
 
 class BalanceConfirmationSent(CreatedEvent):
-    """A numbered confirmation of the partner's open items at ``as_of``, sent as ``message``."""
+    """A numbered confirmation of the partner's open items at ``as_of``, sent as ``message``.
+    ``totals`` sums them per currency; ``currency`` and ``total`` are its first (one currency only
+    in the confirmations sent before ``totals``, which hold none)."""
 
     TOPIC = "counterparty.balance_confirmation.BalanceConfirmationSent.v1"
     series: UUID
@@ -80,6 +102,7 @@ class BalanceConfirmationSent(CreatedEvent):
     currency: str
     items: tuple[ConfirmedItem, ...]
     total: Decimal
+    totals: tuple[CurrencyTotal, ...] = ()
     message: UUID
     on: date
 
@@ -221,7 +244,8 @@ class BalanceConfirmation(Aggregate):
         message: UUID,
         on: date,
     ) -> BalanceConfirmation:
-        total = sum((i.open_amount for i in items), ZERO)
+        """``currency``: the partner's, whose total leads the confirmation's totals."""
+        totals = totals_by_currency(items, currency)
         return cls._create(
             BalanceConfirmationSent,
             id=id,
@@ -230,9 +254,10 @@ class BalanceConfirmation(Aggregate):
             partner=partner,
             as_of=as_of,
             channel=channel,
-            currency=currency,
+            currency=totals[0].currency,
             items=items,
-            total=total,
+            total=totals[0].total,
+            totals=totals,
             message=message,
             on=on,
         )

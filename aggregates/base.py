@@ -51,6 +51,9 @@ class Value(BaseModel):
 IMMUTABLE: frozenset[type] = frozenset(
     {str, int, float, bool, bytes, type(None), UUID, date, datetime, time, timedelta, Decimal, frozenset}
 )
+# The types met so far whose values a copy shares: ``IMMUTABLE``, then each enum and frozen model
+# type once it is met, so that copying a container asks one set lookup per value.
+_shared: set[type] = set(IMMUTABLE)
 
 
 def _copied(value: Any, memo: dict[int, Any]) -> Any:
@@ -59,18 +62,19 @@ def _copied(value: Any, memo: dict[int, Any]) -> Any:
     ``copy.deepcopy`` rebuilds every ``UUID`` and ``date`` through ``__reduce_ex__``, dictionary
     keys included: for an account with its open items that was most of a cached load."""
     kind = type(value)
-    if kind in IMMUTABLE or isinstance(value, Enum):
+    if kind in _shared:
         return value
-    if isinstance(value, BaseModel) and value.model_config.get("frozen"):
-        return value
-    if kind is dict:
-        return {key: _copied(v, memo) for key, v in value.items()}  # keys are hashable values
+    if kind is dict:  # keys are hashable values
+        return {key: v if type(v) in _shared else _copied(v, memo) for key, v in value.items()}
     if kind is list:
-        return [_copied(v, memo) for v in value]
+        return [v if type(v) in _shared else _copied(v, memo) for v in value]
     if kind is set:
         return set(value)  # members are hashable values
     if kind is tuple:
         return tuple(_copied(v, memo) for v in value)
+    if issubclass(kind, Enum) or (issubclass(kind, BaseModel) and kind.model_config.get("frozen")):
+        _shared.add(kind)
+        return value
     return copy.deepcopy(value, memo)
 
 
@@ -280,7 +284,7 @@ class Aggregate:
         """The copy the aggregate cache hands a command: its own containers, shared values."""
         twin = object.__new__(type(self))
         memo[id(self)] = twin
-        twin.__dict__.update({name: _copied(v, memo) for name, v in vars(self).items()})
+        twin.__dict__.update({name: v if type(v) in _shared else _copied(v, memo) for name, v in vars(self).items()})
         return twin
 
     @property

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
 from itertools import pairwise
+from typing import Literal, get_args
 from uuid import UUID
 
 from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event, natural_id
@@ -29,6 +30,10 @@ class ActionType(Enum):
     SET_COLLECTION_STATUS = "set_collection_status"
 
 
+# What a set_collection_status action marks a case with.
+CollectionStatus = Literal["agency", "legal", "uncollectable"]
+
+
 class Action(Value):
     type: ActionType
     template: str | None = None
@@ -39,7 +44,7 @@ class Action(Value):
     assignee: str | None = None
     due_in_days: int | None = None
     days: int | None = None
-    status: str | None = None
+    status: CollectionStatus | None = None
 
 
 class Level(Value):
@@ -70,7 +75,7 @@ class SchemeRules(Value):
         return any(level.seq == 0 and not level.is_reminder for level in self.levels)
 
 
-COLLECTION_STATUSES = ("agency", "legal", "uncollectable")
+COLLECTION_STATUSES: tuple[str, ...] = get_args(CollectionStatus)
 
 
 def check_rules(rules: SchemeRules) -> None:

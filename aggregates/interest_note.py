@@ -97,6 +97,14 @@ def collection_spans(account: Account, invoice: UUID, due_date: date) -> list[Sp
     ]
 
 
+def days_not_charged(due_date: date, day: date, charged: list[Span]) -> int:
+    """Collection's ``interest`` action is due for the days from the day after the due date to its
+    run date; those an interest note charged already are not charged again."""
+    if day <= due_date:
+        return 0
+    return len(Span(first=due_date + DAY, last=day).days().difference(*(span.days() for span in charged)))
+
+
 def late_invoices(account: Account, currency: str, noted: dict[UUID, list[Span]]) -> list[Late]:
     """The partner's invoices in ``currency`` (not cancelled), with the days charged on them by
     collection and by earlier notes."""

@@ -38,6 +38,7 @@ from aggregates.partner_credit import (
     SalesUnblocked,
 )
 from aggregates.partner_details import (
+    ATTACHMENT,
     DETAIL_FIELDS,
     PERSON_DETAILS,
     PROMOTING_DOCUMENTS,
@@ -55,16 +56,23 @@ from aggregates.partner_details import (
     PartnerStatus,
     Role,
 )
-from aggregates.partner_erasure import PersonalDataErased, erased_address, erased_contact, erased_details
+from aggregates.partner_erasure import (
+    PersonalDataErased,
+    erased_address,
+    erased_attachment,
+    erased_contact,
+    erased_details,
+)
 from aggregates.partner_merge import PartnerAbsorbed, PartnerMerged, PartnerMergedInto, merged_details
-from aggregates.personal import is_personal
+from aggregates.personal import Personal, is_personal
 from aggregates.sales_document_values import DocType
 
 
 class Partner(Aggregate):
     TOPIC = "counterparty.partner.Partner"
     SNAPSHOT_EVERY = 50
-    PERSONAL_STATE = PartnerAbsorbed.PERSONAL  # its details, contacts and addresses
+    # Its details, contacts, addresses and attachments.
+    PERSONAL_STATE = (*PartnerAbsorbed.PERSONAL, Personal("attachments.*", ATTACHMENT.fields, known_only=True))
 
     code: str
     created_on: date
@@ -303,12 +311,14 @@ class Partner(Aggregate):
 
     # -- erasure of personal data --------------------------------------------------------------
 
-    def erase(self, reason: str, on: date) -> None:
-        """Erases a person's personal data and that of all its contacts."""
+    def erase(self, reason: str, on: date, absorbed: tuple[UUID, ...] = ()) -> None:
+        """Erases a person's personal data and that of all its contacts (those merged into it
+        among them); ``absorbed``: the persons merged into it, whose own history (their master
+        data, their messages) is the same data subject's."""
         self._require_active()
         if self.details.kind is not PartnerKind.PERSON:
             raise conflict("not_a_person", f"partner {self.code} is an organization: erase its contacts instead")
-        self._personal_data_erased(subjects=(self.id, *self.contacts), reason=reason, on=on)
+        self._personal_data_erased(subjects=(self.id, *self.contacts, *absorbed), reason=reason, on=on)
 
     def erase_contact(self, contact_id: UUID, reason: str, on: date) -> None:
         self._require_active()
@@ -324,6 +334,7 @@ class Partner(Aggregate):
             if subject == self.id:
                 self.details = erased_details(self.details)
                 self.addresses = {k: erased_address(a) for k, a in self.addresses.items()}
+                self.attachments = {k: erased_attachment(a) for k, a in self.attachments.items()}
             elif subject in self.contacts:
                 self.contacts[subject] = erased_contact(self.contacts[subject])
         self.erased = self.erased | set(subjects)
@@ -346,6 +357,7 @@ class Partner(Aggregate):
 
     def add_attachment(self, attachment: Attachment) -> None:
         self._require_active()
+        self._refuse_erased(self.id, (attachment.filename,))
         self._attachment_added(attachment=attachment)
 
     @event(AttachmentAdded)

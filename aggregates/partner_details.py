@@ -72,6 +72,10 @@ class Attachment(Value):
     content_type: str
 
 
+# A person's file's name is its personal data (an organization's stays in clear), as is the file.
+ATTACHMENT = Personal("attachment", ("filename",), known_only=True)
+
+
 class PartnerRegistered(CreatedEvent):
     TOPIC = "counterparty.partner.PartnerRegistered.v1"
     PERSONAL = (PERSON_DETAILS,)
@@ -137,6 +141,7 @@ class NoteAdded(DomainEvent):
 
 class AttachmentAdded(DomainEvent):
     TOPIC = "counterparty.partner.AttachmentAdded.v1"
+    PERSONAL = (ATTACHMENT,)
     attachment: Attachment
 
 

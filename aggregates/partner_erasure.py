@@ -11,7 +11,7 @@ from uuid import UUID
 from aggregates.base import DomainEvent, Value
 from aggregates.partner_addresses import ADDRESS_FIELDS, Address
 from aggregates.partner_contacts import CONTACT_FIELDS, Contact
-from aggregates.partner_details import PERSON_DETAILS, PartnerDetails
+from aggregates.partner_details import ATTACHMENT, PERSON_DETAILS, Attachment, PartnerDetails
 from aggregates.personal import ERASED, is_personal
 
 
@@ -43,3 +43,7 @@ def erased_contact(contact: Contact) -> Contact:
 
 def erased_address(address: Address) -> Address:
     return _erased(address, ADDRESS_FIELDS)
+
+
+def erased_attachment(attachment: Attachment) -> Attachment:
+    return _erased(attachment, ATTACHMENT.fields)

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from aggregates.base import Aggregate, CreatedEvent, DomainEvent, Value, event
 from aggregates.errors import Conflict, conflict
+from aggregates.personal import Personal
 
 
 class Priority(Enum):
@@ -115,13 +116,30 @@ class RequestAssigned(DomainEvent):
 
 
 class RequestCommented(DomainEvent):
+    """``author_partner`` and ``author_contact``: whose name or address ``author`` is, when the
+    customer wrote it (portal, e-mail; version 1 did not say): the author is their personal
+    data, the contact's, else the partner's when a person. Staff authors are nobody's."""
+
     TOPIC = "counterparty.request.RequestCommented.v1"
+    class_version = 2
+    PERSONAL = (
+        Personal("", ("author",), subject="author_contact"),
+        Personal(
+            "", ("author",), subject="author_partner", when=lambda s: s.get("author_contact") is None, known_only=True
+        ),
+    )
     comment_id: UUID
     author: str
     text: str
     visibility: Visibility
     source: Source
     at: datetime
+    author_partner: UUID | None
+    author_contact: UUID | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["author_partner"] = state["author_contact"] = None
 
 
 class RequestStatusChanged(DomainEvent):
@@ -333,10 +351,27 @@ class Request(Aggregate):
         self.assignee = assignee
 
     def comment(
-        self, comment_id: UUID, author: str, text: str, visibility: Visibility, source: Source, at: datetime
+        self,
+        comment_id: UUID,
+        author: str,
+        text: str,
+        visibility: Visibility,
+        source: Source,
+        at: datetime,
+        author_of: tuple[UUID | None, UUID | None] = (None, None),
     ) -> None:
+        """``author_of``: the partner and contact whose personal data ``author`` is (a customer's)."""
         self._require_not_final()
-        self._commented(comment_id=comment_id, author=author, text=text, visibility=visibility, source=source, at=at)
+        self._commented(
+            comment_id=comment_id,
+            author=author,
+            text=text,
+            visibility=visibility,
+            source=source,
+            at=at,
+            author_partner=author_of[0],
+            author_contact=author_of[1],
+        )
 
     @event(RequestCommented)
     def _commented(self) -> None:

@@ -45,10 +45,14 @@ _WORDS = {
     ),
 }
 
+# The items are listed per currency, each currency with its own total (``t``: one of ``totals``).
+_PER_CURRENCY = "{% for t in confirmation.totals %}"
+_ITEMS = "{% for i in confirmation['items'] if i.currency == t.currency %}"
 _ROWS = (
-    "{% for i in confirmation['items'] %}{{ i.number or '' }}  {{ fmt.date(i.due_date) }}  "
+    f"{_ITEMS}{{{{ i.number or '' }}}}  {{{{ fmt.date(i.due_date) }}}}  "
     "{{ fmt.amount(i.amount) }}  {{ fmt.amount(i.open_amount) }}\n{% endfor %}"
 )
+_TOTAL = "{{ fmt.money(t.total, t.currency) }}"
 
 
 def template_code(channel: Channel, language: str) -> str:
@@ -59,17 +63,17 @@ def _content(channel: Channel, language: str) -> TemplateContent:
     subject, greeting, request, heads, total, answer = _WORDS[language]
     if channel is Channel.EMAIL:
         body = (
-            f"{greeting}\n\n{request}\n\n{'  '.join(heads)}\n{_ROWS}\n"
-            f"{total}: {{{{ fmt.money(confirmation.total, confirmation.currency) }}}}\n\n{answer}\n"
+            f"{greeting}\n\n{request}\n\n{'  '.join(heads)}\n"
+            f"{_PER_CURRENCY}{_ROWS}\n{total}: {_TOTAL}\n\n{{% endfor %}}{answer}\n"
         )
     else:
         cells = "".join(f"<th>{h}</th>" for h in heads)
         body = (
-            f"<p>{greeting}</p><p>{request}</p><table><tr>{cells}</tr>"
-            "{% for i in confirmation['items'] %}<tr><td>{{ i.number or '' }}</td>"
+            f"<p>{greeting}</p><p>{request}</p>{_PER_CURRENCY}<table><tr>{cells}</tr>"
+            f"{_ITEMS}<tr><td>{{{{ i.number or '' }}}}</td>"
             "<td>{{ fmt.date(i.due_date) }}</td><td>{{ fmt.amount(i.amount) }}</td>"
             "<td>{{ fmt.amount(i.open_amount) }}</td></tr>{% endfor %}</table>"
-            f"<p><strong>{total}: {{{{ fmt.money(confirmation.total, confirmation.currency) }}}}</strong></p>"
+            f"<p><strong>{total}: {_TOTAL}</strong></p>{{% endfor %}}"
             f"<p>{answer}</p>"
         )
     return TemplateContent(channel=channel, purpose=Purpose.DOCUMENT, language=language, subject=subject, body=body)

@@ -34,11 +34,11 @@ from aggregates.balance_confirmation import (
     confirmation_id_for,
     message_id_for,
     series_id_for,
+    totals_by_currency,
 )
 from aggregates.base import Aggregate
 from aggregates.errors import DomainError, Invalid, not_found
 from aggregates.message import Message
-from aggregates.money import ZERO
 from aggregates.partner import Partner
 from aggregates.template import Channel, Purpose, Template
 from commands.balance_confirmation_templates import builtin_template
@@ -64,10 +64,9 @@ GroupCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=Tru
 
 
 class Planned(Strict):
-    """A partner with items open at the date, with their open amounts then."""
+    """A partner with items open at the date, with their open amounts then (in their currencies)."""
 
     partner: UUID
-    currency: str
     items: Annotated[list[ConfirmedItem], Field(min_length=1)]
 
     @property
@@ -159,25 +158,29 @@ class SendConfirmations(Strict):
     planned: Annotated[list[Planned], Field(min_length=1)]
 
 
-def confirmation_values(number: str, as_of: date, planned: Planned) -> dict[str, Any]:
-    """What a confirmation's template sees (besides ``partner``, ``contact`` and ``today``)."""
-    items = [
+def confirmation_values(number: str, as_of: date, items: tuple[ConfirmedItem, ...], currency: str) -> dict[str, Any]:
+    """What a confirmation's template sees (besides ``partner``, ``contact`` and ``today``): the
+    items, their ``totals`` per currency (the partner's ``currency`` first), and the first of them
+    as ``currency`` and ``total``."""
+    totals = totals_by_currency(items, currency)
+    listed = [
         {
             "number": i.number,
             "due_date": i.due_date.isoformat(),
             "amount": str(i.amount),
             "open_amount": str(i.open_amount),
+            "currency": i.currency or currency,
         }
-        for i in planned.items
+        for i in items
     ]
-    total = sum((i.open_amount for i in planned.items), ZERO)
     return {
         "confirmation": {
             "number": number,
             "as_of": as_of.isoformat(),
-            "currency": planned.currency,
-            "items": items,
-            "total": str(total),
+            "currency": totals[0].currency,
+            "items": listed,
+            "total": str(totals[0].total),
+            "totals": [{"currency": t.currency, "total": str(t.total)} for t in totals],
         }
     }
 
@@ -232,13 +235,20 @@ def send_confirmations(cmd: SendConfirmations, ctx: CommandContext) -> Result:
         try:
             partner = load_partner(ctx, str(planned.partner))
             number, claimed = draw_unique(ctx, "balance_confirmation", ctx.today, NUMBERS, cid)
-            message = _message(ctx, series, partner, cid, confirmation_values(number, series.as_of, planned))
+            currency = partner.details.currency
+            values = confirmation_values(number, series.as_of, tuple(planned.items), currency)
+            message = _message(ctx, series, partner, cid, values)
         except ConcurrencyConflict:
             raise
         except DomainError as refusal:  # one partner's failure must not stop the series
             log.warning(
                 "balance confirmation not sent",
-                extra={"series": str(series.id), "partner": str(planned.partner), "code": refusal.code},
+                extra={
+                    "series": str(series.id),
+                    "partner": str(planned.partner),
+                    "code": refusal.code,
+                    "reason": refusal.detail,
+                },
             )
             continue
         confirmation = BalanceConfirmation.send(
@@ -248,7 +258,7 @@ def send_confirmations(cmd: SendConfirmations, ctx: CommandContext) -> Result:
             planned.partner,
             series.as_of,
             series.channel,
-            planned.currency,
+            currency,
             tuple(planned.items),
             message.id,
             ctx.today,

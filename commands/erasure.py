@@ -11,6 +11,8 @@ from pydantic import Field, StringConstraints
 
 from aggregates.account import Account, ItemKind
 from aggregates.errors import conflict
+from aggregates.partner import Partner
+from aggregates.partner_details import PartnerKind
 from commands.context import CommandContext, Result
 from commands.partners import load_partner_for_update
 from commands.types import Strict
@@ -52,8 +54,21 @@ def erase_partner(cmd: ErasePartner, ctx: CommandContext) -> Result:
             "retention_required",
             f"invoices issued after {cutoff.isoformat()} must be kept with their partner: {', '.join(kept)}",
         )
-    partner.erase(cmd.reason, ctx.today)
+    partner.erase(cmd.reason, ctx.today, absorbed=absorbed_persons(ctx, partner))
     return Result(ctx.save(partner), partner.id)
+
+
+def absorbed_persons(ctx: CommandContext, partner: Partner) -> tuple[UUID, ...]:
+    """The persons merged into ``partner``, directly or through another merged partner: their
+    messages and master data stay in their own streams, under their own keys."""
+    found: list[UUID] = []
+    todo = list(partner.absorbed)
+    while todo:
+        other = ctx.load(Partner, todo.pop())
+        todo += other.absorbed
+        if other.details.kind is PartnerKind.PERSON:
+            found.append(other.id)
+    return tuple(sorted(found, key=str))
 
 
 def erase_contact(cmd: EraseContact, ctx: CommandContext) -> Result:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import ConfigDict, Field, StringConstraints
@@ -55,12 +55,15 @@ class ReceiveEmail(EmailFields):
     known_sender: KnownSender | None = None
 
 
+# What a handler can have done with a mail; the API answers it as an enum.
+InboundAction = Literal["bounced", "commented", "opened"]
+
+
 @dataclass
 class Handled:
-    """What a handler did: ``action`` (``commented``, ``opened``, …), ``ref`` what it acted on,
-    and the aggregates to save."""
+    """What a handler did: ``action``, ``ref`` what it acted on, and the aggregates to save."""
 
-    action: str
+    action: InboundAction
     ref: UUID | None
     touched: list[Aggregate] = field(default_factory=list)
 
@@ -91,7 +94,8 @@ def thread_reply(mail: ReceiveEmail, ctx: CommandContext) -> Handled | None:
             continue
         if load_partner(ctx, str(request.details.partner)).id != sender.partner:
             continue
-        add_comment(ctx, request, mail.body or mail.subject, Visibility.PUBLIC, mail.sender, Source.EMAIL)
+        author_of = (sender.partner, sender.contact)
+        add_comment(ctx, request, mail.body or mail.subject, Visibility.PUBLIC, mail.sender, Source.EMAIL, author_of)
         return Handled("commented", request.id, [request])
     return None
 

@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field
 from aggregates.account import Account, ItemKind, OpenItem
 from aggregates.base import Aggregate
 from aggregates.errors import Invalid
-from aggregates.interest_note import DAY, InterestLedger, interest_lines, late_invoices, note_total
+from aggregates.interest_note import DAY, InterestLedger, Span, interest_lines, late_invoices, note_total
 from aggregates.partner import Partner
 from commands.context import CommandContext, Result
 from commands.documents import load_account, not_after_today
@@ -38,6 +38,12 @@ class IssueInterestNote(Strict):
 
 def load_ledger(ctx: CommandContext, partner: UUID) -> InterestLedger:
     return ctx.find(InterestLedger, InterestLedger.id_for(partner)) or ctx.track(InterestLedger.open_for(partner))
+
+
+def noted_days(ctx: CommandContext, partner: UUID) -> dict[UUID, list[Span]]:
+    """Per invoice, the days the partner's interest notes charged (none without a note)."""
+    ledger = ctx.find(InterestLedger, InterestLedger.id_for(partner))
+    return ledger.charged if ledger else {}
 
 
 def issue_note(

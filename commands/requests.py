@@ -186,22 +186,32 @@ class CommentOnRequest(Strict):
     visibility: Visibility = Visibility.PUBLIC
     # Who wrote it (the API key's name when None); the portal gives the contact, e-mail the sender.
     author: ShortText | None = None
+    # The contact whose name ``author`` is (the portal's): the author is its personal data.
+    author_contact: UUID | None = None
     source: Source = Source.API
 
 
 def comment_on_request(cmd: CommentOnRequest, ctx: CommandContext) -> Result:
     request = load_request_for_update(ctx, cmd.request)
-    add_comment(ctx, request, cmd.text, cmd.visibility, cmd.author or ctx.actor, cmd.source)
+    author_of = (request.details.partner if cmd.author_contact else None, cmd.author_contact)
+    add_comment(ctx, request, cmd.text, cmd.visibility, cmd.author or ctx.actor, cmd.source, author_of)
     return Result(ctx.save(request), request.id)
 
 
 def add_comment(
-    ctx: CommandContext, request: Request, text: str, visibility: Visibility, author: str, source: Source
+    ctx: CommandContext,
+    request: Request,
+    text: str,
+    visibility: Visibility,
+    author: str,
+    source: Source,
+    author_of: tuple[UUID | None, UUID | None] = (None, None),
 ) -> None:
-    """Adds the comment; the customer's own comment (portal, e-mail) reopens a closed request."""
+    """Adds the comment; the customer's own comment (portal, e-mail) reopens a closed request.
+    ``author_of``: the partner and contact whose personal data the author is."""
     if source is not Source.API and visibility is Visibility.INTERNAL:
         raise Invalid(["body", "visibility"], "a customer's comment is public")
-    request.comment(uuid4(), author, text, visibility, source, ctx.now)
+    request.comment(uuid4(), author, text, visibility, source, ctx.now, author_of)
     if source is not Source.API and request.status is RequestStatus.CLOSED:
         request.change_status(RequestStatus.OPEN, None, ctx.now)
         apply_service_level(ctx, request, ctx.now)

@@ -33,8 +33,10 @@ def define(meta: MetaData, prefix: str) -> dict[str, Table]:
         Column("channel", String(10), nullable=False),
         Column("currency", String(3), nullable=False),
         Column("total", Numeric(18, 2), nullable=False),
-        # The items as the event holds them (JSON): read whole, never queried into.
+        # The items and the totals per currency as the event holds them (JSON): read whole, never
+        # queried into.
         Column("items", Text, nullable=False),
+        Column("totals", Text, nullable=False),
         Column("message", String(36), nullable=False),
         Column("sent_on", Date, nullable=False),
         Column("status", String(10), nullable=False),
@@ -91,7 +93,11 @@ def sent(e: BalanceConfirmationSent, rows: Rows) -> None:
         channel=e.channel.value,
         currency=e.currency,
         total=e.total,
-        items=json.dumps([i.model_dump(mode="json") for i in e.items]),
+        items=json.dumps([{**i.model_dump(mode="json"), "currency": i.currency or e.currency} for i in e.items]),
+        # Confirmations sent before totals per currency were in one currency.
+        totals=json.dumps(
+            [t.model_dump(mode="json") for t in e.totals] or [{"currency": e.currency, "total": str(e.total)}]
+        ),
         message=str(e.message),
         sent_on=e.on,
         status="pending",

@@ -47,6 +47,7 @@ from aggregates.partner_credit import (
     SalesUnblocked,
 )
 from aggregates.partner_details import (
+    ATTACHMENT,
     AttachmentAdded,
     ChildAttached,
     ChildDetached,
@@ -411,24 +412,36 @@ def _erase_values(item: dict[str, Any], fields: tuple[str, ...]) -> None:
 
 @directory.on(PersonalDataErased)
 def personal_data_erased(e: PersonalDataErased, rows: Rows) -> None:
-    """The values reading the log gives once the keys are gone (also for those in clear)."""
-    row = _row(rows, e)
+    """The values reading the log gives once the keys are gone (also for those in clear): of the
+    partner, and of the persons merged into it (subjects with rows of their own)."""
     subjects = {str(s) for s in e.subjects}
+    _erase_row(rows, _row(rows, e), subjects, version=e.originator_version)
+    for subject in sorted(subjects - {str(e.originator_id)}):
+        absorbed = rows.get("partners", id=subject)
+        if absorbed is not None:
+            _erase_row(rows, absorbed, subjects, version=absorbed["version"])
+
+
+def _erase_row(rows: Rows, row: dict[str, Any], subjects: set[str], version: int) -> None:
     details = PartnerDetails.model_validate_json(row["details"])
     addresses = json.loads(row["addresses"])
     contacts = json.loads(row["contacts"])
+    attachments = json.loads(row["attachments"])
     if row["id"] in subjects:
         details = erased_details(details)
         for address in addresses.values():
             _erase_values(address, ADDRESS_FIELDS)
+        for attachment in attachments.values():
+            _erase_values(attachment, ATTACHMENT.fields)
     for key in subjects & set(contacts):
         _erase_values(contacts[key], CONTACT_FIELDS)
     rows.update(
         "partners",
         {"id": row["id"]},
-        version=e.originator_version,
+        version=version,
         addresses=dump(addresses),
         contacts=dump(contacts),
+        attachments=dump(attachments),
         **_details_columns(details, row["code"], contacts),
     )
     _write_emails(rows, row["id"], details.email, contacts)

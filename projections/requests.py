@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text
 
 from aggregates.base import DomainEvent
+from aggregates.partner_erasure import PersonalDataErased
+from aggregates.personal import ERASED, is_personal
 from aggregates.request import (
     TRANSITIONS,
     DueState,
@@ -85,8 +87,11 @@ def define(meta: MetaData, prefix: str) -> dict[str, Table]:
         Column("text", Text, nullable=False),
         Column("visibility", String(10), nullable=False),
         Column("source", String(10), nullable=False),
+        # The data subject whose name or address ``author`` is (a customer's comment), if any.
+        Column("author_subject", String(36)),
     )
     Index(f"{prefix}ix_comments", comments.c.request_id, comments.c.position)
+    Index(f"{prefix}ix_comment_authors", comments.c.author_subject)
     history = Table(
         f"{prefix}history",
         meta,
@@ -220,9 +225,24 @@ def commented(e: RequestCommented, rows: Rows) -> None:
         text=e.text,
         visibility=e.visibility.value,
         source=e.source.value,
+        author_subject=_author_subject(e),
     )
     rows.update("requests", {"id": str(e.originator_id)}, version=e.originator_version)
     _history(rows, e, e.at, [("comment", None, e.visibility.value)])
+
+
+def _author_subject(e: RequestCommented) -> str | None:
+    subject = e.author_contact or e.author_partner
+    return str(subject) if subject else None
+
+
+@requests.on(PersonalDataErased)
+def personal_data_erased(e: PersonalDataErased, rows: Rows) -> None:
+    """The customers' comments read with their authors as the log gives them after the erasure."""
+    for subject in map(str, e.subjects):
+        for comment in rows.all("comments", author_subject=subject):
+            if is_personal(comment["author"]):
+                rows.update("comments", {"id": comment["id"]}, author=ERASED)
 
 
 @requests.on(*TRANSITIONS)

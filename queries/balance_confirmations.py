@@ -30,6 +30,7 @@ def render(row: dict[str, Any]) -> dict[str, Any]:
         "currency": row["currency"],
         "items": json.loads(row["items"]),
         "total": money(row["total"]),
+        "totals": json.loads(row["totals"]),
         "message": row["message"],
         "sent_on": row["sent_on"],
         "status": row["status"],
@@ -64,7 +65,6 @@ class BalanceConfirmationQueries:
         return [
             Planned(
                 partner=UUID(pid),
-                currency=rows[0]["currency"],
                 items=[
                     ConfirmedItem(
                         item=UUID(r["id"]),
@@ -74,6 +74,7 @@ class BalanceConfirmationQueries:
                         due_date=r["due_date"],
                         amount=r["amount"],
                         open_amount=r["open_amount"],
+                        currency=r["currency"],
                     )
                     for r in rows
                 ],

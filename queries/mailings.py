@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, get_args
 from uuid import UUID
 
 from sqlalchemy import and_, case, func, or_, select
@@ -24,7 +24,9 @@ from queries.pages import Keyset, PageRequest
 
 # Ids per IN (...) list: well below SQLite's limit of bound parameters.
 CHUNK = 5_000
-STATUSES = ("queued", "sent", "read", "unsubscribed", "error")
+RecipientStatus = Literal["queued", "sent", "read", "unsubscribed", "error"]
+STATUSES: tuple[str, ...] = get_args(RecipientStatus)
+MailingStatus = Literal["preparing", "sending", "done"]
 
 
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -266,6 +268,7 @@ class MailingQueries:
         counts = dict.fromkeys(STATUSES, 0)
         stmt = select(status, func.count()).where(r.c.mailing_id == row["id"]).group_by(status)
         counts.update({s: int(n) for s, n in conn.execute(stmt).all()})
+        state: MailingStatus
         if not row["prepared"]:
             state = "preparing"
         else:

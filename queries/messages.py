@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import exists, select
+from sqlalchemy import and_, exists, or_, select
 
 from aggregates.errors import not_found
 from projections.catalog import Catalog
@@ -97,8 +97,13 @@ class MessageQueries:
     def get(self, message_id: str) -> dict[str, Any]:
         return render(self.row(message_id))
 
-    def pdf_sha256(self, message_id: str) -> str | None:
-        return self.row(message_id)["pdf_sha256"]  # type: ignore[no-any-return]
+    def of_subjects(self, subjects: list[str]) -> list[tuple[str, str | None]]:
+        """The messages whose recipient and texts are personal data of ``subjects`` (their
+        contact's, else their partner's), with their letters' PDF hashes."""
+        t = self._table("messages")
+        whose = or_(t.c.contact_id.in_(subjects), and_(t.c.contact_id.is_(None), t.c.partner_id.in_(subjects)))
+        with self.catalog.engine.connect() as conn:
+            return [(r.id, r.pdf_sha256) for r in conn.execute(select(t.c.id, t.c.pdf_sha256).where(whose))]
 
     def search(
         self,

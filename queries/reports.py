@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import func, select
 
@@ -12,7 +12,8 @@ from aggregates.errors import Invalid
 from projections.catalog import Catalog
 from queries.formats import money
 
-GROUPINGS = ("partner", "group", "sales_rep", "product")
+Grouping = Literal["partner", "group", "sales_rep", "product"]
+GROUPINGS: tuple[str, ...] = get_args(Grouping)
 ACCEPTED = ("accepted", "partially_ordered", "ordered")
 
 

@@ -11,13 +11,16 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+ClockMode = Literal["system", "manual"]
+ProcessRole = Literal["all", "api"]
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CPTY_", env_file=".env", extra="ignore")
 
     data_dir: Path = Path("./counterparty-data")
     database_url: str | None = None
-    clock: Literal["system", "manual"] = "system"
+    clock: ClockMode = "system"
     clock_start: datetime | None = None
     admin_key: str | None = None
     currency: str = "EUR"
@@ -26,7 +29,7 @@ class Settings(BaseSettings):
     consistency_timeout: float = 10.0
     # What ``counterparty serve`` runs besides the API: ``all`` the workers' jobs too (one process,
     # as on SQLite); ``api`` none of them, leaving them to ``counterparty worker``s (PostgreSQL).
-    role: Literal["all", "api"] = "all"
+    role: ProcessRole = "all"
     # Kafka (docs/kafka.md): the relay publishes the log to ``kafka_topic`` (created when missing
     # with these partitions and replicas); with ``kafka_payments_topic``, bank statement lines are
     # read from there, and what cannot be booked goes to ``<kafka_payments_topic>.dead``.
@@ -54,6 +57,10 @@ class Settings(BaseSettings):
     # A request body (other than an attachment upload) larger than this answers 413 unread.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
     log_level: str = "INFO"
+    # PostgreSQL connections per process and pool (the log's and the read models'): this many
+    # kept open (half of it for the log) and up to this many more under load; docs/operations.md
+    # counts what a deployment needs against the server's max_connections.
+    db_pool_size: int = Field(default=8, ge=1)
     # Personal data (docs/operations.md, "Personal data and erasure"): the master key that wraps
     # the data subjects' keys, base64 of 32 bytes (unset: ``master.key`` in the data directory,
     # created at the first start); and how many years an issued invoice keeps its partner from

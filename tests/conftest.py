@@ -9,6 +9,7 @@ made once per session. Either way a test sees what a freshly created store would
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 import shutil
@@ -169,6 +170,16 @@ def sqlite_store(template: Path, tmp_path: Path) -> Settings:
         name = Path(database.split(":///", 1)[1]).name
         shutil.copyfile(template / name, settings.data_dir / name)
     return settings
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Moves what importing the program made (modules, classes, pydantic and FastAPI machinery)
+    out of the collector's sight: every full collection would otherwise walk those hundreds of
+    thousands of objects again, about once per test."""
+    import services.api.app  # noqa: F401
+
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

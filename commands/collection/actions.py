@@ -12,7 +12,7 @@ from uuid import UUID
 
 from aggregates.account import ItemKind, OpenItem
 from aggregates.base import natural_id
-from aggregates.collection_scheme import Action, ActionType, interest
+from aggregates.collection_scheme import Action, ActionType
 from aggregates.errors import DomainError
 from aggregates.money import ZERO
 from aggregates.sales_document import SalesDocument
@@ -50,13 +50,13 @@ def charge_fee(group: Group, action: Action) -> None:
 
 
 def charge_interest(group: Group, action: Action) -> None:
-    """Interest per invoice for its days overdue, charged once per invoice and level."""
+    """Interest per invoice for its days overdue, charged once per invoice and level, leaving out
+    the days an interest note charged for the invoice."""
     assert action.annual_rate is not None
     level = group.level.seq
     for firing in group.members:
         assert firing.case is not None
-        overdue = (group.day - firing.item.due_date).days
-        amount = interest(firing.open_amount, action.annual_rate, overdue)
+        amount = group.interest_due(firing, action.annual_rate)
         if amount <= 0:
             firing.case.record_skipped(level, ActionType.INTEREST, "zero_interest", group.day)
             continue

@@ -21,6 +21,7 @@ from aggregates.base import Aggregate
 from aggregates.collection_case import CollectionCase
 from aggregates.collection_scheme import CollectionScheme, CollectionSettings
 from aggregates.errors import DomainError
+from aggregates.interest_note import InterestLedger
 from aggregates.partner_group import PartnerGroup
 from aggregates.template import Template, TemplateDefaults
 from commands.collection.group import PartnerReport
@@ -101,10 +102,13 @@ def _failed(wanted: CollectPartner, error: Exception) -> Collected:
 
 
 def preload_partners(ctx: CommandContext, partners: list[CollectPartner]) -> dict[UUID, list[Aggregate]]:
-    """Reads what the chunk's partners are decided on, in three batched reads: partners and
-    accounts; open invoices and their cases, and the open cases; the invoices of the open cases
-    (settled ones, which close them). Answers each partner's own aggregates."""
-    ids: dict[UUID, list[UUID]] = {p.partner: [p.partner, Account.id_for(p.partner)] for p in partners}
+    """Reads what the chunk's partners are decided on, in three batched reads: partners, accounts
+    and interest ledgers (the days notes charged); open invoices and their cases, and the open
+    cases; the invoices of the open cases (settled ones, which close them). Answers each partner's
+    own aggregates."""
+    ids: dict[UUID, list[UUID]] = {
+        p.partner: [p.partner, Account.id_for(p.partner), InterestLedger.id_for(p.partner)] for p in partners
+    }
     ctx.preload(i for own in ids.values() for i in own)
     for p in partners:
         account = ctx.loaded.get(Account.id_for(p.partner))

@@ -11,10 +11,12 @@ from typing import Any
 from aggregates.account import Account, OpenItem
 from aggregates.collection_case import CollectionCase
 from aggregates.collection_run import Skip
-from aggregates.collection_scheme import ActionType, CollectionScheme, Level
+from aggregates.collection_scheme import ActionType, CollectionScheme, Level, interest
+from aggregates.interest_note import days_not_charged
 from aggregates.partner import Partner
 from aggregates.sales_document import SalesDocument
 from commands.context import CommandContext
+from commands.interest_notes import noted_days
 
 
 @dataclass
@@ -69,3 +71,10 @@ class Group:
         for case in self.cases:
             case.record_skipped(self.level.seq, action, reason, self.day, fallback_from=fallback_from)
         self.report.count(f"skipped_{reason}")
+
+    def interest_due(self, firing: Firing, annual_rate: Decimal) -> Decimal:
+        """What the level's ``interest`` action charges for an invoice: its open amount for its
+        days overdue, less the days an interest note charged for it (never a day twice)."""
+        noted = noted_days(self.ctx, self.partner.id).get(firing.invoice.id, [])
+        days = days_not_charged(firing.item.due_date, self.day, noted)
+        return interest(firing.open_amount, annual_rate, days)

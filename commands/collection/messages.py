@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from aggregates.base import natural_id
-from aggregates.collection_scheme import Action, ActionType, interest
+from aggregates.collection_scheme import Action, ActionType
 from aggregates.errors import DomainError
 from aggregates.message import Message
 from aggregates.money import ZERO
@@ -33,7 +33,7 @@ def template_variables(group: Group) -> dict[str, Any]:
                 "days_overdue": overdue,
                 "total": str(firing.item.amount),
                 "open_amount": str(firing.open_amount),
-                "interest": str(interest(firing.open_amount, rate, overdue)) if rate and overdue > 0 else "0.00",
+                "interest": str(group.interest_due(firing, rate)) if rate and overdue > 0 else "0.00",
             }
         )
     total_open = sum((f.open_amount for f in group.members), ZERO)

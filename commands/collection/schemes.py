@@ -13,6 +13,7 @@ from aggregates.collection_scheme import (
     ActionType,
     CollectionScheme,
     CollectionSettings,
+    CollectionStatus,
     Level,
     SchemeRules,
 )
@@ -37,7 +38,7 @@ class ActionIn(Strict):
     assignee: ShortText | None = None
     due_in_days: Annotated[int, Field(ge=0, le=365)] | None = None
     days: Annotated[int, Field(ge=0, le=3650)] | None = None
-    status: ShortText | None = None
+    status: Annotated[CollectionStatus | None, Field(description="set_collection_status only")] = None
 
 
 class LevelIn(Strict):

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 from sqlalchemy import BigInteger, Column, Date, DateTime, Index, MetaData, String, Table, Text
 
 from aggregates.base import DomainEvent, erased_copy, personal_subjects
 from projections.catalog import Projection, Rows
+
+# What an entry is about; ``?kind=`` filters on it and the API declares it as an enum.
+TimelineKind = Literal[
+    "master_data", "note", "attachment", "credit", "merge", "document", "payment",
+    "message", "collection", "request", "activity", "campaign", "subscription", "mailing",
+]  # fmt: skip
 
 
 def define(meta: MetaData, prefix: str) -> dict[str, Table]:
@@ -63,7 +69,7 @@ def record(
     rows: Rows,
     e: DomainEvent,
     partner_id: object,
-    kind: str,
+    kind: TimelineKind,
     summary: str,
     ref: object = None,
     seq: int = 0,
@@ -102,14 +108,14 @@ def personal(e: E, summarise: Callable[[E], str], subjects: set[str] | None = No
     return {"summary": summary, "erased": summarise(erased), "subjects": sorted(found)}
 
 
-def document_fact(rows: Rows, e: DomainEvent, kind: str, text: str) -> None:
+def document_fact(rows: Rows, e: DomainEvent, kind: TimelineKind, text: str) -> None:
     document = rows.get("documents", id=str(e.originator_id))
     if document is not None:
         record(rows, e, document["partner_id"], kind, f"{document['label']} {text}", e.originator_id)
 
 
 def partner_entry(
-    event_cls: type[E], kind: str, summary: Callable[[E], str], ref: Callable[[E], object] | None = None
+    event_cls: type[E], kind: TimelineKind, summary: Callable[[E], str], ref: Callable[[E], object] | None = None
 ) -> None:
     """The entry of an event of a partner's own stream, where all it takes is the wording."""
 
@@ -119,7 +125,7 @@ def partner_entry(
     timeline.on(event_cls)(write)
 
 
-def document_entry(event_cls: type[E], kind: str, text: Callable[[E], str]) -> None:
+def document_entry(event_cls: type[E], kind: TimelineKind, text: Callable[[E], str]) -> None:
     """The entry of an event of a stream with a row in ``documents`` (a document, case, request or
     activity), where all it takes is the wording after the label."""
 

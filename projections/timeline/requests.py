@@ -16,7 +16,7 @@ from aggregates.request import (
     transition,
 )
 from projections.catalog import Rows
-from projections.timeline.entries import document_entry, document_fact, record, timeline
+from projections.timeline.entries import document_entry, document_fact, personal, record, timeline
 
 
 @timeline.on(RequestOpened)
@@ -52,6 +52,17 @@ def request_overdue(e: RequestDueStateChanged, rows: Rows) -> None:
         document_fact(rows, e, "request", "overdue")
 
 
+@timeline.on(RequestCommented)
+def request_commented(e: RequestCommented, rows: Rows) -> None:
+    """A customer's comment names its author, their personal data (``personal``)."""
+    document = rows.get("documents", id=str(e.originator_id))
+    if document is not None:
+
+        def summary(e: RequestCommented) -> str:
+            return f"{document['label']} {e.visibility.value} comment by {e.author}"
+
+        record(rows, e, document["partner_id"], "request", ref=e.originator_id, **personal(e, summary))
+
+
 document_entry(RequestResolutionChanged, "request", lambda e: f"resolution: {e.resolution}")
-document_entry(RequestCommented, "request", lambda e: f"{e.visibility.value} comment by {e.author}")
 document_entry(RequestEscalated, "request", lambda e: f"escalated{' to ' + e.to if e.to else ''}")

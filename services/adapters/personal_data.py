@@ -67,6 +67,11 @@ def _key_bytes(text: str, where: str) -> bytes:
     return key
 
 
+class MasterKeyMismatch(RuntimeError):
+    """The master key does not unwrap the data keys in the database: a process started with it
+    would read every personal value as ``[erased]`` and write new keys the others cannot open."""
+
+
 class KeyTable(Protocol):
     """Where the wrapped data keys are kept: one row per subject, ``wrapped`` None once erased."""
 
@@ -184,16 +189,18 @@ class KeyRing:
 
     def open(self) -> None:
         """Creates the table and checks that the master key opens it (a wrong key would make every
-        personal value unreadable)."""
+        personal value unreadable). All processes of a PostgreSQL deployment share the table, so
+        one started with another key (another host's ``master.key``) refuses to start here."""
         self.table.create()
         sample = self.table.sample()
         if sample is not None:
             try:
                 self._unwrap(*sample)
             except InvalidTag:
-                raise RuntimeError(
+                raise MasterKeyMismatch(
                     "the master key (CPTY_MASTER_KEY or the data directory's master.key) does not open the"
-                    " personal data keys: restore the master key that goes with this database"
+                    " personal data keys of this database: start every process with the same CPTY_MASTER_KEY"
+                    " (restore the one that goes with this database)"
                 ) from None
         self._erased_seen = self.table.erased_count()
         self._checked = time.monotonic()

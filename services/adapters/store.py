@@ -117,12 +117,13 @@ def project(aggregate: Any, events: Iterable[Any]) -> Any:
 AGGREGATE_CACHE = {"AGGREGATE_CACHE_MAXSIZE": "2000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
 
 
-def store_env(database_url: str) -> dict[str, str]:
-    """The ``eventsourcing`` environment for a ``sqlite:///…`` or ``postgresql://…`` URL."""
-    return {**_persistence_env(database_url), **AGGREGATE_CACHE}
+def store_env(database_url: str, pool_size: int = 8) -> dict[str, str]:
+    """The ``eventsourcing`` environment for a ``sqlite:///…`` or ``postgresql://…`` URL; on
+    PostgreSQL a pool of ``pool_size // 2`` connections kept open and up to ``pool_size`` more."""
+    return {**_persistence_env(database_url, pool_size), **AGGREGATE_CACHE}
 
 
-def _persistence_env(database_url: str) -> dict[str, str]:
+def _persistence_env(database_url: str, pool_size: int) -> dict[str, str]:
     url = urlparse(database_url)
     if url.scheme == "sqlite":
         # SQLAlchemy's convention: sqlite:///relative.db and sqlite:////absolute.db
@@ -142,8 +143,8 @@ def _persistence_env(database_url: str) -> dict[str, str]:
             "POSTGRES_PORT": str(url.port or 5432),
             "POSTGRES_USER": unquote(url.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(url.password or ""),
-            "POSTGRES_POOL_SIZE": "4",
-            "POSTGRES_MAX_OVERFLOW": "8",
+            "POSTGRES_POOL_SIZE": str(max(1, pool_size // 2)),
+            "POSTGRES_MAX_OVERFLOW": str(pool_size),
             "POSTGRES_LOCK_TIMEOUT": "10",
             "POSTGRES_PRE_PING": "y",
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
@@ -178,15 +179,16 @@ def sqlite_path(database_url: str) -> str:
 class EventStore:
     """What the rest of the program sees of the log: load, save, read in order."""
 
-    def __init__(self, database_url: str, master_key: bytes) -> None:
+    def __init__(self, database_url: str, master_key: bytes, pool_size: int = 8) -> None:
         self.database_url = database_url
         self.is_postgres = not database_url.startswith("sqlite")
-        self.app = CounterpartyLog(env=store_env(database_url))
+        self.app = CounterpartyLog(env=store_env(database_url, pool_size))
         self.keys = KeyRing(master_key, key_table(database_url), on_erased=self._forget_cached)
         self.keys.open()
         self.personal = PersonalCodec(self.keys)
         cast(PydanticMapper, self.app.mapper).personal = self.personal
         self._listeners: list[Callable[[int], None]] = []
+        self._erasure_listeners: list[Callable[[list[str]], None]] = []
         self.streams = StreamIndex(self._max_notification_id, self._created_between)
         self.committer = GroupCommitter(self._record)
         self.units = Units()
@@ -334,6 +336,8 @@ class EventStore:
         subjects = [str(s) for e in events if isinstance(e, PersonalDataErased) for s in e.subjects]
         if subjects:
             self.keys.erase(subjects)
+            for listener in list(self._erasure_listeners):
+                listener(subjects)
 
     def _forget_cached(self) -> None:
         """Drops the cached aggregates: those loaded before an erasure hold its subjects' values."""
@@ -387,6 +391,11 @@ class EventStore:
         """In-process wake-up for the projection runner (other processes poll or LISTEN)."""
         self._listeners.append(listener)
 
+    def on_erased(self, listener: Callable[[list[str]], None]) -> None:
+        """``listener`` is told the data subjects whose keys this process just destroyed, to
+        remove what else holds their personal data (the letters' files)."""
+        self._erasure_listeners.append(listener)
+
     # -- the read side (the projections' LogReader port) ----------------------------------------
 
     def head(self) -> int:
@@ -418,9 +427,14 @@ class EventStore:
     def stream(self, aggregate_id: UUID) -> list[DomainEvent]:
         return cast(list[DomainEvent], list(self.app.events.get(aggregate_id)))
 
-    def iterate(self, after: int = 0, page: int = 1000) -> Iterator[LoggedEvent]:
+    def iterate(self, after: int = 0, page: int = 1000, topics: Sequence[str] = ()) -> Iterator[LoggedEvent]:
+        """The log after ``after``, in pages; only the events of ``topics``, if given (the others
+        are neither read nor decoded)."""
         while True:
-            batch = self.read(after, page)
+            found = self.app.recorder.select_notifications(
+                start=after, limit=page, topics=topics, inclusive_of_start=False
+            )
+            batch = [self.to_logged(n) for n in found]
             if not batch:
                 return
             yield from batch

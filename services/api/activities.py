@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
@@ -52,14 +52,14 @@ class ActivityPublic(BaseModel):
     due_on: date | None
     remind_minutes_before: int | None
     remind_at: datetime | None = Field(description="when the assignee is reminded (start minus the minutes)")
-    reminder_status: str | None = Field(description="pending | sent | skipped, null without a reminder")
+    reminder_status: ReminderStatus | None = Field(description="null without a reminder")
     reminder_message: UUID | None = Field(description="the reminder e-mail, once queued")
     status: ActivityStatus
     overdue: bool = Field(description="open and due before today")
     completed_at: datetime | None
     outcome: str | None
     forced: bool = Field(description="planned outside the contact's availability hours with force")
-    origin: str | None = Field(description="collection for a collection level's task, else null")
+    origin: Literal["collection"] | None = Field(description="collection for a collection level's task, else null")
     cases: list[UUID]
     created_at: datetime
     created_on: date | None

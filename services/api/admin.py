@@ -52,7 +52,7 @@ def projections(_who: AnyRole, c: Cont) -> list[dict[str, Any]]:
 
 class RebuildAccepted(BaseModel):
     name: str
-    status: str
+    status: Literal["rebuilding"]
 
 
 @router.post(

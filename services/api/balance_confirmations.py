@@ -12,6 +12,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from aggregates.account import ItemKind
+from aggregates.balance_confirmation import ConfirmationChannel
 from commands.balance_confirmations import (
     ReplyToConfirmation,
     SeriesProgress,
@@ -29,6 +31,8 @@ from services.bootstrap.container import Container
 from services.workers.ports import Request
 
 router = APIRouter(prefix="/v1/balance-confirmations", tags=["payments and receivables"])
+# Pending until the customer (or a clerk for them) answers.
+ConfirmationStatus = Literal["pending", "confirmed", "disputed"]
 
 
 class BalanceConfirmationsCreate(StartBalanceConfirmations):
@@ -56,12 +60,18 @@ class SeriesPublic(BaseModel):
 
 class ConfirmedItemPublic(BaseModel):
     item: UUID
-    kind: str
+    kind: ItemKind
     document: UUID | None
     number: str | None
     due_date: date
     amount: Decimal
     open_amount: Decimal = Field(description="what was open of the item at as_of")
+    currency: str
+
+
+class CurrencyTotalPublic(BaseModel):
+    currency: str
+    total: Decimal
 
 
 class BalanceConfirmationPublic(BaseModel):
@@ -70,13 +80,14 @@ class BalanceConfirmationPublic(BaseModel):
     series: UUID
     partner: UUID
     as_of: date
-    channel: str
-    currency: str
+    channel: ConfirmationChannel
+    currency: str = Field(description="the currency of total: the partner's, if it owes in it")
     items: list[ConfirmedItemPublic]
     total: Decimal
+    totals: list[CurrencyTotalPublic] = Field(description="the items' open amounts per currency, currency's first")
     message: UUID
     sent_on: date
-    status: str = Field(description="pending | confirmed | disputed")
+    status: ConfirmationStatus
     comment: str
     answered_on: date | None
     answered_by: str | None = Field(description='"portal", or the clerk who recorded the answer')
@@ -120,7 +131,7 @@ def list_confirmations(
     reads: ReadModels,
     paging: Paging,
     as_of: date | None = None,
-    status: Annotated[Literal["pending", "confirmed", "disputed"] | None, Query()] = None,
+    status: Annotated[ConfirmationStatus | None, Query()] = None,
     partner: Annotated[str | None, Query(description="a partner's id or code")] = None,
 ) -> dict[str, Any]:
     """Newest first; ``as_of``, ``status`` and ``partner`` (id or code) filter."""

@@ -137,9 +137,11 @@ def create(body: CampaignCreate, cmd: Cmd, reads: ReadModels) -> Response:
 
 
 @router.get("", response_model=CampaignList, summary="Campaigns, latest start first")
-def list_campaigns(_who: AnyRole, reads: ReadModels, paging: Paging, status: str | None = None) -> dict[str, Any]:
-    """Latest start first; ``status`` (planned, launched) filters."""
-    return reads.campaigns.search(paging, status)
+def list_campaigns(
+    _who: AnyRole, reads: ReadModels, paging: Paging, status: CampaignStatus | None = None
+) -> dict[str, Any]:
+    """Latest start first; ``status`` filters."""
+    return reads.campaigns.search(paging, status.value if status else None)
 
 
 @router.get("/{code}", response_model=CampaignPublic, summary="One campaign")

@@ -10,12 +10,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, TypeAdapter, field_validator
 
 from services.api.deps import Admin, AnyRole, Cont
+from services.settings import ClockMode
 
 router = APIRouter(prefix="/v1/clock", tags=["clock"])
 
 
 class ClockPublic(BaseModel):
-    mode: str
+    mode: ClockMode
     now: datetime
     today: date
     last_day_run: date | None

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from aggregates.collection_case import CaseStatus
-from aggregates.collection_scheme import CollectionScheme
+from aggregates.collection_scheme import ActionType, CollectionScheme, CollectionStatus, SchemeRules
 from aggregates.errors import Invalid, not_found
 from commands.collection import DefineScheme, define_scheme
 from commands.references import named_by
@@ -29,12 +29,38 @@ class SchemeCreate(DefineScheme):
     pass
 
 
+class SchemePublic(SchemeRules):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "STD",
+                    "version": 1,
+                    "name": "Standard",
+                    "is_default": True,
+                    "tolerance": "5.00",
+                    "min_days_between_actions": 7,
+                    "sequential": True,
+                    "auto_unblock": True,
+                    "promise_grace_days": 2,
+                    "levels": [
+                        {"seq": 1, "name": "L1", "days_after_due": 7, "actions": [{"type": "email", "template": "R1"}]}
+                    ],
+                }
+            ]
+        }
+    )
+
+    code: str
+    version: int
+
+
 def scheme_view(scheme: CollectionScheme, is_default: bool) -> dict[str, Any]:
     rules = scheme.rules.model_dump(mode="json")
     return {"code": scheme.code, "version": scheme.version, **rules, "is_default": is_default}
 
 
-@router.post("/schemes", status_code=201, summary="Define a collection scheme")
+@router.post("/schemes", status_code=201, response_model=SchemePublic, summary="Define a collection scheme")
 def create_scheme(body: SchemeCreate, cmd: Cmd, c: Cont) -> Response:
     """Validated when defined (422 at the action): templates must exist for their channel, fees and rates be
     positive, reminder levels (negative `days_after_due`) only send messages. The first scheme is the default
@@ -54,20 +80,32 @@ def _scheme(c: Any, code: str) -> dict[str, Any]:
     return scheme_view(scheme, settings is not None and settings.default_scheme == scheme.code)
 
 
-@router.get("/schemes/{code}", summary="One collection scheme")
+@router.get("/schemes/{code}", response_model=SchemePublic, summary="One collection scheme")
 def get_scheme(code: str, _who: AnyRole, c: Cont) -> dict[str, Any]:
     """By code (upper-cased), with its levels, actions and `version`."""
     return _scheme(c, code)
 
 
+HistoryKind = Literal[
+    "opened",
+    "level_reached",
+    "action",
+    "promise_kept",
+    "promise_broken",
+    "dispute_raised",
+    "dispute_resolved",
+    "closed",
+]
+
+
 class HistoryEntry(BaseModel):
     date: Day
-    kind: str
+    kind: HistoryKind
     level: int | None = None
-    action: str | None = None
-    status: str | None = None
+    action: ActionType | None = None
+    status: Literal["executed", "skipped"] | None = Field(None, description="of an action")
     reason: str | None = None
-    fallback_from: str | None = None
+    fallback_from: ActionType | None = Field(None, description="the channel a letter stands in for")
     amount: str | None = None
     message: UUID | None = None
     task: UUID | None = None
@@ -83,7 +121,7 @@ class CasePublic(BaseModel):
     times_dunned: int
     status: CaseStatus
     close_reason: str | None
-    collection_status: str | None
+    collection_status: CollectionStatus | None = Field(description="set by a set_collection_status action")
     opened_on: Day
     closed_on: Day | None
     history: list[HistoryEntry]
@@ -101,12 +139,12 @@ def list_cases(
     paging: Paging,
     partner: str | None = None,
     document: str | None = None,
-    status: str | None = None,
+    status: CaseStatus | None = None,
 ) -> dict[str, Any]:
-    """Filter by `partner`, `document`, `status` (`open`|`closed`)."""
+    """Filter by `partner`, `document`, `status`."""
     partner_ids = reads.partners.merged_ids(reads.partners.partner_id(partner)) if partner else None
     document_id = reads.documents.get(document)["id"] if document else None
-    return reads.collection.cases(paging, partner_ids, document_id, status)
+    return reads.collection.cases(paging, partner_ids, document_id, status.value if status else None)
 
 
 @router.get("/cases/{case}", response_model=CasePublic, summary="One case with its history, now or then")
@@ -124,7 +162,7 @@ class RunCreate(BaseModel):
 
 class RunPublic(BaseModel):
     date: Day
-    status: str
+    status: Literal["running", "completed"]
     partners: int
     invoices: int
     actions: list[dict[str, Any]]

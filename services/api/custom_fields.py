@@ -20,7 +20,7 @@ class CustomFieldCreate(DefineCustomField):
 
 
 class CustomFieldPublic(BaseModel):
-    entity: str
+    entity: FieldEntity
     code: str
     label: str
     type: FieldType

@@ -49,6 +49,7 @@ from services.adapters.blobs import BlobStore
 from services.adapters.pdf import document_pdf, seller_block
 from services.api.as_of import AsOfParam
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels, Reads
+from services.api.word_lists import word_list
 from services.bootstrap.container import Container
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
@@ -203,15 +204,15 @@ def list_documents(
     reads: ReadModels,
     paging: Paging,
     partner: str | None = None,
-    type: str | None = None,
-    status: str | None = None,
+    type: DocType | None = None,
+    status: Annotated[str | None, word_list(DocumentStatus)] = None,
     campaign: str | None = None,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,
 ) -> dict[str, Any]:
     """Newest first; `partner` includes partners merged into it; `status` takes a comma-separated list."""
     partners = reads.partners.merged_ids(reads.partners.partner_id(partner)) if partner else None
-    return reads.documents.search(paging, partners, type, status, campaign, from_, to)
+    return reads.documents.search(paging, partners, type.value if type else None, status, campaign, from_, to)
 
 
 @router.get("/{document}", response_model=DocumentPublic, summary="One document by id or number, now or then")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
+from pydantic import BaseModel, Field
 
 from services.api.deps import Cont
 from services.bootstrap.jobs import job_families
+from services.settings import ProcessRole
 
 router = APIRouter(tags=["operations"])
 
@@ -26,13 +28,32 @@ HEAD = Gauge("cpty_log_head_position", "The last position in the log")
 LEADER = Gauge("cpty_leader", "1 while this process leads the job family (holds its lock), else 0", ["family"])
 
 
-@router.get("/healthz", summary="The process is up")
-def healthz() -> dict[str, Any]:
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    """503 answers ``{"status": "unavailable", "detail": <the error's class>}``."""
+
+    status: Literal["ready"]
+    head: int = Field(description="the log's last position")
+    role: ProcessRole | Literal["worker"] = Field(
+        description="CPTY_ROLE of a `serve` (all: it runs the jobs too; api: it leaves them to workers), or worker"
+    )
+    process: str = Field(description="host:pid", examples=["api-1:4242"])
+    leads: list[str] = Field(description="the job families this process leads")
+    leaders: dict[str, str | None] = Field(description="each job family's leader (host:pid), null if none")
+
+
+@router.get("/healthz", response_model=Health, summary="The process is up")
+def healthz() -> dict[str, str]:
     """Liveness: answers while the process runs; not rate limited."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The store and the read models answer; who leads which job family")
+@router.get(
+    "/readyz", response_model=Readiness, summary="The store and the read models answer; who leads which job family"
+)
 def readyz(c: Cont) -> JSONResponse:
     """503 while the store or the read-model database does not answer; also names the process's role and the leaders."""
     try:

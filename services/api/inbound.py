@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from commands.context import Result
-from commands.inbound_email import EmailFields, KnownSender, Received, ReceiveEmail, receive_email
+from commands.inbound_email import EmailFields, InboundAction, KnownSender, Received, ReceiveEmail, receive_email
 from services.api.deps import Cmd, ReadModels, Reads
 from services.api.requests import RequestDetail, request_view
 
@@ -24,7 +24,7 @@ class InboundEmail(EmailFields):
 
 class InboundResult(BaseModel):
     message_id: str
-    action: str
+    action: InboundAction
     ref: UUID | None
     duplicate: bool
     request: RequestDetail | None

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,6 +27,7 @@ from commands.interest_areas import (
 )
 from services.api.deps import AnyRole, Cmd, Paging, ReadModels, Reads
 from services.api.partners import ContactPublic
+from services.api.word_lists import word_list
 
 router = APIRouter(tags=["interest areas"])
 AREAS = "/v1/interest-areas"
@@ -115,7 +116,7 @@ def list_subscriptions(
     _who: AnyRole,
     reads: ReadModels,
     paging: Paging,
-    status: Annotated[str, Query(description="subscribed (default), opted_out, or all")] = "subscribed",
+    status: Annotated[str, word_list(SubscriptionStatus, "all")] = "subscribed",
 ) -> dict[str, Any]:
     """In the order contacts first subscribed; ``partner`` is the contact's partner now (after merges)."""
     wanted = None if status == "all" else status

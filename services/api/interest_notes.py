@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from aggregates.account import ItemStatus
 from commands.interest_notes import IssueInterestNote, issue_interest_note
 from queries.company import company_profile
 from services.adapters.blobs import BlobStore
@@ -64,7 +65,7 @@ class InterestNotePublic(BaseModel):
     currency: str
     total: Decimal
     open_amount: Decimal
-    status: str = Field(description="the receivable's: open | settled | waived")
+    status: ItemStatus = Field(description="the receivable's")
     issue_date: date
     level: int | None = Field(description="the collection level that issued it, if one did")
     lines: list[InterestLinePublic]

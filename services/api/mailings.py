@@ -8,7 +8,7 @@ import html
 import logging
 import threading
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Form
@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from aggregates.errors import DomainError
+from aggregates.mailing import SkipReason
 from commands.context import Result
 from commands.mailings import (
     MailingSpec,
@@ -31,8 +32,9 @@ from commands.mailings import (
 )
 from commands.messages import MarkRead, mark_read
 from queries.interest_areas import InterestAreaQueries
-from queries.mailings import MailingQueries, RecipientLinkRow
+from queries.mailings import MailingQueries, MailingStatus, RecipientLinkRow, RecipientStatus
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
+from services.api.word_lists import word_list
 from services.bootstrap.container import Container
 from services.workers.mailer import prepare
 from services.workers.ports import Request
@@ -48,7 +50,7 @@ class MailingCreate(MailingSpec):
 
 class SkippedPublic(BaseModel):
     contact: UUID
-    reason: str = Field(description="no_email | inactive | opted_out | duplicate")
+    reason: SkipReason
 
 
 class TargetsPublic(BaseModel):
@@ -76,7 +78,7 @@ class MailingSummaryPublic(BaseModel):
     template: str
     campaign: str | None
     targets: TargetsPublic
-    status: str = Field(description="preparing | sending | done")
+    status: MailingStatus
     recipients: int = Field(description="contacts the mailing goes to, once each")
     sent: int = Field(description="messages accepted for delivery (queued for the sender)")
     skipped_count: int
@@ -98,7 +100,7 @@ class MailingList(BaseModel):
 class RecipientPublic(BaseModel):
     contact: UUID
     email: str
-    status: str = Field(description="queued | sent | read | unsubscribed | error")
+    status: RecipientStatus
 
 
 class RecipientList(BaseModel):
@@ -165,10 +167,14 @@ def get_mailing(mailing: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any
 
 @router.get("/{mailing}/recipients", response_model=RecipientList, summary="A mailing's recipients")
 def list_recipients(
-    mailing: str, _who: AnyRole, reads: ReadModels, paging: Paging, status: str | None = None
+    mailing: str,
+    _who: AnyRole,
+    reads: ReadModels,
+    paging: Paging,
+    status: Annotated[str | None, word_list(RecipientStatus)] = None,
 ) -> dict[str, Any]:
-    """In the plan's order; ``status`` (queued, sent, read, unsubscribed, error) filters. ``error`` wins over
-    ``unsubscribed``, which wins over the delivery state."""
+    """In the plan's order; ``status`` filters. ``error`` wins over ``unsubscribed``, which wins over the
+    delivery state."""
     return reads.mailings.recipients(mailing, paging, status)
 
 
@@ -239,9 +245,10 @@ def unsubscribe_link(token: str, c: Cont) -> HTMLResponse:
 def unsubscribe_action(
     token: str,
     c: Cont,
-    action: Annotated[str | None, Form(description="everything | resubscribe", max_length=20)] = None,
+    action: Annotated[Literal["everything", "resubscribe"] | None, Form()] = None,
     one_click: Annotated[
-        str | None, Form(alias="List-Unsubscribe", description="One-Click (RFC 8058)", max_length=20)
+        str | None,
+        Form(alias="List-Unsubscribe", description="One-Click (RFC 8058)", max_length=20, examples=["One-Click"]),
     ] = None,
 ) -> HTMLResponse:
     """``action=everything`` opts the recipient out of every mailing; ``action=resubscribe`` undoes what the
@@ -263,7 +270,12 @@ def unsubscribe_action(
     return _page("You are subscribed again", "<p>Thank you: you will receive these e-mails again.</p>")
 
 
-@links.get("/t/{token}.gif", summary="The read-tracking image of a mailing's e-mail")
+@links.get(
+    "/t/{token}.gif",
+    response_class=Response,
+    responses={200: {"content": {"image/gif": {}}, "description": "a 1×1 transparent GIF"}},
+    summary="The read-tracking image of a mailing's e-mail",
+)
 def tracking_pixel(token: str, c: Cont) -> Response:
     """Marks the recipient's message read the first time it is fetched; always the same image."""
     link = MailingQueries(c.catalog).by_pixel_token(token_hash(token))

@@ -24,8 +24,8 @@ from commands.messages import (
     send_message,
 )
 from commands.types import Ref
-from services.adapters.blobs import BlobStore
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
+from services.api.word_lists import word_list
 
 router = APIRouter(prefix="/v1", tags=["messages"])
 
@@ -135,7 +135,7 @@ class MessagePublic(BaseModel):
     request: UUID | None
     campaign: str | None
     attach_letter: str | None
-    fallback_from: str | None
+    fallback_from: Channel | None = Field(description="email: a letter sent for want of an e-mail address")
     status: MessageStatus = Field(description="queued | sending | sent | failed | read | bounced")
     attempts: int
     last_error: str | None
@@ -167,12 +167,12 @@ def list_messages(
     reads: ReadModels,
     paging: Paging,
     partner: str | None = None,
-    channel: str | None = None,
-    purpose: str | None = None,
+    channel: Annotated[str | None, word_list(Channel)] = None,
+    purpose: Annotated[str | None, word_list(Purpose)] = None,
     case: UUID | None = None,
     request: UUID | None = None,
     campaign: str | None = None,
-    status: str | None = None,
+    status: Annotated[str | None, word_list(MessageStatus)] = None,
 ) -> dict[str, Any]:
     """Newest first; `channel`, `purpose` and `status` take comma-separated lists; `partner` includes partners merged
     into it."""
@@ -202,13 +202,11 @@ def get_message(message: str, _who: AnyRole, reads: ReadModels) -> dict[str, Any
     responses={200: {"content": {"application/pdf": {}}}, 404: {"description": "no PDF (yet)"}},
 )
 def get_message_pdf(message: str, _who: AnyRole, reads: ReadModels, c: Cont) -> Response:
-    """404 until the letter has been rendered by the sender."""
-    sha256 = reads.messages.pdf_sha256(message)
-    blobs = BlobStore(c.settings.blob_dir)
-    if sha256 is None or not blobs.exists(sha256):
+    """404 until the letter has been rendered by the sender. Once the recipient's personal data is erased, the
+    letter is rendered anew with its recipient and text `"[erased]"` (its stored PDF was deleted)."""
+    pdf = c.letters.pdf(UUID(reads.messages.row(message)["id"]))
+    if pdf is None:
         raise not_found("PDF of message", message)
-    with blobs.open(sha256) as stored:
-        pdf = stored.read()
     return Response(
         pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{message}.pdf"'}
     )

@@ -9,7 +9,7 @@ every schema. A route adds what only it can say: its summary and its docstring (
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from importlib.resources import files
 from typing import Any
 
@@ -228,11 +228,26 @@ def _complete(route: APIRoute, operation: dict[str, Any], schemas: dict[str, Any
     for content in [operation.get("requestBody", {}).get("content", {})] + [
         r.get("content", {}) for r in responses.values()
     ]:
-        media = content.get("application/json")
-        ref = (media or {}).get("schema", {}).get("$ref", "")
-        example = schemas.get(ref.rsplit("/", 1)[-1], {}).get("examples")
-        if media is not None and example:
-            media["example"] = example[0]
+        for media in content.values():
+            example = _example_of(media.get("schema") or {}, schemas)
+            if example is not None:
+                media["example"] = example
+
+
+def _example_of(schema: dict[str, Any], schemas: dict[str, Any]) -> Any:
+    """What a body or an answer looks like: its schema's example, an optional body's (the schema
+    or null), or a list of one item."""
+    if "$ref" in schema:
+        examples = schemas.get(schema["$ref"].rsplit("/", 1)[-1], {}).get("examples")
+        return examples[0] if examples else None
+    for branch in schema.get("anyOf", []):
+        found = _example_of(branch, schemas)
+        if found is not None:
+            return found
+    if schema.get("type") == "array":
+        item = _example_of(schema.get("items", {}), schemas)
+        return None if item is None else [item]
+    return None
 
 
 LIMITS = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum"}
@@ -344,41 +359,41 @@ def install(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
     assets = files("fastapi_offline") / "static"
     app.mount(ASSETS, StaticFiles(directory=str(assets)), name="docs-assets")
-    redirect = "/docs/oauth2-redirect"
+    # The pages are module-level functions reading the app from the request: FastAPI keeps the
+    # endpoints it has seen in a process-wide cache, where a closure over ``app`` would keep every
+    # app ever made (and its container) alive.
+    app.add_api_route("/docs", _swagger_page, include_in_schema=False)
+    app.add_api_route(REDIRECT, _oauth2_redirect_page, include_in_schema=False)
+    app.add_api_route("/redoc", _redoc_page, include_in_schema=False)
 
-    def page(render: Callable[[str], HTMLResponse]) -> Callable[[Request], HTMLResponse]:
-        def serve(request: Request) -> HTMLResponse:
-            return render(request.scope.get("root_path", ""))
 
-        return serve
+REDIRECT = "/docs/oauth2-redirect"
 
-    app.add_api_route(
-        "/docs",
-        page(
-            lambda root: get_swagger_ui_html(
-                openapi_url=f"{root}/openapi.json",
-                title=f"{app.title} – Swagger UI",
-                oauth2_redirect_url=f"{root}{redirect}",
-                swagger_js_url=f"{root}{ASSETS}/swagger-ui-bundle.js",
-                swagger_css_url=f"{root}{ASSETS}/swagger-ui.css",
-                swagger_favicon_url=f"{root}{ASSETS}/favicon.png",
-                swagger_ui_parameters={"persistAuthorization": True, "displayOperationId": True},
-            )
-        ),
-        include_in_schema=False,
+
+def _swagger_page(request: Request) -> HTMLResponse:
+    root = request.scope.get("root_path", "")
+    return get_swagger_ui_html(
+        openapi_url=f"{root}/openapi.json",
+        title=f"{request.app.title} – Swagger UI",
+        oauth2_redirect_url=f"{root}{REDIRECT}",
+        swagger_js_url=f"{root}{ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"{root}{ASSETS}/swagger-ui.css",
+        swagger_favicon_url=f"{root}{ASSETS}/favicon.png",
+        swagger_ui_parameters={"persistAuthorization": True, "displayOperationId": True},
     )
-    app.add_api_route(redirect, lambda: get_swagger_ui_oauth2_redirect_html(), include_in_schema=False)
-    app.add_api_route(
-        "/redoc",
-        page(
-            lambda root: get_redoc_html(
-                openapi_url=f"{root}/openapi.json",
-                title=f"{app.title} – ReDoc",
-                redoc_js_url=f"{root}{ASSETS}/redoc.standalone.js",
-                redoc_favicon_url=f"{root}{ASSETS}/favicon.png",
-                with_google_fonts=False,
-            )
-        ),
-        include_in_schema=False,
+
+
+def _oauth2_redirect_page() -> HTMLResponse:
+    return get_swagger_ui_oauth2_redirect_html()
+
+
+def _redoc_page(request: Request) -> HTMLResponse:
+    root = request.scope.get("root_path", "")
+    return get_redoc_html(
+        openapi_url=f"{root}/openapi.json",
+        title=f"{request.app.title} – ReDoc",
+        redoc_js_url=f"{root}{ASSETS}/redoc.standalone.js",
+        redoc_favicon_url=f"{root}{ASSETS}/favicon.png",
+        with_google_fonts=False,
     )
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from aggregates.account import ItemKind
 from aggregates.credit import CreditStatus
-from aggregates.errors import not_found
+from aggregates.errors import conflict, not_found
 from aggregates.partner_details import PartnerKind, PartnerStatus, Role
 from commands.partners import (
     AddAddress,
@@ -49,11 +49,13 @@ from commands.partners import (
     remove_contact,
 )
 from commands.types import Name, Ref, Text
+from projections.timeline.entries import TimelineKind
 from queries.partners import PartnerFilters
 from services.adapters.blobs import BlobStore, TooLarge
 from services.api.as_of import AsOfParam
 from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
 from services.api.errors import ApiError
+from services.api.word_lists import word_list
 
 router = APIRouter(prefix="/v1/partners", tags=["partners"])
 
@@ -206,7 +208,7 @@ class CreditHoldCreate(BaseModel):
 class TimelineEntry(BaseModel):
     at: datetime | None
     date: date | None
-    kind: str
+    kind: TimelineKind
     summary: str
     ref: str | None
     position: int
@@ -242,24 +244,24 @@ class ProfilePublic(BaseModel):
 def _filters(
     request: Request,
     q: str | None,
-    role: str | None,
+    role: Role | None,
     group: str | None,
     tag: str | None,
     sales_rep: str | None,
-    credit_status: str | None,
-    kind: str | None,
+    credit_status: CreditStatus | None,
+    kind: PartnerKind | None,
     parent: str | None,
     sort: str,
 ) -> PartnerFilters:
     custom = {k[3:]: v for k, v in request.query_params.items() if k.startswith("cf.") and len(k) > 3}
     return PartnerFilters(
         q=q,
-        role=role,
+        role=role.value if role else None,
         group=group,
         tag=tag,
         sales_rep=sales_rep,
         credit_status=credit_status,
-        kind=kind,
+        kind=kind.value if kind else None,
         parent=parent,
         sort=sort,
         custom_fields=custom,
@@ -283,12 +285,12 @@ def list_partners(
     reads: ReadModels,
     paging: Paging,
     q: str | None = None,
-    role: str | None = None,
+    role: Role | None = None,
     group: str | None = None,
     tag: str | None = None,
     sales_rep: str | None = None,
-    credit_status: str | None = None,
-    kind: str | None = None,
+    credit_status: CreditStatus | None = None,
+    kind: PartnerKind | None = None,
     parent: str | None = None,
     sort: str = "name",
 ) -> dict[str, Any]:
@@ -310,12 +312,12 @@ def export_partners(
     _who: AnyRole,
     reads: ReadModels,
     q: str | None = None,
-    role: str | None = None,
+    role: Role | None = None,
     group: str | None = None,
     tag: str | None = None,
     sales_rep: str | None = None,
-    credit_status: str | None = None,
-    kind: str | None = None,
+    credit_status: CreditStatus | None = None,
+    kind: PartnerKind | None = None,
     parent: str | None = None,
     sort: str = "name",
 ) -> StreamingResponse:
@@ -451,7 +453,9 @@ def create_attachment(
     content_type = (file.content_type or "application/octet-stream").split(";")[0].strip().lower()
     if content_type not in ALLOWED_TYPES:
         raise ApiError(415, "unsupported_media_type", f"files of type {content_type} are not accepted")
-    reads.partners.partner_id(partner)  # 404 before storing anything
+    pid = reads.partners.partner_id(partner)  # 404 before storing anything
+    if c.store.keys.is_erased(pid):  # 409 before storing a file the erasure would have to delete
+        raise conflict("subject_erased", f"the personal data of {pid} was erased")
     try:
         sha, size = BlobStore(c.settings.blob_dir).put_stream(file.file, c.settings.max_attachment_bytes)
     except TooLarge:
@@ -460,19 +464,20 @@ def create_attachment(
         ) from None
     filename = (file.filename or "file").replace("/", "_").replace("\\", "_").replace("\x00", "")[:255] or "file"
     command = AddAttachment(partner=partner, filename=filename, size=size, sha256=sha, content_type=content_type)
-    pid = reads.partners.partner_id(partner)
     return cmd.run(add_attachment, command, lambda r: _item(reads, pid, "attachments", r.id), status=201)
 
 
 @router.get("/{partner}/attachments/{attachment}", response_class=FileResponse, summary="Download an attachment")
 def download_attachment(partner: str, attachment: UUID, _who: AnyRole, reads: ReadModels, c: Cont) -> FileResponse:
-    """Answers the stored file with its content type and file name; 404 when the attachment is unknown."""
-    found = [a for a in reads.partners.get(partner)["attachments"] if a["id"] == str(attachment)]
+    """Answers the stored file with its content type and file name; 404 when the attachment is unknown, and when its
+    partner, a person, was erased (its files were deleted)."""
+    owner = reads.partners.get(partner)
+    found = [a for a in owner["attachments"] if a["id"] == str(attachment)]
     if not found:
         raise not_found("attachment", attachment)
     a = found[0]
     blobs = BlobStore(c.settings.blob_dir)
-    if not blobs.exists(a["sha256"]):
+    if c.store.keys.is_erased(owner["id"]) or not blobs.exists(a["sha256"]):
         raise not_found("attachment content", attachment)
     return FileResponse(blobs.path(a["sha256"]), media_type=a["content_type"], filename=a["filename"])
 
@@ -526,7 +531,7 @@ def timeline(
     paging: Paging,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,
-    kind: str | None = None,
+    kind: Annotated[str | None, word_list(TimelineKind)] = None,
 ) -> dict[str, Any]:
     """Every recorded fact in order (`at` on the business clock, `date` the business date); `from`/`to` filter on the
     business date, `kind` takes a comma-separated list. An absorbed partner's history is part of the survivor's."""

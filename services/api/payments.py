@@ -169,13 +169,13 @@ def list_receivables(
     paging: Paging,
     c: Cont,
     partner: str | None = None,
-    status: str | None = None,
+    status: ItemStatus | None = None,
     overdue: bool | None = None,
 ) -> dict[str, Any]:
     """Invoices, fees and interest charges; an invoice's item id is the invoice's id. `overdue=true`: open and due
     before today."""
     partner_id = reads.partners.partner_id(partner) if partner else None
-    return reads.receivables.items(paging, partner_id, status, overdue, c.today())
+    return reads.receivables.items(paging, partner_id, status.value if status else None, overdue, c.today())
 
 
 @router.get("/receivables/aging", response_model=AgingPublic, summary="Aging buckets as of a date")

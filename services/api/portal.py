@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, FastAPI
@@ -35,11 +35,17 @@ from commands.portal import (
 from commands.requests import CommentOnRequest, CommentText, Subject, comment_on_request
 from commands.types import Code, Ref, Text
 from queries.portal import PortalAccess
-from services.api.balance_confirmations import BalanceConfirmationList, BalanceConfirmationPublic, ReplyCreate
+from services.api.balance_confirmations import (
+    BalanceConfirmationList,
+    BalanceConfirmationPublic,
+    ConfirmationStatus,
+    ReplyCreate,
+)
 from services.api.deps import Cmd, Cont, Paging, PortalCmd, PortalUser, Principal, ReadModels, Writer, hash_key
 from services.api.documents import DocumentStatus, PromisePublic, pdf_response
 from services.api.partners import AddressPublic, BalancePublic
 from services.api.payments import PaymentList
+from services.api.word_lists import word_list
 
 router = APIRouter(prefix="/v1/portal", tags=["portal"])
 PAGE = Path(__file__).resolve().parent.parent / "portal"
@@ -236,11 +242,15 @@ def balance(who: PortalUser, reads: ReadModels) -> dict[str, Any]:
 
 @router.get("/documents", response_model=PortalDocumentList, summary="The customer's issued documents")
 def list_documents(
-    who: PortalUser, reads: ReadModels, paging: Paging, type: str | None = None, status: str | None = None
+    who: PortalUser,
+    reads: ReadModels,
+    paging: Paging,
+    type: DocType | None = None,
+    status: Annotated[str | None, word_list(DocumentStatus)] = None,
 ) -> dict[str, Any]:
     """Every issued document (quotes, orders, pro-formas, invoices and credit notes), newest first; drafts
     never. ``type`` and ``status`` filter. No costs, sales rep, campaign or custom fields."""
-    return reads.portal.document_list(access(who), paging, type, status)
+    return reads.portal.document_list(access(who), paging, type.value if type else None, status)
 
 
 @router.get("/deliveries", response_model=PortalDeliveryList, summary="The customer's deliveries, newest first")
@@ -340,7 +350,11 @@ class PortalRequestList(BaseModel):
 
 @router.get("/requests", response_model=PortalRequestList, summary="The customer's requests, newest first")
 def list_requests(
-    who: PortalUser, reads: ReadModels, paging: Paging, c: Cont, status: str | None = None
+    who: PortalUser,
+    reads: ReadModels,
+    paging: Paging,
+    c: Cont,
+    status: Annotated[str | None, word_list(RequestStatus)] = None,
 ) -> dict[str, Any]:
     """The partner's requests except confidential ones, newest first; ``status`` filters."""
     return reads.portal.request_list(access(who), paging, c.clock.now(), status)
@@ -394,6 +408,7 @@ def comment(
         text=body.text,
         visibility=Visibility.PUBLIC,
         author=me.contact_name,
+        author_contact=UUID(me.contact),
         source=Source.PORTAL,
     )
     return cmd.run(comment_on_request, command, lambda r: reads.portal.request(me, str(r.id), c.clock.now()), 201)
@@ -405,9 +420,9 @@ def comment(
     summary="The customer's balance confirmations, newest first",
 )
 def list_balance_confirmations(
-    who: PortalUser, reads: ReadModels, paging: Paging, status: str | None = None
+    who: PortalUser, reads: ReadModels, paging: Paging, status: ConfirmationStatus | None = None
 ) -> dict[str, Any]:
-    """The partner's confirmations, newest first; ``status`` (pending, confirmed, disputed) filters."""
+    """The partner's confirmations, newest first; ``status`` filters."""
     return reads.balance_confirmations.list(paging, status=status, partner_id=access(who).partner)
 
 

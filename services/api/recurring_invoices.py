@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from aggregates.recurring_invoice import RecurringStatus
+from aggregates.recurring_invoice import RecurringStatus, Unit
 from commands.recurring_invoices import (
     CreateRecurringInvoice,
     ResumeRecurringInvoice,
@@ -29,7 +29,7 @@ class RecurringInvoiceCreate(CreateRecurringInvoice):
 
 
 class FrequencyPublic(BaseModel):
-    unit: str
+    unit: Unit
     interval: int
 
 
@@ -79,11 +79,15 @@ def create(body: RecurringInvoiceCreate, cmd: Cmd, reads: ReadModels) -> Respons
 
 @router.get("", response_model=RecurringInvoiceList, summary="Recurring invoices")
 def list_templates(
-    _who: AnyRole, reads: ReadModels, paging: Paging, partner: str | None = None, status: str | None = None
+    _who: AnyRole,
+    reads: ReadModels,
+    paging: Paging,
+    partner: str | None = None,
+    status: RecurringStatus | None = None,
 ) -> dict[str, Any]:
-    """``partner`` (id or code) and ``status`` (active, suspended, finished) filter."""
+    """``partner`` (id or code) and ``status`` filter."""
     partner_id = reads.partners.partner_id(partner) if partner else None
-    return reads.recurring.search(paging, partner_id, status)
+    return reads.recurring.search(paging, partner_id, status.value if status else None)
 
 
 @router.get("/{template}", response_model=RecurringInvoicePublic, summary="One recurring invoice")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from queries.reports import Grouping
 from services.api.deps import AnyRole, ReadModels
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -32,7 +33,7 @@ class Profitability(BaseModel):
 
     from_: date | None = Field(None, alias="from")
     to: date | None = None
-    group_by: str
+    group_by: Grouping
     rows: list[ProfitabilityRow]
     total: Figures
 
@@ -58,7 +59,7 @@ def profitability(
     reads: ReadModels,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,
-    group_by: str = "partner",
+    group_by: Grouping = "partner",
 ) -> dict[str, Any]:
     """Revenue is the net of issued invoices minus credit notes dated in ``from``–``to``, cost their
     ``unit_cost`` × quantity. ``group_by`` is partner (default), group, sales_rep or product; fees and

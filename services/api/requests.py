@@ -4,14 +4,14 @@ assignment, status and service level."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
-from aggregates.request import Priority, RequestStatus, Visibility
+from aggregates.request import Confidentiality, DueState, Priority, RequestStatus, Source, Visibility
 from commands.request_types import (
     AddRoutingRule,
     ChangeRequestType,
@@ -38,6 +38,7 @@ from commands.requests import (
 )
 from commands.types import Username
 from services.api.deps import AnyRole, Cmd, Paging, ReadModels, Reads
+from services.api.word_lists import word_list
 
 router = APIRouter(prefix="/v1", tags=["requests"])
 
@@ -164,7 +165,7 @@ class CommentPublic(BaseModel):
     author: str
     text: str
     visibility: Visibility
-    source: str
+    source: Source
 
 
 class HistoryEntry(BaseModel):
@@ -184,14 +185,14 @@ class RequestPublic(BaseModel):
     subject: str
     description: str
     priority: Priority
-    requested_priority: str
+    requested_priority: Priority
     document: UUID | None
-    confidentiality: str
+    confidentiality: Confidentiality
     custom_fields: dict[str, Any]
-    source: str
+    source: Source
     status: RequestStatus
     assignee: str | None
-    due_state: str
+    due_state: DueState
     next_action_at: datetime | None
     escalated: bool
     due_at: datetime
@@ -233,8 +234,8 @@ def list_requests(
     paging: Paging,
     partner: str | None = None,
     assignee: str | None = None,
-    status: str | None = None,
-    due_state: str | None = None,
+    status: Annotated[str | None, word_list(RequestStatus)] = None,
+    due_state: Annotated[str | None, word_list(DueState)] = None,
 ) -> dict[str, Any]:
     """Newest first. ``status`` and ``due_state`` take comma-separated lists (an unknown word is 422);
     ``partner`` includes the partners merged into it."""

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from aggregates.template import Channel
 from commands.types import Money, Ref, Strict
 from queries.formats import money
 from services.api.deps import Cont, Principal, require
@@ -34,7 +35,7 @@ class SimulationCreate(Strict):
 class MessageOut(BaseModel):
     date: date
     partner: UUID
-    channel: str
+    channel: Channel
     template: str | None
     to: str
     subject: str

@@ -58,6 +58,8 @@ from queries.documents import DocumentQueries
 from queries.messages import MessageQueries
 from queries.recurring_invoices import RecurringQueries
 from queries.requests import RequestQueries
+from services.adapters.attachment_files import AttachmentFiles
+from services.adapters.letters import Letters
 from services.adapters.personal_data import master_key
 from services.adapters.rebuild_locks import RebuildLock, RebuildLocks
 from services.adapters.store import EventStore
@@ -115,7 +117,7 @@ C = TypeVar("C")
 ATTEMPTS = 25
 
 
-def read_model_engine(url: str) -> Engine:
+def read_model_engine(url: str, pool_size: int = 8) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -129,8 +131,8 @@ def read_model_engine(url: str) -> Engine:
         return engine
     return create_engine(
         url.replace("postgresql://", "postgresql+psycopg://", 1).replace("postgres://", "postgresql+psycopg://", 1),
-        pool_size=8,
-        max_overflow=8,
+        pool_size=pool_size,
+        max_overflow=pool_size,
         pool_pre_ping=True,
     )
 
@@ -142,16 +144,34 @@ def schema_lock(url: str) -> Iterator[None]:
     if url.startswith("sqlite"):
         yield
         return
-    import psycopg
-
-    from services.adapters.store import postgres_conninfo
-
-    with psycopg.connect(postgres_conninfo(url), autocommit=True) as conn:
+    with _first_connection(url) as conn:
         conn.execute("SELECT pg_advisory_lock(727274)")
         try:
             yield
         finally:
             conn.execute("SELECT pg_advisory_unlock(727274)")
+
+
+STARTUP_WAIT = 60.0
+
+
+def _first_connection(url: str) -> Any:
+    """A process's first connection to PostgreSQL, waited for up to ``STARTUP_WAIT`` seconds: a
+    server still starting, or one at ``max_connections`` while other processes start beside this
+    one, is a moment's condition that a deployment's processes should ride out, not die of."""
+    import psycopg
+
+    from services.adapters.store import postgres_conninfo
+
+    deadline = time.monotonic() + STARTUP_WAIT
+    while True:
+        try:
+            return psycopg.connect(postgres_conninfo(url), autocommit=True)
+        except psycopg.OperationalError as error:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("database not reachable yet; retrying", extra={"error": str(error).strip()})
+            time.sleep(1.0)
 
 
 def import_aggregates() -> None:
@@ -182,8 +202,8 @@ class Container:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         with schema_lock(settings.event_store_url):
             key = master_key(settings.master_key, settings.data_dir)
-            self.store = store or EventStore(settings.event_store_url, key)
-            self.engine = engine or read_model_engine(settings.read_model_url)
+            self.store = store or EventStore(settings.event_store_url, key, settings.db_pool_size)
+            self.engine = engine or read_model_engine(settings.read_model_url, settings.db_pool_size)
             self.catalog = Catalog(self.engine, projections)
         reads = ProcessReads(self.catalog)
         self.managers: list[ProcessManager] = [p.manager(self._process_execute, reads) for p in processes]
@@ -191,6 +211,9 @@ class Container:
         # A process manager's command failing for these is retried, never passed over.
         self.runner.transient = (*TRANSIENT, PersistenceError, ConcurrencyConflict)
         self.store.on_saved(self.runner.wake)
+        self.letters = Letters(self.store, self.catalog, settings)
+        self.store.on_erased(self.letters.shred)
+        self.store.on_erased(AttachmentFiles(self.catalog, self.letters.blobs).shred)
         self.clock = ClockService(settings, self.store, self.execute, self.wait, self.next_moment)
         self.ports = Ports(settings, self.store, self.catalog, self.execute, self.wait, self.clock.now)
         self._listener: Any = None

@@ -3,28 +3,28 @@
 The copy holds only what the daily jobs act on: the partners with open invoices or open cases, the
 partners of recurring invoices and of the hypothetical payments, with their accounts, open
 invoices and cases; and every scheme, template, recurring invoice, number series, setting and the
-business clock. It lives in memory (the log in an in-memory SQLite database, the read models the
-jobs consult in another) inside a container of its own, whose manual clock is ticked one day at a
-time, so the real day's jobs (the collection run, recurring invoices) decide exactly as they
-would. The hypothetical payments are booked as real payments on their dates, after that day's
-jobs. Nothing runs the sender there: messages are only queued in the copy, which is thrown away.
-What the walk recorded is then read back from the copy's log."""
+business clock. It lives in memory (the log in an in-memory SQLite database with its aggregates
+kept decoded, ``simulation_copy``; the recurring invoices' read model in another; what the
+collection run asks of its read model answered from the aggregates) inside a container of its
+own, whose manual clock is ticked one day at a time, so the real day's jobs (the collection run,
+recurring invoices) decide exactly as they would. The hypothetical payments are booked as real
+payments on their dates, after that day's jobs. Nothing runs the sender there: messages are only
+queued in the copy, which is thrown away. What the walk recorded is then read back from the
+copy's log."""
 
 from __future__ import annotations
 
 import logging
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from copy import deepcopy
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.persistence import Notification
 from sqlalchemy import create_engine, update
 from sqlalchemy.pool import StaticPool
 
@@ -32,7 +32,7 @@ from aggregates.account import Account, AccountOpened, ItemKind, ReceivableBooke
 from aggregates.activity import ActivityRecorded
 from aggregates.api_key import ApiKeyIssued
 from aggregates.bank_line import BankLineUnmatched
-from aggregates.base import Aggregate, DomainEvent
+from aggregates.base import DomainEvent
 from aggregates.campaign import CampaignPlanned
 from aggregates.code_claim import CodeClaimed
 from aggregates.collection_case import CaseOpened, CollectionCase, LevelReached
@@ -52,30 +52,22 @@ from aggregates.request import RequestOpened
 from aggregates.sales_document import SalesDocument
 from aggregates.sales_document_events import DocumentDrafted
 from commands.clock import MoveClock, move_clock
-from commands.collection.chunk import preload_partners
-from commands.collection.run import CollectPartner, active_from
-from commands.context import CommandContext, ConcurrencyConflict
 from commands.payments import ReceivePayment, receive_payment
 from processes.collection import collection_process
 from processes.recurring_invoices import recurring
 from projections.catalog import tracking
-from projections.collection import collection
-from projections.log import LoggedEvent
-from projections.receivables import receivables
 from projections.recurring_invoices import recurring_invoices
 from queries.collection import CollectionQueries
 from queries.partners import PartnerQueries
 from services.adapters.personal_data import master_key
-from services.adapters.store import EventStore
 from services.bootstrap.container import Container
+from services.bootstrap.simulation_copy import ACTOR, ActivePartners, CopyStore
 from services.workers.ports import Request
 
 log = logging.getLogger("counterparty.simulation")
 
 MAX_DAYS = 366
 STRIDE = 7
-LOGGED_KEPT = 20_000
-ACTOR = "simulation"
 # The kinds of aggregate that belong to one partner, document or happening: of these the copy
 # holds only what the walk acts on. Every other kind (schemes, templates, recurring invoices,
 # number series, settings, groups, users, the clock, and whatever kind of setting comes next) is
@@ -103,8 +95,11 @@ OWN_KINDS = (
 )
 # The process managers whose daily jobs can make what the walk answers (messages, charges,
 # blocks, levels, invoices), and the read models they consult. The sales process is left out:
-# expiring a quote or promoting a prospect changes none of it.
-PROJECTIONS = [receivables, recurring_invoices, collection]
+# expiring a quote or promoting a prospect changes none of it. What the collection process asks
+# of its read models is answered from the copy's aggregates (``ActivePartners``).
+PROJECTIONS = [recurring_invoices]
+# The events the walk's answer is read from.
+OUTCOME_KINDS = (MessageQueued, ReceivableBooked, SalesBlocked, CaseOpened, LevelReached, RecurringInvoiceGenerated)
 PROCESSES = [recurring, collection_process]
 
 
@@ -161,7 +156,10 @@ def simulate(
     with tempfile.TemporaryDirectory(prefix="cpty-sim-") as scratch:
         copy = _sandbox(c, Path(scratch), until)
         try:
-            start = _copy_books(c, copy, [partner for partner, _ in booked])
+            start, partners = _copy_books(c, copy, [partner for partner, _ in booked])
+            active = ActivePartners(copy, cast(CopyStore, copy.store), until, partners)
+            for manager in copy.managers:
+                manager.reads.collection = active
             real_now = c.clock.now()
             if copy.clock.now() < real_now:
                 copy.execute(move_clock, MoveClock(to=real_now, clock_start=copy.clock.clock_start()), _request())
@@ -217,169 +215,13 @@ def _sandbox(c: Container, scratch: Path, until: date) -> Container:
     store = CopyStore(settings.event_store_url, master_key(settings.master_key, scratch))
     copy = Container(settings, store=store, engine=engine, projections=PROJECTIONS, processes=PROCESSES)
     copy.runner.ensure_reactors()
-    for manager in copy.managers:
-        manager.reads.collection = ActivePartners(copy, store, until)
     return copy
 
 
-class CopyStore(EventStore):
-    """The copy's log, which keeps the aggregates that the daily jobs read in batches (each
-    collection run reads every partner's account, invoices and cases) decoded between runs: the
-    copy has one writer, this process, so a stream that no save touched is as it was. Each
-    reader gets a copy of its own to change."""
-
-    def __init__(self, database_url: str, key: bytes) -> None:
-        super().__init__(database_url, key)
-        self._decoded: dict[UUID, Aggregate] = {}
-        self._absent: set[UUID] = set()
-        self._changed: set[UUID] = set()
-        self._logged: dict[int, LoggedEvent] = {}
-
-    def to_logged(self, n: Notification) -> LoggedEvent:
-        """The copy's reactors each read a day's new events right after it: decoded once, shared
-        (events are frozen), the latest ``LOGGED_KEPT`` kept."""
-        logged = self._logged.get(n.id)
-        if logged is None:
-            logged = self._logged[n.id] = super().to_logged(n)
-            if len(self._logged) > LOGGED_KEPT:
-                del self._logged[next(iter(self._logged))]
-        return logged
-
-    def decoded(self, ids: Iterable[UUID]) -> dict[UUID, Aggregate]:
-        """The aggregates as kept, shared: for reading only."""
-        wanted = list(dict.fromkeys(ids))
-        missing = [i for i in wanted if i not in self._decoded and i not in self._absent]
-        if missing:
-            found = super().get_many(missing)
-            self._decoded.update(found)
-            self._absent.update(i for i in missing if i not in found)
-        return {i: self._decoded[i] for i in wanted if i in self._decoded}
-
-    def get_many(self, ids: Iterable[UUID]) -> dict[UUID, Aggregate]:
-        return {i: deepcopy(a) for i, a in self.decoded(ids).items()}
-
-    def save(self, events: Sequence[DomainEvent]) -> int:
-        try:
-            position = super().save(events)
-        except BaseException:
-            self._forget(events)
-            raise
-        self._follow(events)
-        return position
-
-    def save_apart(self, batches: Sequence[Sequence[DomainEvent]]) -> list[int | ConcurrencyConflict]:
-        try:
-            outcomes = super().save_apart(batches)
-        except BaseException:
-            for events in batches:
-                self._forget(events)
-            raise
-        for events, outcome in zip(batches, outcomes, strict=True):
-            (self._forget if isinstance(outcome, ConcurrencyConflict) else self._follow)(events)
-        return outcomes
-
-    def changed(self) -> set[UUID]:
-        """The streams saved to since the last call."""
-        changed, self._changed = self._changed, set()
-        return changed
-
-    def _follow(self, events: Sequence[DomainEvent]) -> None:
-        """Brings the kept aggregates up to the saved events (instead of decoding them again)."""
-        for e in events:
-            self._absent.discard(e.originator_id)
-            self._changed.add(e.originator_id)
-            kept = self._decoded.get(e.originator_id)
-            if kept is not None:
-                if kept.version == e.originator_version - 1:
-                    e.mutate(kept)
-                else:
-                    del self._decoded[e.originator_id]
-
-    def _forget(self, events: Sequence[DomainEvent]) -> None:
-        for e in events:
-            self._decoded.pop(e.originator_id, None)
-            self._absent.discard(e.originator_id)
-            self._changed.add(e.originator_id)
-
-
-class Reading:
-    """The copy's aggregates as a command context loads them, for decisions that save nothing."""
-
-    def __init__(self, store: CopyStore) -> None:
-        self.store = store
-
-    def get(self, aggregate_id: UUID, version: int | None = None) -> Aggregate:
-        found = self.store.decoded([aggregate_id]).get(aggregate_id)
-        if found is None:
-            raise NotFound(f"{aggregate_id} not found")
-        return found
-
-    def get_many(self, ids: Iterable[UUID]) -> dict[UUID, Aggregate]:
-        return self.store.decoded(ids)
-
-    def existing(self, ids: Sequence[UUID]) -> set[UUID]:
-        return set(self.store.decoded(ids))
-
-    def save(self, events: list[DomainEvent]) -> int:
-        raise AssertionError("a reading context saves nothing")
-
-    def save_apart(self, batches: Sequence[Sequence[DomainEvent]]) -> list[int | ConcurrencyConflict]:
-        raise AssertionError("a reading context saves nothing")
-
-    def snapshot(self, aggregate: Aggregate) -> None:
-        pass
-
-
-class ActivePartners(CollectionQueries):
-    """The copy's collection read model as its daily run asks it: of the partners to collect,
-    only those the day's run can act on (``active_from``). Most partners are quiet on most days, and
-    a walk of many days would otherwise read every partner's books every day: so each partner's
-    first active day is found once, looking ahead on its books as they are, and found again only
-    when a save changes its books (a level reached, a payment) or its day passed with nothing
-    recorded (its day, unchanged, stays its day)."""
-
-    def __init__(self, copy: Container, store: CopyStore, until: date) -> None:
-        super().__init__(copy.catalog)
-        self.clock = copy.clock
-        self.store = store
-        self.until = until
-        self.active_on: dict[UUID, date] = {}
-        self.books: dict[UUID, set[UUID]] = {}
-
-    def partners_to_collect(self) -> dict[UUID, list[UUID]]:
-        now = self.clock.now()
-        day = self.clock.today(now)
-        candidates = super().partners_to_collect()
-        changed = self.store.changed()
-        stale = [
-            CollectPartner(partner=p, day=day, open_cases=cases)
-            for p, cases in candidates.items()
-            if p not in self.active_on or self.active_on[p] < day or not self.books[p].isdisjoint(changed)
-        ]
-        if stale:
-            ctx = CommandContext(store=Reading(self.store), today=day, now=now, actor=ACTOR)
-            preload_partners(ctx, stale)
-            for wanted in stale:
-                self._look_ahead(ctx, wanted)
-        return {p: cases for p, cases in candidates.items() if self.active_on[p] <= day}
-
-    def _look_ahead(self, ctx: CommandContext, wanted: CollectPartner) -> None:
-        partner = wanted.partner
-        account = ctx.find(Account, Account.id_for(partner))
-        invoices = list(account.open) if account is not None else []
-        self.books[partner] = {
-            partner,
-            Account.id_for(partner),
-            *invoices,
-            *(CollectionCase.id_for(i) for i in invoices),
-            *wanted.open_cases,
-        }
-        self.active_on[partner] = active_from(ctx, wanted, self.until) or self.until + timedelta(days=1)
-
-
-def _copy_books(c: Container, copy: Container, payers: list[UUID]) -> int:
+def _copy_books(c: Container, copy: Container, payers: list[UUID]) -> tuple[int, dict[UUID, list[UUID]]]:
     """Copies what the walk needs into ``copy``, in the order of the real log, brings its read
-    models up to date, and answers the copy's position after it (what the walk adds follows)."""
+    models up to date, and answers the copy's position after it (what the walk adds follows)
+    and the partners whose books it holds, with their open cases."""
     store = c.store
     shared = store.streams_not_begun_by([kind.TOPIC for kind in OWN_KINDS])
     wanted: dict[UUID, list[UUID]] = CollectionQueries(c.catalog).partners_to_collect()
@@ -411,7 +253,7 @@ def _copy_books(c: Container, copy: Container, payers: list[UUID]) -> int:
         conn.execute(update(tracking).where(tracking.c.key.in_(keys)).values(position=position))
     copy.wait(position, timeout=600.0)
     log.info("books copied", extra={"partners": len(wanted), "streams": len(ids), "events": len(events)})
-    return copy.store.head()
+    return copy.store.head(), wanted
 
 
 def _outcome(copy: Container, start: int, today: date, until: date, payers: list[UUID]) -> Outcome:
@@ -422,7 +264,7 @@ def _outcome(copy: Container, start: int, today: date, until: date, payers: list
     case_documents: dict[UUID, UUID] = {}
     partners: list[UUID] = list(payers)
     generated: list[tuple[RecurringInvoiceGenerated, UUID]] = []
-    for logged in store.iterate(after=start):
+    for logged in store.iterate(after=start, topics=[kind.TOPIC for kind in OUTCOME_KINDS]):
         e: DomainEvent = logged.event
         on = e.meta.business_date if e.meta and e.meta.business_date else today
         if isinstance(e, MessageQueued):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from typer.core import TyperCommand
 
 from services.cli.launch import load_settings, port_in_use
 from services.settings import Settings
@@ -18,6 +20,14 @@ from services.settings import Settings
 def _commands(help: str) -> typer.Typer:
     # Plain help: typer's rich panels label every flag (--help included) with a ``<bool>`` value.
     return typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None)
+
+
+class PlainUsage(TyperCommand):
+    """Typer writes a required argument as ``{NAME}`` in the usage line, as if the braces were to
+    be typed; click's plain ``NAME`` is what the arguments list names."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:  # typer's own (vendored) click Context
+        return [re.sub(r"^\{(.+)\}$", r"\1", piece) for piece in super().collect_usage_pieces(ctx)]
 
 
 app = _commands("Counterparty: the event-sourced back office for business partners.")
@@ -32,11 +42,16 @@ DEMO_DEFAULTS = {"CPTY_CLOCK": "manual", "CPTY_ADMIN_KEY": "demo-admin-key"}
 
 def _container(settings: Settings | None = None):  # type: ignore[no-untyped-def]
     from services.adapters.logs import configure
+    from services.adapters.personal_data import MasterKeyMismatch
     from services.bootstrap.container import Container
 
     settings = settings or load_settings()
     configure(settings.log_level)
-    container = Container(settings)
+    try:
+        container = Container(settings)
+    except MasterKeyMismatch as error:  # a process with another master key must not start
+        say(str(error))
+        raise typer.Exit(1) from None
     container.runner.ensure_reactors()
     return container
 
@@ -76,7 +91,7 @@ def serve_container(container, host: str, port: int) -> None:  # type: ignore[no
         container.close()
 
 
-@app.command()
+@app.command(short_help="Run the API (and, with CPTY_ROLE=all, every job)")
 def serve(
     host: Annotated[str, typer.Option("--host", metavar="HOST", help="address to listen on")] = "127.0.0.1",
     port: Annotated[
@@ -95,7 +110,7 @@ def serve(
     serve_container(_container(settings), host, settings.port)
 
 
-@app.command()
+@app.command(short_help="Run the jobs without the API")
 def worker(
     host: Annotated[
         str, typer.Option("--host", metavar="HOST", help="address of /healthz, /readyz and /metrics (with --port)")
@@ -138,7 +153,7 @@ def worker(
     container.close()
 
 
-@app.command("consume-payments")
+@app.command("consume-payments", short_help="Book bank statement lines from Kafka as payments")
 def consume_payments(
     topic: Annotated[
         str | None,
@@ -185,7 +200,7 @@ def consume_payments(
         container.close()
 
 
-@app.command()
+@app.command(short_help="Load a realistic data set, then serve it")
 def demo(
     host: Annotated[str, typer.Option("--host", metavar="HOST", help="address to listen on")] = "127.0.0.1",
     port: Annotated[
@@ -232,7 +247,7 @@ def demo(
         container.close()
 
 
-@app.command()
+@app.command(short_help="Rebuild every read model from the log, or --verify")
 def replay(
     verify: Annotated[bool, typer.Option("--verify", help="compare fresh tables with the live ones")] = False,
 ) -> None:
@@ -256,7 +271,7 @@ def replay(
     raise typer.Exit(1 if problems else 0)
 
 
-@projections_app.command("status")
+@projections_app.command("status", short_help="Position, lag and status of each read model")
 def projections_status() -> None:
     """Each read model, process manager and the Kafka relay: position, lag, status."""
     container = _container()
@@ -268,7 +283,7 @@ def projections_status() -> None:
     container.close()
 
 
-@projections_app.command("rebuild")
+@projections_app.command("rebuild", cls=PlainUsage, short_help="Rebuild one read model without downtime")
 def projections_rebuild(name: Annotated[str, typer.Argument(metavar="NAME", help="the read model's name")]) -> None:
     """Rebuild one read model into new tables while the old ones serve, then switch."""
     container = _container()
@@ -293,7 +308,7 @@ def projections_rebuild(name: Annotated[str, typer.Argument(metavar="NAME", help
         container.close()
 
 
-@keys_app.command("create")
+@keys_app.command("create", short_help="Issue an API key and print it (shown once)")
 def keys_create(
     name: Annotated[str, typer.Option("--name", metavar="NAME", help="the key's name")],
     role: Annotated[str, typer.Option("--role", metavar="ROLE", help="admin, clerk, analyst or auditor")],
@@ -317,7 +332,7 @@ def keys_create(
     sys.stdout.write(secret + "\n")
 
 
-@keys_app.command("list")
+@keys_app.command("list", short_help="The API keys, with their roles")
 def keys_list() -> None:
     """The API keys: name, role and whether revoked (never the keys themselves)."""
     from queries.pages import PageRequest
@@ -340,7 +355,7 @@ def keys_list() -> None:
     Console().print(table)
 
 
-@keys_app.command("revoke")
+@keys_app.command("revoke", cls=PlainUsage, short_help="Revoke an API key")
 def keys_revoke(name: Annotated[str, typer.Argument(metavar="NAME", help="the key's name")]) -> None:
     """Revoke an API key: it authenticates no more, and its name can be issued again."""
     from commands.api_keys import RevokeApiKey, revoke_api_key
@@ -378,7 +393,7 @@ def _run_key_command(handler, command, hints: dict[str, str] | None = None) -> N
         container.close()
 
 
-@app.command()
+@app.command(short_help="What-if: what the coming days would bring")
 def simulate(
     until: Annotated[str, typer.Option("--until", metavar="YYYY-MM-DD", help="the last day to walk")],
     payment: Annotated[
@@ -413,7 +428,7 @@ def simulate(
         container.close()
 
 
-@app.command()
+@app.command(short_help="Run the benchmarks, or --plot their charts")
 def bench(
     quick: Annotated[bool, typer.Option("--quick", help="small sizes, for a smoke run")] = False,
     postgres_url: Annotated[

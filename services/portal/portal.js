@@ -278,7 +278,8 @@ async function loadConfirmations() {
     el("tr", { "data-confirmation": confirmation.number },
       el("td", {}, confirmation.number),
       el("td", { class: "date" }, confirmation.as_of),
-      el("td", { class: "num" }, `${confirmation.total} ${confirmation.currency}`),
+      // one total per currency owed: amounts of two currencies never add up
+      el("td", { class: "num" }, confirmation.totals.map((t) => `${t.total} ${t.currency}`).join(", ")),
       el("td", {}, status(confirmation.status)),
       answerCell(confirmation))
   );

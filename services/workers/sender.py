@@ -23,7 +23,6 @@ because it measures how long a transport call can take. Both are injectable."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -31,10 +30,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from aggregates.errors import DomainError, NotFound
+from aggregates.errors import DomainError
 from aggregates.message import Message, MessageStatus
 from aggregates.personal import ERASED
-from aggregates.template import Channel
 from commands.context import CommandContext, Result
 from commands.messages import (
     RecordFailed,
@@ -48,14 +46,9 @@ from commands.messages import (
     resume_delivery,
     start_delivery,
 )
-from queries.company import company_profile
-from queries.documents import DocumentQueries
 from queries.messages import InDelivery, MessageQueries
-from queries.partners import PartnerQueries
-from queries.settings import SettingsQueries
-from services.adapters.blobs import BlobStore
-from services.adapters.pdf import letter_pdf, seller_block
-from services.adapters.transports import DeliveryError, Outgoing, Transports
+from services.adapters.letters import Letters
+from services.adapters.transports import DeliveryError, OutboxTransport, Outgoing, Transports
 from services.workers.ports import Ports, Request
 
 log = logging.getLogger("counterparty.sender")
@@ -83,10 +76,8 @@ class Sender:
         self.poll_interval = poll_interval
         self.batch = batch
         self.queries = MessageQueries(ports.catalog)
-        self.documents = DocumentQueries(ports.catalog)
-        self.partners = PartnerQueries(ports.catalog)
-        self.settings = SettingsQueries(ports.catalog)
-        self.blobs = BlobStore(settings.blob_dir)
+        self.letters = Letters(ports.store, ports.catalog, settings)
+        self.blobs = self.letters.blobs
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -127,6 +118,7 @@ class Sender:
         channel = message.channel.value
         extra = {"message_id": str(message.id), "channel": channel, "attempt": message.attempts}
         if message.composition.to == ERASED:  # erased while queued: nobody to send it to, ever
+            self.letters.discard(message.id)  # nor a file of an earlier attempt to keep
             self._fail(message, "the recipient's personal data was erased", True)
             return 1
         try:
@@ -145,6 +137,9 @@ class Sender:
             message=message.id, attempt=message.attempts, transport=transport.name, transport_id=transport_id
         )
         self._execute(record_sent, command)
+        wrote_files = message.needs_pdf or transport.name == OutboxTransport.name
+        if wrote_files and self.letters.is_erased(message):  # erased while under way: its files go too
+            self.letters.discard(message.id)
         log.info("message sent", extra={**extra, "transport": transport.name})
         return 1
 
@@ -180,35 +175,12 @@ class Sender:
         if message.pdf_sha256 and self.blobs.exists(message.pdf_sha256):
             with self.blobs.open(message.pdf_sha256) as stored:
                 return stored.read()
-        c = message.composition
-        on = message.queued_at.astimezone(self.ports.settings.zone).date()
-        seller = seller_block(company_profile(self.ports.store), self.blobs)
-        about = self._about(message)
-        if c.channel is Channel.LETTER:
-            pdf = letter_pdf(c.to, c.subject, c.body, on, c.language, seller, *about)
-        else:
-            assert c.attach_letter is not None
-            letter = c.attach_letter
-            pdf = letter_pdf(letter.recipient, letter.subject, letter.body, on, c.language, seller, *about)
+        pdf = self.letters.render(message)
         sha256 = self.blobs.put_bytes(pdf)
         if message.pdf_sha256 is None:
             rendered = RecordLetterRendered(message=message.id, sha256=sha256, size=len(pdf))
             self._execute(record_letter_rendered, rendered)
         return pdf
-
-    def _about(self, message: Message) -> tuple[str | None, str | None]:
-        """The payment reference (the numbers of the documents the letter is about) and the
-        full name of the sales rep who answers for it (the documents', else the partner's)."""
-        rows = []
-        for document in message.composition.documents:
-            with contextlib.suppress(NotFound):
-                rows.append(self.documents.row(str(document)))
-        reference = ", ".join(r["number"] for r in rows if r["number"]) or None
-        rep = next((r["sales_rep"] for r in rows if r["sales_rep"]), None)
-        if rep is None:
-            with contextlib.suppress(NotFound):
-                rep = next(iter(self.partners.get(str(message.composition.partner))["sales_reps"]), None)
-        return reference, self.settings.full_name(rep)
 
     # -- plumbing ------------------------------------------------------------------------------
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from commands.balance_confirmations import (
     SendConfirmations,
     StartBalanceConfirmations,
@@ -19,11 +21,12 @@ from services.workers.mailer import MailingPreparer
 from services.workers.ports import Request
 from tests.api.helpers import assert_problem, create_partner, error_locs
 from tests.api.sales_helpers import invoice_of, pay
+from tests.api.test_document_pdf import pdf_text
 from tests.conftest import http_client
 
 
-def test_confirmations_list_the_items_open_then_and_are_answered_once(sqlite_client: Any) -> None:
-    client = sqlite_client
+@pytest.mark.postgres
+def test_confirmations_list_the_items_open_then_and_are_answered_once(client: Any) -> None:
     p = create_partner(client, name="Confirming Customer", code="CONF", email="ap@conf.example")
     inv = invoice_of(client, p["id"], "1230.00", issue_date="2025-12-10", due_date="2026-01-09")
     pay(client, p["id"], "500.00", date="2026-01-05")
@@ -41,12 +44,13 @@ def test_confirmations_list_the_items_open_then_and_are_answered_once(sqlite_cli
     series("2026-01-10")
     (before,) = listed(as_of="2025-12-31")
     (after,) = listed(as_of="2026-01-10")
-    item = {"item": inv["id"], "kind": "invoice", "document": inv["id"], "number": inv["number"]}
-    assert (before["number"], before["total"], before["status"], before["items"]) == (
+    item = {"item": inv["id"], "kind": "invoice", "document": inv["id"], "number": inv["number"], "currency": "EUR"}
+    assert (before["number"], before["total"], before["status"], before["items"], before["totals"]) == (
         "BC2601-0001",
         "1230.00",
         "pending",
         [{**item, "due_date": "2026-01-09", "amount": "1230.00", "open_amount": "1230.00"}],
+        [{"currency": "EUR", "total": "1230.00"}],
     )
     assert (after["number"], after["total"], after["items"][0]["open_amount"]) == ("BC2601-0002", "730.00", "730.00")
     message = client.get(f"/v1/messages/{before['message']}").json()
@@ -71,6 +75,30 @@ def test_confirmations_list_the_items_open_then_and_are_answered_once(sqlite_cli
     assert error_locs(assert_problem(bad, 422)) == [["body", "as_of"]]
     bad = client.post("/v1/balance-confirmations", json={"as_of": "2026-01-15", "groups": ["NOPE"]})
     assert error_locs(assert_problem(bad, 422)) == [["body", "groups", 0]]
+
+
+def test_a_partner_owing_in_two_currencies_gets_one_confirmation_with_a_total_per_currency(sqlite_client: Any) -> None:
+    client = sqlite_client
+    p = create_partner(client, name="Two Currencies", code="TWOCUR", email="ap@twocur.example")
+    invoice_of(client, p["id"], "1230.00", issue_date="2025-12-10", due_date="2026-01-09")
+    invoice_of(client, p["id"], "200.00", issue_date="2025-12-12", due_date="2026-01-11", currency="USD")
+    invoice_of(client, p["id"], "300.00", issue_date="2025-12-14", due_date="2026-01-13")
+    response = client.post("/v1/balance-confirmations", json={"as_of": "2025-12-31", "partners": ["TWOCUR"]})
+    assert response.json()["sent"] == 1, response.text
+
+    (confirmation,) = client.get("/v1/balance-confirmations").json()["items"]
+    assert [(i["open_amount"], i["currency"]) for i in confirmation["items"]] == [
+        ("1230.00", "EUR"),
+        ("200.00", "USD"),
+        ("300.00", "EUR"),
+    ]
+    assert (confirmation["currency"], confirmation["total"], confirmation["totals"]) == (
+        "EUR",
+        "1530.00",
+        [{"currency": "EUR", "total": "1530.00"}, {"currency": "USD", "total": "200.00"}],
+    )
+    text = pdf_text(client.get(f"/v1/balance-confirmations/{confirmation['id']}/pdf"))
+    assert "€1,530.00" in text and "$200.00" in text
 
 
 def test_a_series_stopped_midway_is_finished_by_the_preparer_sending_nobody_twice(sqlite_container: Container) -> None:

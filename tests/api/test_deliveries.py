@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import assert_problem, create_partner, error_locs
 from tests.api.sales_helpers import act, document, issued, line
 from tests.api.test_document_pdf import pdf_text
 from tests.api.test_portal import add_contact, bearer, issue_token
 
 
+@pytest.mark.postgres
 def test_a_delivery_from_order_to_warehouse_shows_everywhere(client: Any) -> None:
     acme = create_partner(client, name="Acme", code="ACME", language="de")
     warehouse = client.post(

@@ -29,9 +29,10 @@ def generated_client(spec: dict[str, Any], where: Path) -> str:
         where / "cpty_client",
     )
     complaints = generate(config=config)
-    # A PDF download is not a model the generator could type: nothing else may be left out.
+    # A PDF download or the tracking image is no model the generator could type: nothing else may be left out.
+    binary = ("application/pdf", "image/gif")
     return "\n".join(
-        f"{c.header} {c.detail}" for c in complaints if "application/pdf" not in f"{c.detail}{c.header}"
+        f"{c.header} {c.detail}" for c in complaints if not any(t in f"{c.detail}{c.header}" for t in binary)
     )
 
 

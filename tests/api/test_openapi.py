@@ -4,6 +4,7 @@ keyset cursors that stay stable while rows are inserted between pages."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -108,17 +109,138 @@ def test_limits_are_standard_json_schema_and_words_are_enums(spec: dict[str, Any
     assert words(schemas["ApiKeyCreate"]["properties"]["role"]) == ["admin", "clerk", "analyst", "auditor"]
 
 
+# A string field or query filter named like a closed set of words must be an enum (a filter taking a
+# comma-separated list of them: a pattern of exactly those words); these are the ones whose values
+# are open, each with the reason.
+CLOSED_NAME = re.compile(
+    r"(^|_)(status|state|kind|type|role|channel|outcome|action|mode|unit|source|priority|confidentiality"
+    r"|visibility|purpose|entity|origin|group_by|fallback_from)(e?s)?$"
+)
+WORD_LIST = re.compile(r"\^\(([\w|]+)\)\(,\(\1\)\)\*\$")
+EVENT_TYPE = "an event type of the log, a set that grows with the domain"
+OPEN_WORDS = {
+    "Problem.type": "the problem's URI",
+    "ValidationProblem.type": "the problem's URI",
+    "AttachmentPublic.content_type": "a MIME type",
+    "LogoPublic.content_type": "a MIME type",
+    "AuditEvent.type": EVENT_TYPE,
+    "GET /v1/audit/events ?type": EVENT_TYPE,
+    "AuditEvent.stream_type": "an aggregate type of the log, a set that grows with the domain",
+    "AuditStream.stream_type": "an aggregate type of the log, a set that grows with the domain",
+    "ActivityComplete.outcome": "free text",
+    "ActivityPublic.outcome": "free text",
+    "DocumentCreate.source": "the order a delivery note is drawn from",
+    **dict.fromkeys(
+        [
+            "RequestCreate.type",
+            "RequestPublic.type",
+            "RequestDetail.type",
+            "PortalRequestCreate.type",
+            "PortalRequest.type",
+            "PortalRequestDetail.type",
+            "RoutingRuleCreate.type",
+            "RoutingRulePublic.type",
+        ],
+        "a request type's code, defined by POST /v1/request-types",
+    ),
+}
+
+
+def plain_strings(spec: dict[str, Any]) -> list[str]:
+    """``Schema.field`` of every property, and ``METHOD path ?name`` of every parameter, whose name
+    says it holds one of a few words and that is a string without ``enum`` or a word-list pattern
+    (directly, optional, or as list items)."""
+    schemas = spec["components"]["schemas"]
+
+    def plain(node: dict[str, Any]) -> bool:
+        while "$ref" in node:
+            node = schemas[node["$ref"].rsplit("/", 1)[-1]]
+        if "enum" in node or "const" in node or WORD_LIST.fullmatch(node.get("pattern", "")):
+            return False
+        if node.get("type") == "array":
+            return plain(node.get("items", {}))
+        return node.get("type") == "string" or any(plain(branch) for branch in node.get("anyOf", []))
+
+    fields = [
+        f"{name}.{field}"
+        for name, schema in schemas.items()
+        for field, node in schema.get("properties", {}).items()
+        if CLOSED_NAME.search(field) and plain(node)
+    ]
+    filters = [
+        f"{method.upper()} {path} ?{param['name']}"
+        for path, method, op in operations(spec)
+        for param in op.get("parameters", [])
+        if param["in"] == "query" and CLOSED_NAME.search(param["name"]) and plain(param["schema"])
+    ]
+    return sorted(fields + filters)
+
+
+def test_fields_and_filters_that_hold_one_of_a_few_words_are_enums(spec: dict[str, Any]) -> None:
+    assert plain_strings(spec) == sorted(OPEN_WORDS)
+    # The check sees a plain string however it is nested.
+    sample = {"paths": {"/x": {"get": {"parameters": [
+        {"in": "query", "name": "status", "schema": {"type": "string", "pattern": "^(a|b)(,(a|b))*$"}},
+        {"in": "query", "name": "kind", "schema": {"type": "string", "pattern": "^[a-z]+$"}},
+    ]}}}, "components": {"schemas": {"X": {"properties": {
+        "status": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        "roles": {"type": "array", "items": {"type": "string"}},
+        "kind": {"$ref": "#/components/schemas/K"},
+        "channel": {"type": "string", "enum": ["email"]},
+        "name": {"type": "string"},
+    }}, "K": {"type": "string"}}}}  # fmt: skip
+    assert plain_strings(sample) == ["GET /x ?kind", "X.kind", "X.roles", "X.status"]
+    schemas = spec["components"]["schemas"]
+    entry = schemas["CollectionHistoryEntry"]["properties"]
+    assert entry["kind"]["enum"][:2] == ["opened", "level_reached"]
+    assert {"enum": ["executed", "skipped"], "type": "string"} in entry["status"]["anyOf"]
+    assert "set_collection_status" in schemas["ActionType"]["enum"]
+    assert schemas["MailingSummaryPublic"]["properties"]["status"]["enum"] == ["preparing", "sending", "done"]
+    assert "payment" in schemas["TimelineEntry"]["properties"]["kind"]["enum"]
+
+
+def test_a_filter_outside_its_words_is_a_422(sqlite_client: Any) -> None:
+    for path, params in (
+        ("/v1/requests", {"status": "open,gone"}),
+        ("/v1/messages", {"channel": "pigeon"}),
+        ("/v1/collection/cases", {"status": "lost"}),
+        ("/v1/partners", {"role": "friend"}),
+    ):
+        body = assert_problem(sqlite_client.get(path, params=params), 422, "validation_error")
+        assert [e["loc"] for e in body["errors"]] == [["query", next(iter(params))]], path
+    assert sqlite_client.get("/v1/requests", params={"status": "open,closed"}).status_code == 200
+    assert sqlite_client.get("/v1/partners", params={"role": "customer"}).status_code == 200
+
+
 def test_every_schema_has_an_example_that_it_accepts(spec: dict[str, Any]) -> None:
     schemas = spec["components"]["schemas"]
+    validators: dict[str, Any] = {}
+
+    def valid(schema: dict[str, Any], example: Any) -> bool:
+        key = json.dumps(schema, sort_keys=True)
+        if key not in validators:  # most bodies and answers are a $ref: compiled once
+            validators[key] = jsonschema_rs.Draft202012Validator({**schema, "components": spec["components"]})
+        return validators[key].is_valid(example)
+
     for name, schema in schemas.items():
         if schema.get("type") != "object" or not schema.get("properties"):
             continue
         assert schema.get("examples"), name
-        validator = jsonschema_rs.Draft202012Validator(
-            {"$ref": f"#/components/schemas/{name}", "components": spec["components"]}
-        )
         for example in schema["examples"]:
-            assert validator.is_valid(example), (name, example)
+            assert valid({"$ref": f"#/components/schemas/{name}"}, example), (name, example)
+    # Every JSON body and answer shows one, valid against its schema (files, PDFs and pages show none).
+    for path, method, op in operations(spec):
+        contents = [("body", op.get("requestBody", {}).get("content", {}))]
+        contents += [(status, r.get("content", {})) for status, r in op["responses"].items() if status < "300"]
+        for where, content in contents:
+            for media_type, media in content.items():
+                if media_type in ("application/json", "application/x-www-form-urlencoded"):
+                    assert "example" in media, (method, path, where)
+                    assert valid(media["schema"], media["example"]), (method, path, where, media["example"])
+    optional = spec["paths"]["/v1/documents/{document}/cancel"]["post"]["requestBody"]["content"]
+    assert set(optional["application/json"]["example"]) == {"reason"}
+    listed = spec["paths"]["/v1/admin/projections"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert listed["example"][0]["kind"] == "read_model"
     body = spec["paths"]["/v1/payments"]["post"]["requestBody"]["content"]["application/json"]
     assert body["example"] == {"partner": "C-00042", "amount": "1230.00", "currency": "EUR", "reference": ""}
     answer = spec["paths"]["/v1/payments"]["post"]["responses"]["201"]["content"]["application/json"]

@@ -16,6 +16,7 @@ from aggregates.balance_confirmation import (
     BalanceConfirmationSeriesStarted,
     BalanceConfirmationsQueued,
     ConfirmedItem,
+    CurrencyTotal,
 )
 from aggregates.errors import Conflict, Invalid
 from aggregates.message import MessageQueued
@@ -37,7 +38,9 @@ D = Decimal
 AS_OF = date(2026, 1, 31)
 
 
-def planned(partner: UUID, *open_amounts: str) -> Planned:
+def planned(partner: UUID, *open_amounts: str, currencies: tuple[str, ...] = ()) -> Planned:
+    """The partner's items open then, in EUR unless ``currencies`` names each one's."""
+    currencies = currencies or ("EUR",) * len(open_amounts)
     items = [
         ConfirmedItem(
             item=uuid4(),
@@ -47,10 +50,11 @@ def planned(partner: UUID, *open_amounts: str) -> Planned:
             due_date=date(2026, 1, 10 + n),
             amount=D("1230.00"),
             open_amount=D(amount),
+            currency=currency,
         )
-        for n, amount in enumerate(open_amounts, start=1)
+        for n, (amount, currency) in enumerate(zip(open_amounts, currencies, strict=True), start=1)
     ]
-    return Planned(partner=partner, currency="EUR", items=items)
+    return Planned(partner=partner, items=items)
 
 
 class Plan:
@@ -110,6 +114,29 @@ def test_a_series_sends_each_partner_one_numbered_confirmation_with_its_items_an
         )
         assert composition.subject == f"Balance confirmation {confirmation.number} as of Jan 31, 2026"
         assert composition.attach_letter is not None and composition.attach_letter.template == "BC-LETTER-EN"
+
+
+def test_a_partner_owing_in_two_currencies_gets_one_confirmation_with_a_total_per_currency() -> None:
+    flow = Flow(today=date(2026, 2, 5))
+    pid = register(flow, "TWOCUR")  # a EUR customer with a USD invoice besides its EUR ones
+    plan = Plan([planned(pid, "1230.00", "200.00", "300.00", currencies=("EUR", "USD", "EUR"))])
+    prepare_series(run(flow), plan, start(flow))
+
+    (sent,) = flow.events(BalanceConfirmationSent)
+    assert [(i.open_amount, i.currency) for i in sent.items] == [
+        (D("1230.00"), "EUR"),
+        (D("200.00"), "USD"),
+        (D("300.00"), "EUR"),
+    ]
+    # The partner's currency first; ``currency`` and ``total`` are its.
+    assert sent.totals == (
+        CurrencyTotal(currency="EUR", total=D("1530.00")),
+        CurrencyTotal(currency="USD", total=D("200.00")),
+    )
+    assert (sent.currency, sent.total) == ("EUR", D("1530.00"))
+    (queued,) = flow.events(MessageQueued)
+    assert "Total open: €1,530.00" in queued.composition.body
+    assert "Total open: $200.00" in queued.composition.body
 
 
 def test_a_series_resumed_after_a_crash_or_posted_again_sends_nobody_a_second_confirmation() -> None:

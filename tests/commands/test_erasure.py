@@ -23,12 +23,14 @@ from commands.partners import (
     AddNote,
     ChangeContact,
     ChangePartner,
+    MergePartners,
     RegisterPartner,
     add_address,
     add_contact,
     add_note,
     change_contact,
     change_partner,
+    merge_partners,
     register_partner,
 )
 from tests.gwt import like
@@ -171,3 +173,18 @@ def test_erasing_again_records_it_again() -> None:
     flow.when(erase_partner, ErasePartner(partner="JD", reason="again")).then(
         like(PersonalDataErased, subjects=(pid, cid), reason="again")
     )
+
+
+def test_erasing_a_person_erases_the_persons_merged_into_it() -> None:
+    """Their messages and master data stay in their own streams under their own keys: the
+    erasure names them too (not an organization merged into it: it has no personal data)."""
+    flow = Flow()
+    pid, cid = person(flow)
+    b, b_contact = person(flow, "JB")
+    c, c_contact = person(flow, "JC")
+    org = flow.given_command(register_partner, RegisterPartner(name="Acme Ltd", code="ACME")).id
+    flow.given_command(merge_partners, MergePartners(partner="JB", absorb=["JC"]))
+    flow.given_command(merge_partners, MergePartners(partner="JD", absorb=["JB", "ACME"]))
+    (erased,) = flow.when(erase_partner, ErasePartner(partner="JD", reason=REASON)).then(PersonalDataErased)
+    assert isinstance(erased, PersonalDataErased)
+    assert set(erased.subjects) == {pid, cid, b, b_contact, c, c_contact} and org not in erased.subjects

@@ -155,6 +155,38 @@ def test_days_charged_by_collection_interest_are_skipped() -> None:
     )
 
 
+def test_collection_interest_skips_the_days_a_note_charged() -> None:
+    level = {"seq": 1, "name": "L1", "days_after_due": 21, "actions": [{"type": "interest", "annual_rate": "10.00"}]}
+    flow = collection(levels=[level])
+    pid = register(flow, "NOTED")
+    invoice(flow, "NOTED", "1000.00")  # due 15 January
+    flow.day(date(2026, 2, 1))
+    flow.when(issue_interest_note, note("NOTED", date(2026, 1, 1), date(2026, 1, 31)))
+    # the note charged 16–31 January: 1,000.00 × 16 × 10 % / 365 = 4.383… → 4.38
+    assert issued(flow).total == D("4.38")
+    flow.day(date(2026, 2, 5))
+    # 21 days overdue, of which collection charges only 1–5 February: 1,000.00 × 5 × 10 % / 365 = 1.369… → 1.37
+    assert charges(flow, pid, ItemKind.INTEREST) == [
+        (D("4.38"), date(2026, 2, 1), "EUR"),
+        (D("1.37"), date(2026, 2, 5), "EUR"),
+    ]
+
+
+def test_collection_interest_on_days_all_charged_by_a_note_is_skipped() -> None:
+    level = {"seq": 1, "name": "L1", "days_after_due": 7, "actions": [{"type": "interest", "annual_rate": "10.00"}]}
+    flow = collection(levels=[level])
+    pid = register(flow, "COVERED")
+    invoice(flow, "COVERED", "1000.00")  # due 15 January
+    flow.day(date(2026, 1, 21))
+    # a note up to the run date: 16–22 January, 1,000.00 × 7 × 10 % / 365 = 1.92
+    flow.on(date(2026, 1, 22)).when(issue_interest_note, note("COVERED", date(2026, 1, 1), date(2026, 1, 22)))
+    assert issued(flow).total == D("1.92")
+    flow.day(date(2026, 1, 22))
+    assert charges(flow, pid, ItemKind.INTEREST) == [(D("1.92"), date(2026, 1, 22), "EUR")]
+    (skip,) = [e for e in flow.events(ActionSkipped) if e.action.value == "interest"]
+    assert (skip.reason, skip.on) == ("zero_interest", date(2026, 1, 22))
+
+
 def test_a_collection_level_issues_a_note_for_the_days_up_to_its_run_date() -> None:
     action = {"type": "interest_note", "annual_rate": "10.00"}
     flow = collection(levels=[{"seq": 1, "name": "L1", "days_after_due": 7, "actions": [action]}])

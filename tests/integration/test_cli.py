@@ -4,6 +4,7 @@ and rebuild, replay --verify."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -33,37 +34,57 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
+def every_command() -> list[tuple[list[str], Any]]:
+    """Each command and group of the CLI with its path, found by walking the tree (so a command
+    added later is checked too)."""
+    import typer
+
+    from services.cli.main import app
+
+    found: list[tuple[list[str], Any]] = []
+
+    def walk(command: Any, path: list[str]) -> None:
+        found.append((path, command))
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
 def test_every_command_has_plain_help_with_named_values() -> None:
     from typer.testing import CliRunner
 
     from services.cli.main import app
 
-    for args in (
-        [],
-        ["serve"],
-        ["worker"],
-        ["demo"],
-        ["replay"],
-        ["projections"],
-        ["projections", "status"],
-        ["projections", "rebuild"],
-        ["keys"],
-        ["keys", "create"],
-        ["keys", "list"],
-        ["keys", "revoke"],
-        ["bench"],
-        ["simulate"],
-        ["consume-payments"],
-    ):
+    commands = every_command()
+    assert {" ".join(path) for path, _ in commands} >= {"serve", "demo", "bench", "simulate", "keys create"}
+    for args, command in commands:
         result = CliRunner().invoke(app, [*args, "--help"], prog_name="counterparty", env={"COLUMNS": "80"})
         assert result.exit_code == 0, (args, result.output)
-        assert result.output.startswith("Usage: counterparty")
-        # A flag takes no value and a value is named by what it is, never typed as <bool> or <str>.
-        options = [line.split()[0:2] for line in result.output.splitlines() if line.startswith("  --")]
-        assert ["--help", "Show"] in options, (args, result.output)
-        assert not any(word.startswith("<") for option in options for word in option), (args, result.output)
+        lines = result.output.splitlines()
+        assert lines[0].startswith(" ".join(["Usage: counterparty", *args]) + " ["), (args, lines[0])
+        # A flag takes no value and a value is named by what it is: never <bool>, <str> or {NAME}.
+        named = [lines[0]] + [line for line in lines if re.match(r"  (-|[A-Z][A-Z_:-]*  )", line)]
+        assert not re.search(r"[<>{}]", "\n".join(named)), (args, result.output)
+        assert any(line.startswith("  --help ") for line in lines), (args, result.output)
+        # One line says what it does, whole, in the listing of its group.
+        if args:
+            short = command.get_short_help_str(limit=50)
+            assert short and len(short) <= 50 and not short.endswith("..."), (args, short)
+            assert re.search(rf"^  {re.escape(args[-1])} +{re.escape(short)}$", parent_listing(args), re.M), args
     serve = CliRunner().invoke(app, ["serve", "--help"], env={"COLUMNS": "80"}).output
     assert "--port PORT" in serve and "CPTY_PORT" in serve
+    rebuild = CliRunner().invoke(app, ["projections", "rebuild", "--help"], prog_name="counterparty").output
+    assert rebuild.startswith("Usage: counterparty projections rebuild [OPTIONS] NAME\n")
+
+
+def parent_listing(args: list[str]) -> str:
+    from typer.testing import CliRunner
+
+    from services.cli.main import app
+
+    return CliRunner().invoke(app, [*args[:-1], "--help"], prog_name="counterparty", env={"COLUMNS": "80"}).output
 
 
 def test_keys_create_list_and_revoke(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -108,9 +108,12 @@ class Process:
     def alive(self) -> bool:
         return self.popen.poll() is None
 
+    def tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
     def ready(self) -> dict[str, Any] | None:
         """The /readyz body, or None while the process does not answer ready."""
-        assert self.alive(), f"{self.name} exited; see {self.log}"
+        assert self.alive(), f"{self.name} exited; the end of {self.log}:\n{self.tail()}"
         try:
             response = httpx.get(f"{self.base}/readyz", timeout=2)
         except httpx.HTTPError:
@@ -190,6 +193,9 @@ def cluster_env(root: Path, database_url: str, **more: str) -> dict[str, str]:
         "CPTY_LOG_LEVEL": "INFO",
         "CPTY_RATE_LIMIT": "1000000/second",
         "CPTY_RATE_LIMIT_ANONYMOUS": "1000000/second",
+        # Four processes of a cluster share the test server's 100 connections with the other
+        # test worker's databases.
+        "CPTY_DB_POOL_SIZE": "2",
         **more,
     }
 
