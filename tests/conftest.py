@@ -15,6 +15,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -242,14 +243,29 @@ def sqlite_container(sqlite_settings: Settings) -> Iterator[Container]:
     c.close()
 
 
-def http_client(container: Container) -> Any:
+# Apps built once per test process and bound to each test's container: building the routes'
+# dependencies on an app's first requests costs more than most tests. Keyed by the settings an
+# app is built with; an app serves one client at a time.
+_APPS: dict[tuple[Any, ...], list[Any]] = {}
+
+
+@contextmanager
+def http_client(container: Container) -> Iterator[Any]:
     from fastapi.testclient import TestClient
 
-    from services.api.app import create_app
+    from services.api.app import bind, build_app
 
-    client = TestClient(create_app(container), raise_server_exceptions=False)
-    client.headers["Authorization"] = f"Bearer {ADMIN_KEY}"
-    return client
+    settings = container.settings
+    free = _APPS.setdefault((settings.max_body_bytes, settings.max_attachment_bytes), [])
+    app = free.pop() if free else build_app(settings)
+    bind(app, container)
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            client.headers["Authorization"] = f"Bearer {ADMIN_KEY}"
+            yield client
+    finally:
+        app.state.container = app.state.waits = app.state.rate_limits = None
+        free.append(app)
 
 
 @pytest.fixture

@@ -52,6 +52,9 @@ def _broker_errors(doing: str) -> Iterator[None]:
         raise BrokerUnavailable(f"{doing}: {type(error).__name__}: {error}") from error
 
 
+MAX_POLL_INTERVAL_MS = 60000
+
+
 class Kafka:
     """Where the brokers are, and how long to wait for them."""
 
@@ -108,7 +111,14 @@ class Kafka:
     def subscription(self, topic: str, group: str) -> Subscription:
         with _broker_errors(f"subscribing to {topic}"):
             consumer = KafkaConsumer(
-                **self._common(),
+                **{
+                    **self._common(),
+                    # A JoinGroup is answered only once every member has rejoined, up to the
+                    # rebalance timeout (the poll interval; Tansu holds each join for half the
+                    # session timeout): timed out sooner, the member leaves, joins again and
+                    # restarts the rebalance it waited for, so it may never get a partition.
+                    "request_timeout_ms": max(self.timeout_ms, MAX_POLL_INTERVAL_MS + 5000),
+                },
                 group_id=group,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
@@ -118,7 +128,7 @@ class Kafka:
                 # than the poll interval. (Tansu also holds a join for half the session timeout.)
                 session_timeout_ms=6000,
                 heartbeat_interval_ms=1000,
-                max_poll_interval_ms=60000,
+                max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
             )
             consumer.subscribe([topic])
             return Subscription(consumer)

@@ -49,11 +49,30 @@ from services.api.idempotency import ResponseStore
 from services.api.rate_limits import RateLimits
 from services.api.waiting import PositionWaits
 from services.bootstrap.container import Container
+from services.settings import Settings
 
 log = logging.getLogger("counterparty.http")
 
 
 def create_app(container: Container) -> FastAPI:
+    app = build_app(container.settings)
+    bind(app, container)
+    return app
+
+
+def bind(app: FastAPI, container: Container) -> None:
+    """Gives an app built by ``build_app`` the container it serves, with what is the container's
+    own: the idempotency table, the waits on its runner and the rate limits' counters. (Tests
+    bind a new container per test to one app: FastAPI builds each route's dependencies on an
+    app's first requests, which costs more than most tests.)"""
+    app.state.container = container
+    ResponseStore.create(container.engine)
+    app.state.waits = PositionWaits(container.runner)
+    app.state.rate_limits = RateLimits(container.settings.rate_limit, container.settings.rate_limit_anonymous)
+
+
+def build_app(config: Settings) -> FastAPI:
+    """The routes, error handlers and middleware; the body limits are ``config``'s."""
     app = FastAPI(
         title="Counterparty",
         version="1",
@@ -62,8 +81,6 @@ def create_app(container: Container) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.container = container
-    ResponseStore.create(container.engine)
     install(app)
     for module in (
         health,
@@ -99,11 +116,7 @@ def create_app(container: Container) -> FastAPI:
     portal.mount_page(app)
     app.include_router(mailings.links)
     openapi.install(app)
-    app.state.waits = PositionWaits(container.runner)
-    limits = app.state.rate_limits = RateLimits(container.settings.rate_limit, container.settings.rate_limit_anonymous)
-    app.add_middleware(
-        BodyLimit, max_bytes=container.settings.max_body_bytes, max_form_bytes=container.settings.max_attachment_bytes
-    )
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes, max_form_bytes=config.max_attachment_bytes)
 
     @app.middleware("http")
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -114,6 +127,7 @@ def create_app(container: Container) -> FastAPI:
         token = REQUEST_ID.set(rid)
         try:
             try:
+                limits: RateLimits = request.app.state.rate_limits
                 if limits.limited(request) and not limits.counted_later(request):
                     limits.address(request)
                 response: Response = await call_next(request)
