@@ -274,20 +274,25 @@ def test_the_author_of_a_customers_comment_is_erased_with_the_contact(sqlite_cli
     assert verify_all_matches(container_of(client)) == []
 
 
+def letter_to_jane(client: Any, subject: str) -> dict[str, Any]:
+    """A letter to the person of ``person`` ("Dear Jane Doe"), queued."""
+    template = {
+        "code": "L1",
+        "channel": "letter",
+        "purpose": "general",
+        "subject": subject,
+        "body": "Dear {{ partner.name }}",
+    }
+    assert client.post("/v1/templates", json=template).status_code == 201
+    return client.post("/v1/messages", json={"channel": "letter", "partner": "JD", "template": "L1"}).json()  # type: ignore[no-any-return]
+
+
 def test_a_letter_to_an_erased_person_is_no_longer_on_disk_and_reads_erased(sqlite_client: Any) -> None:
     """The letter's PDF and the outbox's copies are files, which no key shreds: erasure deletes
     them, and reading the letter renders it anew from the message as it reads now."""
     client = sqlite_client
     person(client)
-    template = {
-        "code": "L1",
-        "channel": "letter",
-        "purpose": "general",
-        "subject": "Reminder",
-        "body": "Dear {{ partner.name }}",
-    }
-    assert client.post("/v1/templates", json=template).status_code == 201
-    letter = client.post("/v1/messages", json={"channel": "letter", "partner": "JD", "template": "L1"}).json()
+    letter = letter_to_jane(client, "Reminder")
     c = container_of(client)
     c.runner.drain()
     Sender(c.ports, Transports.from_settings(c.settings.data_dir, None, None)).run_once()
@@ -313,15 +318,7 @@ def test_the_sender_deletes_a_letter_file_the_erasure_did_not_find(sqlite_client
     for good and deletes the file."""
     client = sqlite_client
     person(client)
-    template = {
-        "code": "L1",
-        "channel": "letter",
-        "purpose": "general",
-        "subject": "Hi",
-        "body": "Dear {{ partner.name }}",
-    }
-    assert client.post("/v1/templates", json=template).status_code == 201
-    letter = client.post("/v1/messages", json={"channel": "letter", "partner": "JD", "template": "L1"}).json()
+    letter = letter_to_jane(client, "Hi")
     c = container_of(client)
     (c.settings.data_dir / "outbox").write_text("in the way")  # the outbox cannot be written: retried later
     c.runner.drain()
@@ -347,15 +344,7 @@ def test_a_letter_erased_while_it_is_being_sent_leaves_no_file(sqlite_client: An
     the messages read model, and the outbox file is written after the erasure looked."""
     client = sqlite_client
     person(client)
-    template = {
-        "code": "L1",
-        "channel": "letter",
-        "purpose": "general",
-        "subject": "Hi",
-        "body": "Dear {{ partner.name }}",
-    }
-    assert client.post("/v1/templates", json=template).status_code == 201
-    letter = client.post("/v1/messages", json={"channel": "letter", "partner": "JD", "template": "L1"}).json()
+    letter = letter_to_jane(client, "Hi")
     c = container_of(client)
     outbox = OutboxTransport(c.settings.data_dir / "outbox")
 
