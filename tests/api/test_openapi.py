@@ -297,3 +297,23 @@ def test_cursors_stay_stable_while_rows_are_inserted_between_pages(sqlite_client
     for cursor in ("not-a-cursor", "W10", "eyJvIjogMTB9"):  # garbage, [], an old offset cursor
         body = assert_problem(sqlite_client.get("/v1/partners", params={"cursor": cursor}), 422, "validation_error")
         assert body["errors"] == [{"loc": ["query", "cursor"], "msg": "invalid cursor"}]
+
+
+def test_an_app_that_served_its_pages_is_not_kept_alive(sqlite_container: Any) -> None:
+    """FastAPI remembers the endpoints it has served in a process-wide cache: an endpoint that
+    closes over its app would keep every app made in the process, and its container, alive."""
+    import gc
+    import weakref
+
+    from fastapi.testclient import TestClient
+
+    from services.api.app import create_app
+
+    app = create_app(sqlite_container)
+    with TestClient(app) as client:
+        for page in ("/docs", "/redoc", "/docs/oauth2-redirect", "/openapi.json", "/healthz"):
+            assert client.get(page).status_code == 200, page
+    gone = weakref.ref(app)
+    del app, client
+    gc.collect()
+    assert gone() is None
