@@ -408,9 +408,13 @@ class EventStore:
     def _max_notification_id(self) -> int:
         return self.app.recorder.max_notification_id() or 0
 
-    def read(self, after: int, limit: int = 1000, upto: int | None = None) -> list[LoggedEvent]:
+    def read(
+        self, after: int, limit: int = 1000, upto: int | None = None, topics: Sequence[str] = ()
+    ) -> list[LoggedEvent]:
+        """The events after ``after``; only those of ``topics``, if given (the others are neither
+        read nor decoded)."""
         notifications = self.app.recorder.select_notifications(
-            start=after, limit=limit, stop=upto, inclusive_of_start=False
+            start=after, limit=limit, stop=upto, topics=topics, inclusive_of_start=False
         )
         return [self.to_logged(n) for n in notifications]
 
@@ -428,13 +432,9 @@ class EventStore:
         return cast(list[DomainEvent], list(self.app.events.get(aggregate_id)))
 
     def iterate(self, after: int = 0, page: int = 1000, topics: Sequence[str] = ()) -> Iterator[LoggedEvent]:
-        """The log after ``after``, in pages; only the events of ``topics``, if given (the others
-        are neither read nor decoded)."""
+        """The log after ``after``, in pages; only the events of ``topics``, if given."""
         while True:
-            found = self.app.recorder.select_notifications(
-                start=after, limit=page, topics=topics, inclusive_of_start=False
-            )
-            batch = [self.to_logged(n) for n in found]
+            batch = self.read(after, page, topics=topics)
             if not batch:
                 return
             yield from batch

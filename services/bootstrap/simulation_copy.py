@@ -59,12 +59,15 @@ class CopyStore(EventStore):
             del self._positions[:-LOGGED_KEPT]
         return positions
 
-    def read(self, after: int, limit: int = 1000, upto: int | None = None) -> list[LoggedEvent]:
+    def read(
+        self, after: int, limit: int = 1000, upto: int | None = None, topics: Sequence[str] = ()
+    ) -> list[LoggedEvent]:
         """From the kept events when they reach back to ``after`` (every event of the log since
-        the first kept one was saved here, so none is missing between them)."""
+        the first kept one was saved here, so none is missing between them); of some ``topics``,
+        from the database, which selects them without decoding the others."""
         kept = self._positions
-        if not kept or after + 1 < kept[0]:
-            return super().read(after, limit, upto)
+        if topics or not kept or after + 1 < kept[0]:
+            return super().read(after, limit, upto, topics)
         start = bisect_right(kept, after)
         end = min(start + limit, bisect_right(kept, upto) if upto is not None else len(kept))
         return [self._logged[position] for position in kept[start:end]]
