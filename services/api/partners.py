@@ -57,6 +57,9 @@ from services.api.deps import AnyRole, Cmd, Cont, Paging, ReadModels
 from services.api.errors import ApiError
 from services.api.word_lists import word_list
 
+# A column, descending with a leading ``-``.
+PartnerSort = Literal["name", "-name", "created_on", "-created_on", "code", "-code"]
+
 router = APIRouter(prefix="/v1/partners", tags=["partners"])
 
 
@@ -251,7 +254,7 @@ def _filters(
     credit_status: CreditStatus | None,
     kind: PartnerKind | None,
     parent: str | None,
-    sort: str,
+    sort: PartnerSort,
 ) -> PartnerFilters:
     custom = {k[3:]: v for k, v in request.query_params.items() if k.startswith("cf.") and len(k) > 3}
     return PartnerFilters(
@@ -292,7 +295,7 @@ def list_partners(
     credit_status: CreditStatus | None = None,
     kind: PartnerKind | None = None,
     parent: str | None = None,
-    sort: str = "name",
+    sort: PartnerSort = "name",
 ) -> dict[str, Any]:
     """Active partners only (merged tombstones by id or code); `q` matches every word in name, code, e-mail, tax id
     and contact names; `cf.<code>=` matches a custom field. `sort`: `name` (default), `created_on`, `code`, `-`
@@ -319,7 +322,7 @@ def export_partners(
     credit_status: CreditStatus | None = None,
     kind: PartnerKind | None = None,
     parent: str | None = None,
-    sort: str = "name",
+    sort: PartnerSort = "name",
 ) -> StreamingResponse:
     """Streams the partners of the same filters as the list as CSV. A text cell starting with `=`, `+`, `-`, `@`, tab
     or carriage return gets a leading apostrophe (plain numbers such as `-40.00` stay numbers)."""
