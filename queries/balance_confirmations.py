@@ -4,16 +4,17 @@ from the receivables' dated movements), one confirmation, and the list of who an
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from aggregates.balance_confirmation import ConfirmedItem
 from aggregates.errors import not_found
 from commands.balance_confirmations import Planned
 from projections.catalog import Catalog
+from queries.batches import stalled
 from queries.formats import money
 from queries.pages import Keyset, PageRequest
 from queries.receivables import ReceivableQueries
@@ -118,12 +119,4 @@ class BalanceConfirmationQueries:
         """Series whose preparation has not moved since ``progressed_before`` (wall clock): the
         process sending them stopped."""
         t = self.catalog.table("balance_confirmations", "series")
-        moment = progressed_before.astimezone(UTC) if progressed_before.tzinfo else progressed_before
-        stmt = (
-            select(t.c.id)
-            .where(and_(t.c.completed.is_(False), t.c.progressed_at <= moment))
-            .order_by(t.c.position)
-            .limit(limit)
-        )
-        with self.catalog.engine.connect() as conn:
-            return tuple(UUID(i) for (i,) in conn.execute(stmt))
+        return tuple(stalled(self.catalog.engine, t, t.c.completed, t.c.position, progressed_before, limit))

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal, get_args
 from uuid import UUID
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.engine import Connection
 
 from aggregates.errors import Invalid, not_found
@@ -19,6 +19,7 @@ from aggregates.partner_details import normalise_code
 from aggregates.personal import ERASED
 from commands.mailings import Candidate, MailingSpec
 from projections.catalog import Catalog
+from queries.batches import stalled
 from queries.formats import utc
 from queries.pages import Keyset, PageRequest
 
@@ -375,12 +376,4 @@ class MailingQueries:
         """Mailings whose preparation has not moved since ``progressed_before`` (wall clock):
         the process preparing them stopped."""
         m = self._table("mailings")
-        moment = progressed_before.astimezone(UTC) if progressed_before.tzinfo else progressed_before
-        stmt = (
-            select(m.c.id)
-            .where(and_(m.c.prepared.is_(False), m.c.progressed_at <= moment))
-            .order_by(m.c.created_position)
-            .limit(limit)
-        )
-        with self.catalog.engine.connect() as conn:
-            return [UUID(i) for (i,) in conn.execute(stmt)]
+        return stalled(self.catalog.engine, m, m.c.prepared, m.c.created_position, progressed_before, limit)

@@ -66,62 +66,67 @@ def _address(doc: dict[str, Any], partner: dict[str, Any]) -> dict[str, Any] | N
     return chosen or _default(addresses, "billing")
 
 
+def _partner_pdf(
+    template: str, partner: dict[str, Any], seller: dict[str, Any], reference: str | None, **context: Any
+) -> bytes:
+    """A document for ``partner`` in its language: the labels, the locale's formats, the seller
+    block and the payment reference, with the ``context`` of its ``template``."""
+    language = partner.get("language") or "en"
+    html = _env.get_template(template).render(
+        partner=partner,
+        t=labels(language),
+        fmt=Formats(language),
+        language=language,
+        seller=seller,
+        reference=reference,
+        **context,
+    )
+    return render_pdf(html)
+
+
 def document_pdf(
     doc: dict[str, Any], partner: dict[str, Any], seller: dict[str, Any], sales_rep: str | None = None
 ) -> bytes:
     """The document in the partner's language; ``sales_rep`` is the rep's full name. A delivery
     note lists quantities only, with the address the goods go to."""
-    language = partner.get("language") or "en"
-    t = labels(language)
-    html = _env.get_template("document.html").render(
+    return _partner_pdf(
+        "document.html",
+        partner,
+        seller,
+        doc.get("number"),
         doc=doc,
-        partner=partner,
         address=_address(doc, partner),
-        title=t[doc["type"]],
-        t=t,
-        fmt=Formats(language),
-        language=language,
-        seller=seller,
-        reference=doc.get("number"),
+        title=labels(partner.get("language") or "en")[doc["type"]],
         sales_rep=sales_rep,
         delivery_address=next((a for a in partner["addresses"] if a["id"] == doc.get("shipping_address")), None),
     )
-    return render_pdf(html)
 
 
 def interest_note_pdf(note: dict[str, Any], partner: dict[str, Any], seller: dict[str, Any]) -> bytes:
     """An interest note (GET /v1/interest-notes/{id}) in the partner's language, to its tax
     address like an invoice: each invoice's due date, days, late amount and interest."""
-    language = partner.get("language") or "en"
     addresses = partner["addresses"]
-    html = _env.get_template("interest_note.html").render(
+    return _partner_pdf(
+        "interest_note.html",
+        partner,
+        seller,
+        note["number"],
         note=note,
-        partner=partner,
         address=_default(addresses, "tax") or _default(addresses, "billing"),
-        t=labels(language),
-        fmt=Formats(language),
-        language=language,
-        seller=seller,
-        reference=note["number"],
     )
-    return render_pdf(html)
 
 
 def balance_confirmation_pdf(confirmation: dict[str, Any], partner: dict[str, Any], seller: dict[str, Any]) -> bytes:
     """A balance confirmation (GET /v1/balance-confirmations/{id}) in the partner's language, to
     its billing address: each item open at the date with what was open of it then, and the total."""
-    language = partner.get("language") or "en"
-    html = _env.get_template("balance_confirmation.html").render(
+    return _partner_pdf(
+        "balance_confirmation.html",
+        partner,
+        seller,
+        confirmation["number"],
         confirmation=confirmation,
-        partner=partner,
         address=_default(partner["addresses"], "billing"),
-        t=labels(language),
-        fmt=Formats(language),
-        language=language,
-        seller=seller,
-        reference=confirmation["number"],
     )
-    return render_pdf(html)
 
 
 def letter_pdf(
